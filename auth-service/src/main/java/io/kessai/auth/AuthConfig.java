@@ -1,0 +1,49 @@
+package io.kessai.auth;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** auth-service settings; every one is documented in auth-service/README.md. */
+@ConfigMapping(prefix = "kessai.auth")
+public interface AuthConfig {
+
+    /** The issuer (iss) written into tokens and published in discovery: the public base URL of this service. */
+    String issuer();
+
+    /** Audience (aud) of every access token; resource servers require it. */
+    @WithDefault("kessai")
+    String audience();
+
+    /** Lifetime of an access token. */
+    @WithDefault("5M")
+    Duration accessTokenLifetime();
+
+    /**
+     * Folder holding the RSA signing keys as JWK files (the newest signs, all are published). Several replicas must
+     * share it, e.g. a mounted Kubernetes Secret.
+     */
+    @WithDefault("data/signing-keys")
+    Path signingKeyDir();
+
+    /** Create a signing key at start when the folder has none (on for single-node and local runs). */
+    @WithDefault("true")
+    boolean generateSigningKey();
+
+    /** Service clients allowed the client-credentials grant, by client id. */
+    Map<String, ServiceClient> serviceClients();
+
+    interface ServiceClient {
+
+        /** The client secret; comes from a Kubernetes Secret or the local stack's generated secrets, never the repo. */
+        String secret();
+
+        /** Roles (groups) its tokens carry. */
+        @WithDefault("service")
+        Set<String> roles();
+    }
+}

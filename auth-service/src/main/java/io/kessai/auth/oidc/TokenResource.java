@@ -1,0 +1,107 @@
+package io.kessai.auth.oidc;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestForm;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import io.kessai.auth.token.AccessTokens;
+import io.smallrye.common.annotation.NonBlocking;
+
+/**
+ * The OAuth 2.0 token endpoint. It speaks RFC 6749 (including its error format) rather than problem details, because
+ * OAuth client libraries parse that format.
+ */
+@Path("/oauth2/token")
+@Tag(name = "oidc")
+@NonBlocking
+public class TokenResource {
+
+    private final ServiceClients clients;
+    private final AccessTokens tokens;
+
+    TokenResource(ServiceClients clients, AccessTokens tokens) {
+        this.clients = clients;
+        this.tokens = tokens;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Client-credentials grant for service clients (role service)")
+    public Response token(@RestForm("grant_type") String grantType, @RestForm("client_id") String formClientId,
+            @RestForm("client_secret") String formSecret,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        Optional<String[]> basic = basicCredentials(authorization);
+        if (basic.isEmpty() && authorization != null) {
+            return error(401, "invalid_client", "Unsupported or malformed client authentication.");
+        }
+        String clientId = basic.map(c -> c[0]).orElse(formClientId);
+        String secret = basic.map(c -> c[1]).orElse(formSecret);
+        if (clientId == null || secret == null) {
+            return error(401, "invalid_client", "Client authentication is required.");
+        }
+        Optional<Set<String>> roles = clients.authenticate(clientId, secret);
+        if (roles.isEmpty()) {
+            return error(401, "invalid_client", "Unknown client or wrong secret.");
+        }
+        if (!"client_credentials".equals(grantType)) {
+            return error(400, "unsupported_grant_type", "Only the client_credentials grant is supported here.");
+        }
+        AccessTokens.IssuedToken token = tokens.issue(clientId, roles.get());
+        return noStore(Response.ok(new TokenResponse(token.value(), "Bearer", token.expiresInSeconds())));
+    }
+
+    private static Optional<String[]> basicCredentials(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return Optional.empty();
+        }
+        try {
+            String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
+                    StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0
+                    ? Optional.empty()
+                    : Optional.of(new String[]{decoded.substring(0, colon), decoded.substring(colon + 1)});
+        } catch (IllegalArgumentException notBase64) {
+            return Optional.empty();
+        }
+    }
+
+    private static Response error(int status, String error, String description) {
+        Response.ResponseBuilder response = Response.status(status).entity(new TokenError(error, description));
+        if (status == 401) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"kessai\"");
+        }
+        return noStore(response);
+    }
+
+    private static Response noStore(Response.ResponseBuilder response) {
+        return response.type(MediaType.APPLICATION_JSON).header("Cache-Control", "no-store").header("Pragma",
+                "no-cache").build();
+    }
+
+    public record TokenResponse(
+            @JsonProperty("access_token") String accessToken,
+            @JsonProperty("token_type") String tokenType,
+            @JsonProperty("expires_in") long expiresIn) {
+    }
+
+    public record TokenError(String error, @JsonProperty("error_description") String errorDescription) {
+    }
+}

@@ -1,0 +1,274 @@
+package io.kessai.stack;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs Kessai on one machine: an embedded PostgreSQL with a database per service and the four services as separate
+ * JVM processes started from their built artifacts, each configured through a generated properties file.
+ *
+ * <p>The data folder holds everything that must survive a restart: PostgreSQL's files, auth-service's signing keys,
+ * the generated service-client secrets, and the logs.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    private final Settings settings;
+    private final Map<Service, Integer> ports;
+    private final Map<Service, Process> processes = new EnumMap<>(Service.class);
+    private final Properties secrets;
+    private Postgres postgres;
+
+    /** Everything the stack needs to know; build one with {@link #settings(Path, Path)}. */
+    public record Settings(Path repository, Path dataDirectory, boolean persistent, int postgresPort,
+            Map<Service, Integer> ports, Duration readyTimeout, List<String> jvmOptions) {
+
+        public Settings withPorts(int postgresPort, Map<Service, Integer> ports) {
+            return new Settings(repository, dataDirectory, persistent, postgresPort, ports, readyTimeout, jvmOptions);
+        }
+
+        public Settings ephemeral() {
+            return new Settings(repository, dataDirectory, false, postgresPort, ports, readyTimeout, jvmOptions);
+        }
+    }
+
+    public static Settings settings(Path repository, Path dataDirectory) {
+        Map<Service, Integer> ports = new EnumMap<>(Service.class);
+        for (Service service : Service.values()) {
+            ports.put(service, service.defaultPort());
+        }
+        return new Settings(repository, dataDirectory, true, 15432, ports, Duration.ofSeconds(120),
+                List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    }
+
+    private LocalStack(Settings settings) throws IOException {
+        this.settings = settings;
+        this.ports = new EnumMap<>(settings.ports());
+        this.secrets = loadOrCreateSecrets(settings.dataDirectory().resolve("secrets.properties"));
+    }
+
+    /** Starts PostgreSQL and the four services and returns once every service reports ready. */
+    public static LocalStack start(Settings settings) throws Exception {
+        for (Service service : Service.values()) {
+            Path jar = runnerJar(settings.repository(), service);
+            if (!Files.isRegularFile(jar)) {
+                throw new StackException(service.module() + " is not built (" + settings.repository().relativize(jar)
+                        + " is missing): run ./mvnw package -DskipTests, or ./kessai up which builds it.");
+            }
+        }
+        Files.createDirectories(settings.dataDirectory());
+        LocalStack stack = new LocalStack(settings);
+        try {
+            stack.startPostgres();
+            for (Service service : Service.values()) {
+                stack.launch(service);
+            }
+            stack.awaitReady();
+            return stack;
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    public static Path runnerJar(Path repository, Service service) {
+        return repository.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    public URI url(Service service) {
+        return URI.create("http://127.0.0.1:" + ports.get(service));
+    }
+
+    /** The issuer auth-service writes into tokens and the other services expect. */
+    public String issuer() {
+        return url(Service.AUTH).toString();
+    }
+
+    public int postgresPort() {
+        return postgres.port();
+    }
+
+    public Path logFile(Service service) {
+        return settings.dataDirectory().resolve("logs").resolve(service.module() + ".log");
+    }
+
+    public Path signingKeyDirectory() {
+        return settings.dataDirectory().resolve("auth/signing-keys");
+    }
+
+    /** The generated client secret that {@code caller} uses for client-credentials tokens. */
+    public String clientSecret(Service caller) {
+        return secrets.getProperty(caller.module());
+    }
+
+    public Process process(Service service) {
+        return processes.get(service);
+    }
+
+    private void startPostgres() throws Exception {
+        Path data = settings.persistent() ? settings.dataDirectory().resolve("postgres") : null;
+        postgres = Postgres.start(data, settings.postgresPort());
+        for (Service service : Service.values()) {
+            postgres.ensureDatabase(service.database());
+        }
+    }
+
+    private void launch(Service service) throws IOException {
+        Path workDir = settings.dataDirectory().resolve("run").resolve(service.module());
+        Files.createDirectories(workDir.resolve("config"));
+        // Quarkus reads ./config/application.properties from its working directory (above the packaged defaults).
+        writePrivate(workDir.resolve("config/application.properties"), configurationOf(service));
+        Path log = logFile(service);
+        Files.createDirectories(log.getParent());
+
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(settings.jvmOptions());
+        command.add("-jar");
+        command.add(runnerJar(settings.repository(), service).toAbsolutePath().toString());
+        Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        processes.put(service, process);
+    }
+
+    private String configurationOf(Service service) {
+        StringBuilder config = new StringBuilder(
+                "# Written by the Kessai local stack at each start; edits are overwritten.\n");
+        config.append("quarkus.http.host=127.0.0.1\n");
+        config.append("quarkus.http.port=").append(ports.get(service)).append('\n');
+        config.append("kessai.db.host=127.0.0.1\n");
+        config.append("kessai.db.port=").append(postgres.port()).append('\n');
+        config.append("kessai.db.name=").append(service.database()).append('\n');
+        config.append("kessai.db.user=").append(Postgres.SUPERUSER).append('\n');
+        config.append("kessai.auth.issuer=").append(issuer()).append('\n');
+        if (service != Service.AUTH) {
+            config.append("kessai.auth.url=").append(url(Service.AUTH)).append('\n');
+        } else {
+            config.append("kessai.auth.signing-key-dir=").append(signingKeyDirectory().toAbsolutePath()).append('\n');
+            for (Service caller : Service.CALLERS) {
+                config.append("kessai.auth.service-clients.").append(caller.module()).append(".secret=")
+                        .append(clientSecret(caller)).append('\n');
+            }
+        }
+        return config.toString();
+    }
+
+    private void awaitReady() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Instant deadline = Instant.now().plus(settings.readyTimeout());
+        for (Service service : Service.values()) {
+            URI ready = url(service).resolve("/q/health/ready");
+            while (true) {
+                Process process = processes.get(service);
+                if (!process.isAlive()) {
+                    throw new StackException(service.module() + " exited with code " + process.exitValue()
+                            + " during start; see " + logFile(service));
+                }
+                if (isReady(http, ready)) {
+                    break;
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw new StackException(service.module() + " was not ready within "
+                            + settings.readyTimeout().toSeconds() + " s; see " + logFile(service));
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static boolean isReady(HttpClient http, URI ready) throws InterruptedException {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).GET().build();
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notYetListening) {
+            return false;
+        }
+    }
+
+    /** Stops the services gracefully (SIGTERM, then a hard kill after the grace period), then PostgreSQL. */
+    @Override
+    public void close() {
+        processes.values().forEach(Process::destroy);
+        Instant deadline = Instant.now().plusSeconds(30);
+        for (Process process : processes.values()) {
+            try {
+                long waitMs = Math.max(1, Duration.between(Instant.now(), deadline).toMillis());
+                if (!process.waitFor(waitMs, TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        processes.clear();
+        if (postgres != null) {
+            try {
+                postgres.close();
+            } catch (IOException e) {
+                System.err.println("kessai: PostgreSQL did not stop cleanly: " + e.getMessage());
+            }
+            postgres = null;
+        }
+    }
+
+    private static Properties loadOrCreateSecrets(Path file) throws IOException {
+        Properties secrets = new Properties();
+        if (Files.exists(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                secrets.load(in);
+            }
+        }
+        boolean changed = false;
+        SecureRandom random = new SecureRandom();
+        for (Service caller : Service.CALLERS) {
+            if (secrets.getProperty(caller.module()) == null) {
+                byte[] secret = new byte[32];
+                random.nextBytes(secret);
+                secrets.setProperty(caller.module(), Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+                changed = true;
+            }
+        }
+        if (changed) {
+            Files.createDirectories(file.getParent());
+            try (OutputStream out = Files.newOutputStream(file)) {
+                secrets.store(out, "Service-client secrets generated by the Kessai local stack (never commit)");
+            }
+            restrictToOwner(file);
+        }
+        return secrets;
+    }
+
+    private static void writePrivate(Path file, String content) throws IOException {
+        Files.writeString(file, content);
+        restrictToOwner(file);
+    }
+
+    private static void restrictToOwner(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // Windows: the file stays under the user's profile ACLs.
+        }
+    }
+}

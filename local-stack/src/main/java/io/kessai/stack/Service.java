@@ -1,0 +1,40 @@
+package io.kessai.stack;
+
+import java.util.List;
+
+/** The four Kessai services as the launcher knows them: module folder, default port and database. */
+public enum Service {
+
+    AUTH("auth-service", 8081, "auth"), WALLET("wallet-service", 8082, "wallet"), PAYMENT("payment-service", 8083,
+            "payment"), NOTIFICATION("notification-service", 8084, "notification");
+
+    /** Service clients (client-credentials) the stack provisions in auth-service, one per calling service. */
+    public static final List<Service> CALLERS = List.of(values());
+
+    private final String module;
+    private final int defaultPort;
+    private final String database;
+
+    Service(String module, int defaultPort, String database) {
+        this.module = module;
+        this.defaultPort = defaultPort;
+        this.database = database;
+    }
+
+    public String module() {
+        return module;
+    }
+
+    public int defaultPort() {
+        return defaultPort;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    /** Environment variable overriding the port, e.g. {@code KESSAI_WALLET_PORT}. */
+    public String portVariable() {
+        return "KESSAI_" + name() + "_PORT";
+    }
+}

@@ -1,0 +1,2 @@
+-- Baseline of the payment-service database. Tables arrive with the features that own them (one migration each).
+COMMENT ON SCHEMA public IS 'Kessai payment-service: owned by this service alone; no other service reads it.';

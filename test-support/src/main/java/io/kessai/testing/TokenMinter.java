@@ -1,0 +1,119 @@
+package io.kessai.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.jose4j.jwk.JsonWebKey;
+import org.jose4j.jwk.RsaJsonWebKey;
+import org.jose4j.jwk.RsaJwkGenerator;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.NumericDate;
+import org.jose4j.lang.JoseException;
+
+/**
+ * Signs access tokens shaped like auth-service's, for tests, and forges the bad ones a resource server must refuse:
+ * a foreign key, {@code alg: none}, an expired token, a wrong issuer.
+ */
+public final class TokenMinter {
+
+    public static final String AUDIENCE = "kessai";
+
+    private final RsaJsonWebKey key;
+    private final String issuer;
+
+    public TokenMinter(RsaJsonWebKey key, String issuer) {
+        this.key = key;
+        this.issuer = issuer;
+    }
+
+    /** A minter using a signing key written by auth-service (a JWK file with its private part). */
+    public static TokenMinter fromJwkFile(Path file, String issuer) throws IOException, JoseException {
+        return new TokenMinter((RsaJsonWebKey) JsonWebKey.Factory.newJwk(Files.readString(file)), issuer);
+    }
+
+    public static RsaJsonWebKey newKey(String keyId) {
+        try {
+            RsaJsonWebKey key = RsaJwkGenerator.generateJwk(2048);
+            key.setKeyId(keyId);
+            key.setAlgorithm(AlgorithmIdentifiers.RSA_USING_SHA256);
+            key.setUse("sig");
+            return key;
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public RsaJsonWebKey key() {
+        return key;
+    }
+
+    public String issuer() {
+        return issuer;
+    }
+
+    /** A valid token for {@code subject} with the given roles, living five minutes. */
+    public String token(String subject, String... groups) {
+        return sign(claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups), key);
+    }
+
+    public String expiredToken(String subject, String... groups) {
+        return sign(claims(subject, issuer, Instant.now().minus(Duration.ofMinutes(30)), Duration.ofMinutes(5), groups),
+                key);
+    }
+
+    public String tokenFromIssuer(String otherIssuer, String subject, String... groups) {
+        return sign(claims(subject, otherIssuer, Instant.now(), Duration.ofMinutes(5), groups), key);
+    }
+
+    /** Same key id and claims, signed by a key the issuer never published. */
+    public String tokenSignedByStranger(String subject, String... groups) {
+        RsaJsonWebKey stranger = newKey(key.getKeyId());
+        return sign(claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups), stranger);
+    }
+
+    /** An unsecured JWT ({@code alg: none}) carrying otherwise valid claims. */
+    public String unsignedToken(String subject, String... groups) {
+        try {
+            JsonWebSignature jws = new JsonWebSignature();
+            jws.setPayload(claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups).toJson());
+            jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.NONE);
+            jws.setAlgorithmConstraints(org.jose4j.jwa.AlgorithmConstraints.NO_CONSTRAINTS);
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JwtClaims claims(String subject, String issuer, Instant issuedAt, Duration lifetime,
+            String... groups) {
+        JwtClaims claims = new JwtClaims();
+        claims.setIssuer(issuer);
+        claims.setAudience(AUDIENCE);
+        claims.setSubject(subject);
+        claims.setIssuedAt(NumericDate.fromSeconds(issuedAt.getEpochSecond()));
+        claims.setExpirationTime(NumericDate.fromSeconds(issuedAt.plus(lifetime).getEpochSecond()));
+        claims.setJwtId(UUID.randomUUID().toString());
+        claims.setStringListClaim("groups", List.of(groups));
+        return claims;
+    }
+
+    private static String sign(JwtClaims claims, RsaJsonWebKey key) {
+        try {
+            JsonWebSignature jws = new JsonWebSignature();
+            jws.setPayload(claims.toJson());
+            jws.setKey(key.getPrivateKey());
+            jws.setKeyIdHeaderValue(key.getKeyId());
+            jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
