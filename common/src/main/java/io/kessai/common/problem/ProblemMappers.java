@@ -86,6 +86,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response http(WebApplicationException e, UriInfo uri) {
+        if (e.getCause() instanceof JsonProcessingException unreadableBody) {
+            return unreadable(unreadableBody, uri);
+        }
         int status = e.getResponse().getStatus();
         StandardProblem standard = StandardProblem.forStatus(status);
         Response.ResponseBuilder response = respond(status, standard.code(), standard.title(), standard.detail(), uri,
