@@ -1,0 +1,156 @@
+package io.kessai.auth.oidc;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.consumer.JwtConsumer;
+import org.jose4j.jwt.consumer.JwtConsumerBuilder;
+import org.jose4j.keys.resolvers.JwksVerificationKeyResolver;
+import org.junit.jupiter.api.Test;
+
+import io.kessai.auth.TestClients;
+import io.kessai.testing.PostgresResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+
+/** The client-credentials grant: what a good client gets, and what every kind of bad request gets instead. */
+@QuarkusTest
+@WithTestResource(PostgresResource.class)
+@WithTestResource(TestClients.class)
+class TokenEndpointTest {
+
+    private static final String TOKEN = "/oauth2/token";
+
+    @Test
+    void serviceClientGetsAVerifiableFiveMinuteToken() throws Exception {
+        String token = given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
+                .formParam("grant_type", "client_credentials")
+                .when().post(TOKEN)
+                .then().statusCode(200)
+                .header("Cache-Control", "no-store")
+                .body("token_type", equalTo("Bearer"))
+                .body("expires_in", equalTo(300))
+                .extract().path("access_token");
+
+        JwtClaims claims = verifierFromPublishedKeys().processToClaims(token);
+        assertEquals(TestClients.PAYMENT, claims.getSubject());
+        assertEquals(List.of("service"), claims.getStringListClaimValue("groups"));
+        assertEquals(List.of("kessai"), claims.getAudience());
+        assertEquals(300, claims.getExpirationTime().getValue() - claims.getIssuedAt().getValue());
+        assertTrue(claims.getJwtId() != null && !claims.getJwtId().isBlank());
+    }
+
+    @Test
+    void everyTokenHasItsOwnId() throws Exception {
+        JwtConsumer verifier = verifierFromPublishedKeys();
+        String first = tokenForPayment();
+        String second = tokenForPayment();
+        assertNotEquals(verifier.processToClaims(first).getJwtId(), verifier.processToClaims(second).getJwtId());
+    }
+
+    @Test
+    void clientSecretInTheFormIsAccepted() {
+        given().formParam("grant_type", "client_credentials")
+                .formParam("client_id", TestClients.OPS_TOOL)
+                .formParam("client_secret", TestClients.secretOf(TestClients.OPS_TOOL))
+                .when().post(TOKEN)
+                .then().statusCode(200).body("access_token", not(nullValue()));
+    }
+
+    @Test
+    void configuredRolesAreCarried() throws Exception {
+        String token = given().formParam("grant_type", "client_credentials")
+                .formParam("client_id", TestClients.OPS_TOOL)
+                .formParam("client_secret", TestClients.secretOf(TestClients.OPS_TOOL))
+                .when().post(TOKEN).then().statusCode(200).extract().path("access_token");
+        List<String> groups = verifierFromPublishedKeys().processToClaims(token).getStringListClaimValue("groups");
+        assertEquals(List.of("ops", "service"), groups.stream().sorted().toList());
+    }
+
+    @Test
+    void wrongSecretIsRefusedWithoutAToken() {
+        invalidClient(given().auth().preemptive().basic(TestClients.PAYMENT, "guess")
+                .formParam("grant_type", "client_credentials").when().post(TOKEN).then());
+    }
+
+    @Test
+    void anotherClientsSecretIsRefused() {
+        invalidClient(given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.OPS_TOOL))
+                .formParam("grant_type", "client_credentials").when().post(TOKEN).then());
+    }
+
+    @Test
+    void unknownClientIsRefused() {
+        invalidClient(given().auth().preemptive().basic("intruder", "anything")
+                .formParam("grant_type", "client_credentials").when().post(TOKEN).then());
+    }
+
+    @Test
+    void missingClientAuthenticationIsRefused() {
+        invalidClient(given().formParam("grant_type", "client_credentials").when().post(TOKEN).then());
+    }
+
+    @Test
+    void malformedBasicHeaderIsRefused() {
+        invalidClient(given().header("Authorization", "Basic %%%not-base64")
+                .formParam("grant_type", "client_credentials").when().post(TOKEN).then());
+        invalidClient(given().header("Authorization", "Bearer something")
+                .formParam("grant_type", "client_credentials").when().post(TOKEN).then());
+    }
+
+    @Test
+    void otherGrantTypesAreUnsupported() {
+        given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
+                .formParam("grant_type", "password").formParam("username", "x").formParam("password", "y")
+                .when().post(TOKEN)
+                .then().statusCode(400)
+                .body("error", equalTo("unsupported_grant_type"))
+                .body("access_token", nullValue());
+    }
+
+    @Test
+    void jsonBodyIsNotAcceptedAsAForm() {
+        given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
+                .contentType("application/json").body("{\"grant_type\":\"client_credentials\"}")
+                .when().post(TOKEN)
+                .then().statusCode(415).contentType("application/problem+json");
+    }
+
+    private static void invalidClient(ValidatableResponse response) {
+        response.statusCode(401)
+                .header("WWW-Authenticate", equalTo("Basic realm=\"kessai\""))
+                .header("Cache-Control", "no-store")
+                .body("error", equalTo("invalid_client"))
+                .body("access_token", nullValue());
+    }
+
+    private static String tokenForPayment() {
+        return given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
+                .formParam("grant_type", "client_credentials")
+                .when().post(TOKEN).then().statusCode(200).extract().path("access_token");
+    }
+
+    /** Verifies like a resource server: signature against the published JWKS, issuer, audience, expiry. */
+    private static JwtConsumer verifierFromPublishedKeys() throws Exception {
+        String jwks = given().when().get("/.well-known/jwks.json").then().statusCode(200).extract().asString();
+        String issuer = given().when().get("/.well-known/openid-configuration").then().extract().path("issuer");
+        return new JwtConsumerBuilder()
+                .setVerificationKeyResolver(new JwksVerificationKeyResolver(new JsonWebKeySet(jwks).getJsonWebKeys()))
+                .setExpectedIssuer(issuer)
+                .setExpectedAudience("kessai")
+                .setRequireExpirationTime()
+                .setRequireSubject()
+                .build();
+    }
+
+}

@@ -1,0 +1,13 @@
+package io.kessai.notification;
+
+import io.kessai.testing.PostgresResource;
+import io.kessai.testing.ResourceServerContract;
+import io.kessai.testing.TestIssuer;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(PostgresResource.class)
+@WithTestResource(TestIssuer.class)
+class NotificationResourceServerTest extends ResourceServerContract {
+}

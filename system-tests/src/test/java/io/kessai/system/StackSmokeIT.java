@@ -1,0 +1,119 @@
+package io.kessai.system;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import io.kessai.stack.LocalStack;
+import io.kessai.stack.Service;
+import io.kessai.testing.TokenMinter;
+
+/**
+ * The foundation journey across real processes: every service is ready on its own database, and a token issued by
+ * the running auth-service is what the other services accept, while forged tokens and missing roles are refused.
+ */
+@ExtendWith(RunningStack.class)
+class StackSmokeIT {
+
+    private static final String WHOAMI = "/v1/internal/whoami";
+
+    @ParameterizedTest
+    @EnumSource(Service.class)
+    void everyServiceIsReadyWithItsDatabase(Service service) {
+        given().baseUri(url(service)).when().get("/q/health/ready")
+                .then().statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.name", hasItem("Reactive PostgreSQL connections health check"));
+    }
+
+    @Test
+    void discoveryPublishesTheIssuerTheOthersExpect() {
+        given().baseUri(url(Service.AUTH)).when().get("/.well-known/openid-configuration")
+                .then().statusCode(200)
+                .body("issuer", equalTo(stack().issuer()))
+                .body("jwks_uri", equalTo(stack().issuer() + "/.well-known/jwks.json"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Service.class, names = {"WALLET", "PAYMENT", "NOTIFICATION"})
+    void tokenFromRunningAuthServiceIsAcceptedByTheOtherServices(Service resourceServer) {
+        String token = serviceToken(Service.PAYMENT);
+        given().baseUri(url(resourceServer)).auth().oauth2(token)
+                .when().get(WHOAMI)
+                .then().statusCode(200)
+                .body("subject", equalTo("payment-service"))
+                .body("roles", equalTo(List.of("service")));
+    }
+
+    @Test
+    void forgedTokensAreRefusedByWallet() throws Exception {
+        TokenMinter realKey = TokenMinter.fromJwkFile(currentSigningKey(), stack().issuer());
+        List<String> forged = List.of(
+                realKey.tokenSignedByStranger("payment-service", "service"),
+                realKey.unsignedToken("payment-service", "service"),
+                realKey.expiredToken("payment-service", "service"),
+                realKey.tokenFromIssuer("https://evil.example", "payment-service", "service"));
+        for (String token : forged) {
+            given().baseUri(url(Service.WALLET)).auth().oauth2(token)
+                    .when().get(WHOAMI)
+                    .then().statusCode(401)
+                    .contentType("application/problem+json")
+                    .body("type", equalTo("https://kessai.io/problems/unauthorized"));
+        }
+    }
+
+    @Test
+    void validTokenWithoutTheServiceRoleIsForbiddenByWallet() throws Exception {
+        TokenMinter realKey = TokenMinter.fromJwkFile(currentSigningKey(), stack().issuer());
+        given().baseUri(url(Service.WALLET)).auth().oauth2(realKey.token("customer-1", "customer"))
+                .when().get(WHOAMI)
+                .then().statusCode(403)
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://kessai.io/problems/forbidden"));
+    }
+
+    @Test
+    void wrongClientSecretGetsNoToken() {
+        given().baseUri(url(Service.AUTH)).auth().preemptive().basic("payment-service", "wrong")
+                .formParam("grant_type", "client_credentials")
+                .when().post("/oauth2/token")
+                .then().statusCode(401).body("error", equalTo("invalid_client"));
+    }
+
+    static String serviceToken(Service caller) {
+        return given().baseUri(url(Service.AUTH)).auth().preemptive()
+                .basic(caller.module(), stack().clientSecret(caller))
+                .formParam("grant_type", "client_credentials")
+                .when().post("/oauth2/token")
+                .then().statusCode(200).extract().path("access_token");
+    }
+
+    static String url(Service service) {
+        return stack().url(service).toString();
+    }
+
+    private static LocalStack stack() {
+        return RunningStack.stack();
+    }
+
+    private static Path currentSigningKey() throws Exception {
+        try (Stream<Path> keys = Files.list(stack().signingKeyDirectory())) {
+            List<Path> files = keys.filter(f -> f.toString().endsWith(".jwk.json")).sorted().toList();
+            assertEquals(1, files.size(), "one signing key generated at first start");
+            assertTrue(Files.size(files.get(0)) > 0);
+            return files.get(0);
+        }
+    }
+}
