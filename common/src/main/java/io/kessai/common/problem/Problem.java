@@ -30,6 +30,11 @@ public record Problem(
         return URI.create(TYPE_BASE + code);
     }
 
+    public static Problem of(int status, String code, String title, String detail, String instance,
+            List<FieldError> errors) {
+        return new Problem(typeOf(code), title, status, detail, instance, code, errors);
+    }
+
     public record FieldError(String field, String message) {
     }
 }

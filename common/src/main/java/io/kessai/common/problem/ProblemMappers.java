@@ -113,7 +113,7 @@ public class ProblemMappers {
 
     static Response.ResponseBuilder respond(int status, String code, String title, String detail, UriInfo uri,
             List<Problem.FieldError> errors) {
-        Problem problem = new Problem(Problem.typeOf(code), title, status, detail, uri.getPath(), code, errors);
+        Problem problem = Problem.of(status, code, title, detail, uri.getPath(), errors);
         return Response.status(status).type(Problem.MEDIA_TYPE).entity(problem);
     }
 
