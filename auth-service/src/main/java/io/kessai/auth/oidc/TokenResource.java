@@ -1,5 +1,6 @@
 package io.kessai.auth.oidc;
 
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
@@ -51,6 +52,10 @@ public class TokenResource {
         if (basic.isEmpty() && authorization != null) {
             return error(401, "invalid_client", "Unsupported or malformed client authentication.");
         }
+        if (basic.isPresent() && (formClientId != null || formSecret != null)) {
+            // RFC 6749 §2.3: a client must not use more than one authentication method per request.
+            return error(400, "invalid_request", "Authenticate with HTTP Basic or with form fields, not both.");
+        }
         String clientId = basic.map(c -> c[0]).orElse(formClientId);
         String secret = basic.map(c -> c[1]).orElse(formSecret);
         if (clientId == null || secret == null) {
@@ -60,6 +65,9 @@ public class TokenResource {
         if (roles.isEmpty()) {
             return error(401, "invalid_client", "Unknown client or wrong secret.");
         }
+        if (grantType == null || grantType.isBlank()) {
+            return error(400, "invalid_request", "grant_type is required.");
+        }
         if (!"client_credentials".equals(grantType)) {
             return error(400, "unsupported_grant_type", "Only the client_credentials grant is supported here.");
         }
@@ -67,6 +75,7 @@ public class TokenResource {
         return noStore(Response.ok(new TokenResponse(token.value(), "Bearer", token.expiresInSeconds())));
     }
 
+    /** HTTP Basic client credentials, each form-urlencoded as RFC 6749 §2.3.1 requires. */
     private static Optional<String[]> basicCredentials(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Optional.empty();
@@ -77,10 +86,15 @@ public class TokenResource {
             int colon = decoded.indexOf(':');
             return colon < 0
                     ? Optional.empty()
-                    : Optional.of(new String[]{decoded.substring(0, colon), decoded.substring(colon + 1)});
-        } catch (IllegalArgumentException notBase64) {
+                    : Optional.of(new String[]{formDecode(decoded.substring(0, colon)),
+                            formDecode(decoded.substring(colon + 1))});
+        } catch (IllegalArgumentException notBase64OrBadEscape) {
             return Optional.empty();
         }
+    }
+
+    private static String formDecode(String value) {
+        return URLDecoder.decode(value, StandardCharsets.UTF_8);
     }
 
     private static Response error(int status, String error, String description) {

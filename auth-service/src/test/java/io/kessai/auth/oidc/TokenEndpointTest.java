@@ -119,6 +119,38 @@ class TokenEndpointTest {
     }
 
     @Test
+    void missingGrantTypeIsAnInvalidRequest() {
+        given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
+                .formParam("scope", "anything")
+                .when().post(TOKEN)
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_request"))
+                .body("access_token", nullValue());
+    }
+
+    @Test
+    void usingTwoAuthenticationMethodsAtOnceIsAnInvalidRequest() {
+        given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
+                .formParam("grant_type", "client_credentials")
+                .formParam("client_id", TestClients.OPS_TOOL)
+                .formParam("client_secret", TestClients.secretOf(TestClients.OPS_TOOL))
+                .when().post(TOKEN)
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_request"))
+                .body("access_token", nullValue());
+    }
+
+    @Test
+    void basicCredentialsAreFormDecoded() {
+        // The secret is base64url and so needs no escaping; an escaped character must decode to itself.
+        String escapedId = TestClients.PAYMENT.replace("-", "%2D");
+        given().auth().preemptive().basic(escapedId, TestClients.secretOf(TestClients.PAYMENT))
+                .formParam("grant_type", "client_credentials")
+                .when().post(TOKEN)
+                .then().statusCode(200).body("access_token", not(nullValue()));
+    }
+
+    @Test
     void jsonBodyIsNotAcceptedAsAForm() {
         given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
                 .contentType("application/json").body("{\"grant_type\":\"client_credentials\"}")

@@ -104,6 +104,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, UriInfo uri) {
+        if (DependencyUnavailable.causedBy(e)) {
+            LOG.warnf("Dependency unavailable on %s: %s", uri.getPath(), e.toString());
+            StandardProblem unavailable = StandardProblem.forStatus(503);
+            return respond(503, unavailable.code(), unavailable.title(), unavailable.detail(), uri, List.of())
+                    .header(HttpHeaders.RETRY_AFTER, DependencyUnavailable.RETRY_AFTER_SECONDS).build();
+        }
         String errorId = UUID.randomUUID().toString();
         LOG.errorf(e, "Unexpected error %s on %s", errorId, uri.getPath());
         return respond(500, ProblemCodes.INTERNAL_ERROR, "Internal error",

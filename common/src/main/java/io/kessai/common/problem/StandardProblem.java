@@ -16,7 +16,7 @@ record StandardProblem(String code, String title, String detail) {
                     "This resource cannot answer in the media type the request accepts.");
             case 413 -> new StandardProblem("payload-too-large", "Payload too large", "The request body is too large.");
             case 415 -> new StandardProblem("unsupported-media-type", "Unsupported media type",
-                    "Send the body as application/json.");
+                    "This endpoint does not accept that Content-Type; see its OpenAPI description.");
             case 429 -> new StandardProblem("too-many-requests", "Too many requests", "Slow down and retry later.");
             case 503 -> new StandardProblem("service-unavailable", "Service unavailable",
                     "The service cannot serve this request now; retry later.");
