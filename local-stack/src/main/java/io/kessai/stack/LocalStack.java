@@ -169,7 +169,7 @@ public final class LocalStack implements AutoCloseable {
             config.append("kessai.auth.url=").append(url(Service.AUTH)).append('\n');
         } else {
             config.append("kessai.auth.signing-key-dir=").append(signingKeyDirectory().toAbsolutePath()).append('\n');
-            for (Service caller : Service.CALLERS) {
+            for (Service caller : Service.values()) {
                 config.append("kessai.auth.service-clients.").append(caller.module()).append(".secret=")
                         .append(clientSecret(caller)).append('\n');
             }
@@ -251,7 +251,7 @@ public final class LocalStack implements AutoCloseable {
         }
         boolean changed = false;
         SecureRandom random = new SecureRandom();
-        for (Service caller : Service.CALLERS) {
+        for (Service caller : Service.values()) {
             if (secrets.getProperty(caller.module()) == null) {
                 byte[] secret = new byte[32];
                 random.nextBytes(secret);

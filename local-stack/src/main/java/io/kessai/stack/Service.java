@@ -1,15 +1,13 @@
 package io.kessai.stack;
 
-import java.util.List;
-
-/** The four Kessai services as the launcher knows them: module folder, default port and database. */
+/**
+ * The four Kessai services as the launcher knows them: module folder, default port and database. Each is also a
+ * service client of auth-service (client-credentials) with a secret the stack generates.
+ */
 public enum Service {
 
     AUTH("auth-service", 8081, "auth"), WALLET("wallet-service", 8082, "wallet"), PAYMENT("payment-service", 8083,
             "payment"), NOTIFICATION("notification-service", 8084, "notification");
-
-    /** Service clients (client-credentials) the stack provisions in auth-service, one per calling service. */
-    public static final List<Service> CALLERS = List.of(values());
 
     private final String module;
     private final int defaultPort;
