@@ -142,6 +142,8 @@ public final class LocalStack implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(settings.jvmOptions());
+        // The local profile: production code and defaults, plus the dev inbox (one-time codes readable locally).
+        command.add("-Dquarkus.profile=local");
         command.add("-jar");
         command.add(runnerJar(settings.repository(), service).toAbsolutePath().toString());
         ProcessBuilder builder = new ProcessBuilder(command);

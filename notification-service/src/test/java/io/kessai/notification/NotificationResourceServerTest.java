@@ -9,5 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @WithTestResource(PostgresResource.class)
 @WithTestResource(TestIssuer.class)
+@WithTestResource(SmsProviderStub.class)
+@WithTestResource(SmtpServer.class)
 class NotificationResourceServerTest extends ResourceServerContract {
 }

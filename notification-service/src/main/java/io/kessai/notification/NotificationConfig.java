@@ -1,0 +1,95 @@
+package io.kessai.notification;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** notification-service settings; each is documented in notification-service/README.md. */
+@ConfigMapping(prefix = "kessai.notification")
+public interface NotificationConfig {
+
+    Delivery delivery();
+
+    Sms sms();
+
+    Email email();
+
+    Limits limits();
+
+    DevInbox devInbox();
+
+    interface Delivery {
+
+        /** How often each replica's worker looks for due deliveries (read by the scheduler). */
+        @WithDefault("1S")
+        Duration pollInterval();
+
+        /** Attempts before a delivery is dead-lettered. */
+        @WithDefault("8")
+        int maxAttempts();
+
+        /** Wait before the second attempt; it doubles with each further attempt, with jitter. */
+        @WithDefault("2S")
+        Duration initialBackoff();
+
+        @WithDefault("10M")
+        Duration maxBackoff();
+
+        /** Deliveries one worker claims per poll. */
+        @WithDefault("20")
+        int batchSize();
+
+        /** How long a claimed delivery is hidden from other workers; it is retried after that if its worker died. */
+        @WithDefault("60S")
+        Duration lease();
+    }
+
+    interface Sms {
+
+        /** {@code dev-inbox} (no carrier: messages only reach the dev inbox) or {@code http} (a provider's API). */
+        @WithDefault("dev-inbox")
+        String sender();
+
+        /** The SMS provider's send endpoint (http sender): receives JSON {@code {to, text, reference}}. */
+        Optional<URI> httpUrl();
+
+        /** Bearer API key for the provider, from a Secret. */
+        Optional<String> httpApiKey();
+
+        @WithDefault("5S")
+        Duration httpTimeout();
+    }
+
+    interface Email {
+
+        /** {@code smtp} (quarkus-mailer) or {@code dev-inbox} (no mail server: messages only reach the dev inbox). */
+        @WithDefault("smtp")
+        String sender();
+
+        @WithDefault("Kessai <no-reply@kessai.io>")
+        String from();
+    }
+
+    /** Per-recipient send limits against SMS pumping and mail bombing; deliveries over them are recorded as limited. */
+    interface Limits {
+
+        @WithDefault("5")
+        int smsPerRecipientPerHour();
+
+        @WithDefault("20")
+        int smsPerRecipientPerDay();
+
+        @WithDefault("30")
+        int emailPerRecipientPerHour();
+    }
+
+    interface DevInbox {
+
+        /** Keep copies of delivered SMS and email readable at /v1/dev/inbox. Refused at start in the prod profile. */
+        @WithDefault("false")
+        boolean enabled();
+    }
+}

@@ -1,0 +1,142 @@
+package io.kessai.notification.delivery;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+
+import org.jboss.logging.Logger;
+
+import io.kessai.notification.NotificationConfig;
+import io.kessai.notification.devinbox.DevInbox;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Sends due deliveries. Safe on any number of replicas: a poll claims rows with {@code FOR UPDATE SKIP LOCKED} and
+ * pushes their next attempt past a lease, so no two workers send the same delivery, and a delivery whose worker died
+ * is tried again when the lease runs out (at-least-once). Failures back off exponentially with jitter up to a maximum
+ * number of attempts, then the delivery is dead-lettered for ops to inspect and redeliver.
+ */
+@ApplicationScoped
+public class DeliveryWorker {
+
+    private static final Logger LOG = Logger.getLogger(DeliveryWorker.class);
+
+    private final Pool pool;
+    private final NotificationConfig.Delivery config;
+    private final Map<Channel, ChannelSender> senders = new EnumMap<>(Channel.class);
+    private final DevInbox devInbox;
+    private final MeterRegistry metrics;
+    private final AtomicLong oldestDueAgeSeconds = new AtomicLong();
+
+    DeliveryWorker(Pool pool, NotificationConfig config, Instance<ChannelSender> senders, DevInbox devInbox,
+            MeterRegistry metrics) {
+        this.pool = pool;
+        this.config = config.delivery();
+        senders.forEach(sender -> this.senders.put(sender.channel(), sender));
+        this.devInbox = devInbox;
+        this.metrics = metrics;
+        metrics.gauge("kessai.notification.queue.oldest.age.seconds", oldestDueAgeSeconds);
+    }
+
+    @Scheduled(every = "${kessai.notification.delivery.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> poll() {
+        return measureQueueAge().flatMap(ignored -> sendDue())
+                .onFailure().invoke(e -> LOG.warnf("Delivery poll failed: %s", e.toString()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    /** Claims and sends one batch; returns how many deliveries it handled. Also used by tests to drain the queue. */
+    public Uni<Integer> sendDue() {
+        return pool.preparedQuery("UPDATE delivery d SET attempts = d.attempts + 1, "
+                + "next_attempt_at = now() + make_interval(secs => $2) "
+                + "FROM (SELECT id FROM delivery WHERE status = 'pending' AND next_attempt_at <= now() "
+                + "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due WHERE d.id = due.id "
+                + "RETURNING d.id, d.event_id, d.channel, d.recipient, d.locale, d.subject, d.body, d.attempts")
+                .execute(Tuple.of(config.batchSize(), (double) config.lease().toSeconds()))
+                .flatMap(rows -> {
+                    List<OutgoingMessage> claimed = new java.util.ArrayList<>();
+                    for (Row row : rows) {
+                        claimed.add(new OutgoingMessage(row.getLong("id"), row.getString("event_id"),
+                                Channel.fromWire(row.getString("channel")), row.getString("recipient"),
+                                row.getString("locale"), row.getString("subject"), row.getString("body"),
+                                row.getInteger("attempts")));
+                    }
+                    return Multi.createFrom().iterable(claimed)
+                            .onItem().transformToUniAndMerge(this::deliver)
+                            .collect().asList()
+                            .map(List::size);
+                });
+    }
+
+    private Uni<Void> deliver(OutgoingMessage message) {
+        return senders.get(message.channel()).send(message)
+                .flatMap(sent -> markSent(message))
+                .onFailure().recoverWithUni(failure -> markFailed(message, failure));
+    }
+
+    private Uni<Void> markSent(OutgoingMessage message) {
+        // The text may hold a one-time code: once it is out, it is not kept.
+        return pool.preparedQuery("UPDATE delivery SET status = 'sent', sent_at = now(), subject = NULL, body = NULL, "
+                + "last_error = NULL WHERE id = $1")
+                .execute(Tuple.of(message.id()))
+                .flatMap(updated -> devInbox.keep(message))
+                .invoke(() -> count(message.channel(), "sent"));
+    }
+
+    private Uni<Void> markFailed(OutgoingMessage message, Throwable failure) {
+        boolean permanent = failure instanceof SendFailure sendFailure && sendFailure.permanent();
+        boolean dead = permanent || message.attempt() >= config.maxAttempts();
+        String reason = failure instanceof SendFailure
+                ? failure.getMessage()
+                : failure.getClass().getSimpleName()
+                        + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
+        LOG.infof("Delivery %d (%s, attempt %d) failed%s: %s", message.id(), message.channel().wire(),
+                message.attempt(), dead ? ", dead-lettered" : "", reason);
+        count(message.channel(), dead ? "dead" : "retried");
+        if (dead) {
+            return pool.preparedQuery("UPDATE delivery SET status = 'dead', last_error = $2 WHERE id = $1")
+                    .execute(Tuple.of(message.id(), truncate(reason))).replaceWithVoid();
+        }
+        return pool.preparedQuery("UPDATE delivery SET next_attempt_at = now() + make_interval(secs => $2), "
+                + "last_error = $3 WHERE id = $1")
+                .execute(Tuple.of(message.id(), backoff(message.attempt()).toMillis() / 1000.0, truncate(reason)))
+                .replaceWithVoid();
+    }
+
+    /** Exponential backoff from the initial wait, capped, with jitter over the upper half ("equal jitter"). */
+    Duration backoff(int attempt) {
+        long capMs = Math.min(config.maxBackoff().toMillis(),
+                config.initialBackoff().toMillis() << Math.min(attempt - 1, 30));
+        long jitterMs = ThreadLocalRandom.current().nextLong(capMs / 2 + 1);
+        return Duration.ofMillis(capMs / 2 + jitterMs);
+    }
+
+    private Uni<Void> measureQueueAge() {
+        return pool.query("SELECT coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0) AS age "
+                + "FROM delivery WHERE status = 'pending' AND next_attempt_at <= now()")
+                .execute()
+                .invoke(rows -> oldestDueAgeSeconds.set(rows.iterator().next().getNumeric("age").longValue()))
+                .replaceWithVoid();
+    }
+
+    private void count(Channel channel, String outcome) {
+        metrics.counter("kessai.notification.deliveries", "channel", channel.wire(), "outcome", outcome).increment();
+    }
+
+    private static String truncate(String reason) {
+        return reason.length() <= 500 ? reason : reason.substring(0, 500);
+    }
+}

@@ -1,0 +1,106 @@
+package io.kessai.notification.event;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** A field an event type requires in its {@code data}, with the rule its value must satisfy. */
+public enum DataField {
+
+    CODE("code", "4 to 10 digits") {
+
+        @Override
+        boolean accepts(Object value) {
+            return value instanceof String s && DIGITS.matcher(s).matches();
+        }
+    },
+    TTL_SECONDS("ttlSeconds", "an integer from 30 to 3600") {
+
+        @Override
+        boolean accepts(Object value) {
+            return value instanceof Integer i && i >= 30 && i <= 3600;
+        }
+    },
+    DEVICE_NAME("deviceName", "text of 1 to 80 characters") {
+
+        @Override
+        boolean accepts(Object value) {
+            return isText(value, 80);
+        }
+    },
+    PAYMENT_ID("paymentId", "an id of 1 to 64 characters") {
+
+        @Override
+        boolean accepts(Object value) {
+            return isText(value, 64);
+        }
+    },
+    TOPUP_ID("topupId", "an id of 1 to 64 characters") {
+
+        @Override
+        boolean accepts(Object value) {
+            return isText(value, 64);
+        }
+    },
+    TRANSFER_ID("transferId", "an id of 1 to 64 characters") {
+
+        @Override
+        boolean accepts(Object value) {
+            return isText(value, 64);
+        }
+    },
+    MERCHANT_NAME("merchantName", "text of 1 to 80 characters") {
+
+        @Override
+        boolean accepts(Object value) {
+            return isText(value, 80);
+        }
+    },
+    SENDER_NAME("senderName", "text of 1 to 80 characters") {
+
+        @Override
+        boolean accepts(Object value) {
+            return isText(value, 80);
+        }
+    },
+    AMOUNT("amount", "money: {\"amount\": a positive integer of yen, \"currency\": \"JPY\"}") {
+
+        @Override
+        boolean accepts(Object value) {
+            return value instanceof Map<?, ?> money && money.size() == 2
+                    && (money.get("amount") instanceof Integer || money.get("amount") instanceof Long)
+                    && ((Number) money.get("amount")).longValue() > 0
+                    && "JPY".equals(money.get("currency"));
+        }
+    };
+
+    private static final Pattern DIGITS = Pattern.compile("\\d{4,10}");
+
+    private final String key;
+    private final String rule;
+
+    DataField(String key, String rule) {
+        this.key = key;
+        this.rule = rule;
+    }
+
+    abstract boolean accepts(Object value);
+
+    public String key() {
+        return key;
+    }
+
+    /** Why the value in {@code data} is unacceptable, if it is. */
+    public Optional<String> problemWith(Map<String, Object> data) {
+        Object value = data == null ? null : data.get(key);
+        if (value == null) {
+            return Optional.of("is required: " + rule);
+        }
+        return accepts(value) ? Optional.empty() : Optional.of("must be " + rule);
+    }
+
+    private static boolean isText(Object value, int maxLength) {
+        return value instanceof String s && !s.isBlank() && s.length() <= maxLength
+                && s.codePoints().noneMatch(Character::isISOControl);
+    }
+}

@@ -1,0 +1,38 @@
+package io.kessai.notification.event;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.kessai.common.security.Roles;
+import io.smallrye.mutiny.Uni;
+
+/** Where other services hand over typed events (normally through their outbox relay). */
+@Path("/v1/internal/events")
+@Tag(name = "internal")
+public class EventResource {
+
+    private final EventIntake intake;
+
+    EventResource(EventIntake intake) {
+        this.intake = intake;
+    }
+
+    @POST
+    @RolesAllowed(Roles.SERVICE)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Accept a typed event for delivery; a repeated eventId is accepted once (202 either way)")
+    public Uni<Response> accept(@Valid @NotNull EventRequest event) {
+        return intake.accept(event).map(accepted -> Response.accepted(accepted).build());
+    }
+}
