@@ -1,6 +1,5 @@
 package io.kessai.notification.delivery;
 
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +38,13 @@ public class DeliveryWorker {
     private final DevInbox devInbox;
     private final MeterRegistry metrics;
     private final AtomicLong oldestDueAgeSeconds = new AtomicLong();
+    private final Backoff backoff;
 
     DeliveryWorker(Pool pool, NotificationConfig config, Instance<ChannelSender> senders, DevInbox devInbox,
             MeterRegistry metrics) {
         this.pool = pool;
         this.config = config.delivery();
+        this.backoff = new Backoff(this.config.initialBackoff(), this.config.maxBackoff());
         senders.forEach(sender -> this.senders.put(sender.channel(), sender));
         this.devInbox = devInbox;
         this.metrics = metrics;
@@ -112,16 +113,11 @@ public class DeliveryWorker {
         }
         return pool.preparedQuery("UPDATE delivery SET next_attempt_at = now() + make_interval(secs => $2), "
                 + "last_error = $3 WHERE id = $1")
-                .execute(Tuple.of(message.id(), backoff(message.attempt()).toMillis() / 1000.0, truncate(reason)))
+                .execute(Tuple.of(message.id(),
+                        backoff.after(message.attempt(), bound -> ThreadLocalRandom.current().nextLong(bound))
+                                .toMillis() / 1000.0,
+                        truncate(reason)))
                 .replaceWithVoid();
-    }
-
-    /** Exponential backoff from the initial wait, capped, with jitter over the upper half ("equal jitter"). */
-    Duration backoff(int attempt) {
-        long capMs = Math.min(config.maxBackoff().toMillis(),
-                config.initialBackoff().toMillis() << Math.min(attempt - 1, 30));
-        long jitterMs = ThreadLocalRandom.current().nextLong(capMs / 2 + 1);
-        return Duration.ofMillis(capMs / 2 + jitterMs);
     }
 
     private Uni<Void> measureQueueAge() {
