@@ -21,6 +21,19 @@ public interface NotificationConfig {
 
     DevInbox devInbox();
 
+    Streams streams();
+
+    interface Streams {
+
+        /** A comment line sent to every open stream this often, so proxies keep it open and dead clients are found. */
+        @WithDefault("15S")
+        Duration heartbeat();
+
+        /** Events sent per catch-up query; a client further behind gets the rest in the next batch. */
+        @WithDefault("100")
+        int batchSize();
+    }
+
     interface Delivery {
 
         /** How often each replica's worker looks for due deliveries (read by the scheduler). */

@@ -59,6 +59,12 @@ public class DeliveryWorker {
                 .replaceWithVoid();
     }
 
+    /** Sends what is due now instead of at the next poll, so that a fresh event goes out in milliseconds. */
+    public void nudge() {
+        sendDue().subscribe().with(sent -> {
+        }, failure -> LOG.debugf("Nudged delivery run failed (the next poll retries): %s", failure.toString()));
+    }
+
     /** Claims and sends one batch; returns how many deliveries it handled. Also used by tests to drain the queue. */
     public Uni<Integer> sendDue() {
         return pool.preparedQuery("UPDATE delivery d SET attempts = d.attempts + 1, "

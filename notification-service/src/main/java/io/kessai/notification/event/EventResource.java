@@ -14,6 +14,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.kessai.common.security.Roles;
+import io.kessai.notification.delivery.DeliveryWorker;
 import io.smallrye.mutiny.Uni;
 
 /** Where other services hand over typed events (normally through their outbox relay). */
@@ -22,9 +23,11 @@ import io.smallrye.mutiny.Uni;
 public class EventResource {
 
     private final EventIntake intake;
+    private final DeliveryWorker worker;
 
-    EventResource(EventIntake intake) {
+    EventResource(EventIntake intake, DeliveryWorker worker) {
         this.intake = intake;
+        this.worker = worker;
     }
 
     @POST
@@ -33,6 +36,12 @@ public class EventResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Accept a typed event for delivery; a repeated eventId is accepted once (202 either way)")
     public Uni<Response> accept(@Valid @NotNull EventRequest event) {
-        return intake.accept(event).map(accepted -> Response.accepted(accepted).build());
+        return intake.accept(event)
+                .invoke(accepted -> {
+                    if (!accepted.duplicate()) {
+                        worker.nudge();
+                    }
+                })
+                .map(accepted -> Response.accepted(accepted).build());
     }
 }
