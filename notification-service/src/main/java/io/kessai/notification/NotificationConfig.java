@@ -23,6 +23,40 @@ public interface NotificationConfig {
 
     Streams streams();
 
+    Webhooks webhooks();
+
+    interface Webhooks {
+
+        /** A delivery is retried for this long after the event, then dead-lettered. */
+        @WithDefault("24H")
+        Duration retryFor();
+
+        @WithDefault("10S")
+        Duration initialBackoff();
+
+        @WithDefault("1H")
+        Duration maxBackoff();
+
+        /** Connect plus response time allowed to a merchant's endpoint. */
+        @WithDefault("10S")
+        Duration timeout();
+
+        @WithDefault("20")
+        int batchSize();
+
+        @WithDefault("60S")
+        Duration lease();
+
+        @WithDefault("1S")
+        Duration pollInterval();
+
+        /**
+         * Hosts exempt from the private-address refusal and allowed over plain http. For tests only (a receiver on
+         * loopback); never set it in production, where it would reopen SSRF.
+         */
+        Optional<java.util.List<String>> testAllowedHosts();
+    }
+
     interface Streams {
 
         /** A comment line sent to every open stream this often, so proxies keep it open and dead clients are found. */

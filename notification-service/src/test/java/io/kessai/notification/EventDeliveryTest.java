@@ -33,6 +33,7 @@ import io.restassured.http.ContentType;
 @WithTestResource(TestIssuer.class)
 @WithTestResource(SmsProviderStub.class)
 @WithTestResource(SmtpServer.class)
+@WithTestResource(WebhookReceiver.class)
 class EventDeliveryTest {
 
     private static String newId() {

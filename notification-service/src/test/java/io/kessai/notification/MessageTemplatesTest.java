@@ -25,6 +25,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(TestIssuer.class)
 @WithTestResource(SmsProviderStub.class)
 @WithTestResource(SmtpServer.class)
+@WithTestResource(WebhookReceiver.class)
 class MessageTemplatesTest {
 
     /** A longest-case value for every field the catalogue knows. */

@@ -11,5 +11,6 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(TestIssuer.class)
 @WithTestResource(SmsProviderStub.class)
 @WithTestResource(SmtpServer.class)
+@WithTestResource(WebhookReceiver.class)
 class NotificationResourceServerTest extends ResourceServerContract {
 }

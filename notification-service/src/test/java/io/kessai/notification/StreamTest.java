@@ -26,6 +26,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(TestIssuer.class)
 @WithTestResource(SmsProviderStub.class)
 @WithTestResource(SmtpServer.class)
+@WithTestResource(WebhookReceiver.class)
 class StreamTest {
 
     @TestHTTPResource("/v1/streams/customer")

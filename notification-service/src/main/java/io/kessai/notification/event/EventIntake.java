@@ -21,6 +21,7 @@ import io.kessai.common.problem.ProblemException;
 import io.kessai.notification.delivery.Channel;
 import io.kessai.notification.delivery.SendLimits;
 import io.kessai.notification.message.MessageTemplates;
+import io.kessai.notification.webhook.WebhookFanout;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -44,8 +45,10 @@ public class EventIntake {
     private final MessageTemplates templates;
     private final SendLimits limits;
     private final ObjectMapper json;
+    private final WebhookFanout webhooks;
 
-    EventIntake(Pool pool, MessageTemplates templates, SendLimits limits, ObjectMapper json) {
+    EventIntake(Pool pool, MessageTemplates templates, SendLimits limits, ObjectMapper json, WebhookFanout webhooks) {
+        this.webhooks = webhooks;
         this.pool = pool;
         this.templates = templates;
         this.limits = limits;
@@ -95,7 +98,9 @@ public class EventIntake {
                                 return views;
                             })));
         }
-        return chain.map(views -> new Accepted(event.eventId(), false, List.copyOf(views)));
+        return chain.flatMap(views -> webhooks.queue(connection, event.recipient().merchantId(), event.type(),
+                event.eventId(), pushPayload(EventType.fromWire(event.type()).orElseThrow(), event))
+                .map(queued -> new Accepted(event.eventId(), false, List.copyOf(views))));
     }
 
     private Uni<Accepted> replay(SqlConnection connection, String eventId, String hash) {
