@@ -1,5 +1,6 @@
 package io.kessai.payment;
 
+import io.kessai.payment.outbox.FakeNotificationService;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.ResourceServerContract;
 import io.kessai.testing.TestIssuer;
@@ -9,5 +10,6 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @WithTestResource(PostgresResource.class)
 @WithTestResource(TestIssuer.class)
+@WithTestResource(FakeNotificationService.class)
 class PaymentResourceServerTest extends ResourceServerContract {
 }

@@ -24,6 +24,25 @@ import io.restassured.http.ContentType;
 class NotificationJourneyIT {
 
     @Test
+    void eventInPaymentServicesOutboxIsRelayedWithARealServiceToken() throws Exception {
+        // payment-service has no business endpoint yet, so the test writes the row its transaction would write.
+        String phone = "+8170" + (10_000_000 + (int) (Math.random() * 89_999_999));
+        String eventId = "outbox:" + UUID.randomUUID();
+        String event = """
+                {"eventId": "%s", "type": "otp.sms", "locale": "en", "recipient": {"phone": "%s"},
+                 "data": {"code": "310477", "ttlSeconds": 300}}""".formatted(eventId, phone);
+        String jdbc = "jdbc:postgresql://127.0.0.1:" + RunningStack.stack().postgresPort() + "/payment";
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbc, "postgres", "");
+                java.sql.PreparedStatement insert = db.prepareStatement(
+                        "INSERT INTO kessai_outbox (event_id, body) VALUES (?, ?::jsonb)")) {
+            insert.setString(1, eventId);
+            insert.setString(2, event);
+            insert.executeUpdate();
+        }
+        assertTrue(awaitInbox(phone).contains("310477"));
+    }
+
+    @Test
     void otpEventIsDeliveredAndReadableFromTheDevInbox() {
         String token = serviceToken(Service.AUTH);
         String phone = "+8180" + (10_000_000 + (int) (Math.random() * 89_999_999));
@@ -34,18 +53,23 @@ class NotificationJourneyIT {
                 .when().post("/v1/internal/events")
                 .then().statusCode(202).body("deliveries[0].channel", equalTo("sms"));
 
+        assertTrue(awaitInbox(phone).contains("905172"));
+    }
+
+    /** The newest dev-inbox text to {@code recipient}, waiting up to 20 s for it. */
+    private static String awaitInbox(String recipient) {
+        String token = serviceToken(Service.AUTH);
         Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
         while (true) {
             List<String> bodies = given().baseUri(url(Service.NOTIFICATION)).auth().oauth2(token)
-                    .queryParam("recipient", phone)
+                    .queryParam("recipient", recipient)
                     .when().get("/v1/dev/inbox")
                     .then().statusCode(200).extract().path("body");
             if (!bodies.isEmpty()) {
-                assertTrue(bodies.get(0).contains("905172"), bodies.get(0));
-                return;
+                return bodies.get(0);
             }
             if (Instant.now().isAfter(deadline)) {
-                fail("the OTP never reached the dev inbox");
+                fail("nothing reached the dev inbox for " + recipient);
             }
             try {
                 Thread.sleep(200);

@@ -11,6 +11,7 @@ import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
 
+import io.kessai.common.retry.Backoff;
 import io.kessai.notification.NotificationConfig;
 import io.kessai.notification.devinbox.DevInbox;
 import io.micrometer.core.instrument.MeterRegistry;

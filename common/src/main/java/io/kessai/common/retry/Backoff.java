@@ -1,4 +1,4 @@
-package io.kessai.notification.delivery;
+package io.kessai.common.retry;
 
 import java.time.Duration;
 import java.util.function.LongUnaryOperator;

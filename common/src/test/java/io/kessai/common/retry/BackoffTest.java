@@ -1,4 +1,4 @@
-package io.kessai.notification.delivery;
+package io.kessai.common.retry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

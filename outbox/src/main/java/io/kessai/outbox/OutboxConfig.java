@@ -1,0 +1,51 @@
+package io.kessai.outbox;
+
+import java.net.URI;
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the outbox relay (docs/notifications.md, "The callers' outbox"). */
+@ConfigMapping(prefix = "kessai.outbox")
+public interface OutboxConfig {
+
+    /** Relay events from this replica; every replica may, they share the table safely. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Base URL of notification-service. */
+    @WithDefault("http://localhost:8084")
+    URI notificationUrl();
+
+    /** Base URL of auth-service, where the relay gets its client-credentials token. */
+    String authUrl();
+
+    /** This service's client id at auth-service (client-credentials); feeds quarkus.oidc-client.client-id. */
+    @WithDefault("unset")
+    String clientId();
+
+    /** Its secret, from a Kubernetes Secret or the local stack; feeds quarkus.oidc-client.credentials.secret. */
+    @WithDefault("unset")
+    String clientSecret();
+
+    @WithDefault("1S")
+    Duration pollInterval();
+
+    @WithDefault("50")
+    int batchSize();
+
+    /** A claimed row is hidden from other relays this long; a relay that died mid-send is taken over after it. */
+    @WithDefault("30S")
+    Duration lease();
+
+    @WithDefault("1S")
+    Duration initialBackoff();
+
+    /** Cap of the wait between tries: the backlog drains within this after notification-service returns. */
+    @WithDefault("1M")
+    Duration maxBackoff();
+
+    @WithDefault("5S")
+    Duration timeout();
+}

@@ -1,0 +1,158 @@
+package io.kessai.outbox;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.kessai.common.retry.Backoff;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.oidc.client.OidcClient;
+import io.quarkus.oidc.client.Tokens;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.core.http.HttpClient;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Hands outbox rows to notification-service: claims due rows with {@code FOR UPDATE SKIP LOCKED} and a lease (safe on
+ * every replica), posts each with a client-credentials token, and deletes it once accepted (202). Network errors,
+ * timeouts, 5xx and 429 back off and retry, so a backlog drains when notification-service returns; notification
+ * deduplicates by event id, which makes the at-least-once hand-over safe. Any other 4xx means the event itself is
+ * wrong: it is kept as dead, logged and counted, never retried blindly.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+
+    private final Pool pool;
+    private final OutboxConfig config;
+    private final OidcClient tokens;
+    private final HttpClient http;
+    private final Backoff backoff;
+    private final MeterRegistry metrics;
+    private final AtomicReference<Tokens> cachedTokens = new AtomicReference<>();
+    private final AtomicLong backlog = new AtomicLong();
+
+    OutboxRelay(Pool pool, OutboxConfig config, OidcClient tokens, Vertx vertx, MeterRegistry metrics) {
+        this.pool = pool;
+        this.config = config;
+        this.tokens = tokens;
+        this.http = vertx.createHttpClient(new HttpClientOptions()
+                .setConnectTimeout((int) config.timeout().toMillis()).setMaxPoolSize(8));
+        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
+        this.metrics = metrics;
+        metrics.gauge("kessai.outbox.backlog", backlog);
+    }
+
+    record Pending(String eventId, String body, int attempt) {
+    }
+
+    @Scheduled(every = "${kessai.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> poll() {
+        if (!config.enabled()) {
+            return Uni.createFrom().voidItem();
+        }
+        return relayDue().flatMap(ignored -> measureBacklog())
+                .onFailure().invoke(e -> LOG.warnf("Outbox relay poll failed: %s", e.toString()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /** Relays one batch of due events; returns how many were handled. */
+    public Uni<Integer> relayDue() {
+        return pool.preparedQuery("UPDATE kessai_outbox o SET attempts = o.attempts + 1, "
+                + "next_attempt_at = now() + make_interval(secs => $2) "
+                + "FROM (SELECT event_id FROM kessai_outbox WHERE NOT dead AND next_attempt_at <= now() "
+                + "ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) due WHERE o.event_id = due.event_id "
+                + "RETURNING o.event_id, o.body::text AS body, o.attempts")
+                .execute(Tuple.of(config.batchSize(), (double) config.lease().toSeconds()))
+                .flatMap(rows -> {
+                    List<Pending> due = new ArrayList<>();
+                    for (Row row : rows) {
+                        due.add(new Pending(row.getString("event_id"), row.getString("body"),
+                                row.getInteger("attempts")));
+                    }
+                    if (due.isEmpty()) {
+                        return Uni.createFrom().item(0);
+                    }
+                    return accessToken().flatMap(token -> Multi.createFrom().iterable(due)
+                            .onItem().transformToUniAndMerge(pending -> relay(pending, token))
+                            .collect().asList().map(List::size))
+                            .onFailure().recoverWithUni(tokenFailure -> Multi.createFrom().iterable(due)
+                                    .onItem().transformToUniAndMerge(pending -> retryLater(pending,
+                                            "no token from auth-service: " + tokenFailure.getClass().getSimpleName()))
+                                    .collect().asList().map(List::size));
+                });
+    }
+
+    private Uni<Void> relay(Pending pending, String token) {
+        RequestOptions request = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(config.notificationUrl().resolve("/v1/internal/events").toString())
+                .setFollowRedirects(false)
+                .setIdleTimeout(config.timeout().toMillis())
+                .putHeader("Content-Type", "application/json")
+                .putHeader("Authorization", "Bearer " + token);
+        return http.request(request)
+                .flatMap(outgoing -> outgoing.send(pending.body()))
+                .flatMap(response -> response.body().map(body -> new int[]{response.statusCode()}))
+                .ifNoItem().after(config.timeout()).fail()
+                .flatMap(status -> outcome(pending, status[0]))
+                .onFailure().recoverWithUni(e -> retryLater(pending, e.getClass().getSimpleName()));
+    }
+
+    private Uni<Void> outcome(Pending pending, int status) {
+        if (status == 202 || status == 200) {
+            metrics.counter("kessai.outbox.relayed", "outcome", "delivered").increment();
+            return pool.preparedQuery("DELETE FROM kessai_outbox WHERE event_id = $1")
+                    .execute(Tuple.of(pending.eventId())).replaceWithVoid();
+        }
+        if (status == 401) {
+            cachedTokens.set(null);
+        }
+        if (status >= 400 && status < 500 && status != 401 && status != 408 && status != 429) {
+            metrics.counter("kessai.outbox.relayed", "outcome", "dead").increment();
+            LOG.errorf("notification-service refused outbox event %s with HTTP %d; kept as dead", pending.eventId(),
+                    status);
+            return pool.preparedQuery("UPDATE kessai_outbox SET dead = true, last_error = $2 WHERE event_id = $1")
+                    .execute(Tuple.of(pending.eventId(), "refused with HTTP " + status)).replaceWithVoid();
+        }
+        return retryLater(pending, "HTTP " + status);
+    }
+
+    private Uni<Void> retryLater(Pending pending, String reason) {
+        metrics.counter("kessai.outbox.relayed", "outcome", "retried").increment();
+        double waitSeconds = backoff.after(pending.attempt(), bound -> ThreadLocalRandom.current().nextLong(bound))
+                .toMillis() / 1000.0;
+        return pool.preparedQuery("UPDATE kessai_outbox SET next_attempt_at = now() + make_interval(secs => $2), "
+                + "last_error = $3 WHERE event_id = $1")
+                .execute(Tuple.of(pending.eventId(), waitSeconds, reason)).replaceWithVoid();
+    }
+
+    /** A cached client-credentials token, renewed shortly before it expires. */
+    private Uni<String> accessToken() {
+        Tokens current = cachedTokens.get();
+        if (current != null && !current.isAccessTokenWithinRefreshInterval() && !current.isAccessTokenExpired()) {
+            return Uni.createFrom().item(current.getAccessToken());
+        }
+        return tokens.getTokens().invoke(cachedTokens::set).map(Tokens::getAccessToken);
+    }
+
+    private Uni<Void> measureBacklog() {
+        return pool.query("SELECT count(*) AS n FROM kessai_outbox WHERE NOT dead").execute()
+                .invoke(rows -> backlog.set(rows.iterator().next().getLong("n"))).replaceWithVoid();
+    }
+}

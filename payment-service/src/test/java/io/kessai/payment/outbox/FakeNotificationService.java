@@ -1,0 +1,93 @@
+package io.kessai.payment.outbox;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * Stands in, over real HTTP, for auth-service's token endpoint and notification-service's event intake, so the relay
+ * can be tested here with notification-service "down" (503) and back "up" (202), and refusing a bad event (422).
+ * (The real services are exercised together in the system tests.)
+ */
+public class FakeNotificationService implements QuarkusTestResourceLifecycleManager {
+
+    public static final String CLIENT_SECRET = UUID.randomUUID().toString();
+    private static final String TOKEN = "token-" + UUID.randomUUID();
+    private static final List<String> ACCEPTED = new CopyOnWriteArrayList<>();
+    private static final List<String> ATTEMPTS = new CopyOnWriteArrayList<>();
+    private static volatile boolean up = true;
+    private HttpServer server;
+
+    public static void setUp(boolean isUp) {
+        up = isUp;
+    }
+
+    public static List<String> accepted() {
+        return ACCEPTED;
+    }
+
+    public static List<String> attempts() {
+        return ATTEMPTS;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        server.createContext("/oauth2/token", exchange -> {
+            String expected = "Basic " + Base64.getEncoder()
+                    .encodeToString(("payment-service:" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
+            boolean authenticated = expected.equals(exchange.getRequestHeaders().getFirst("Authorization"));
+            respond(exchange, authenticated ? 200 : 401, authenticated
+                    ? "{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":300}"
+                    : "{\"error\":\"invalid_client\"}");
+        });
+        server.createContext("/v1/internal/events", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            ATTEMPTS.add(body);
+            if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                respond(exchange, 401, "{}");
+            } else if (!up) {
+                respond(exchange, 503, "{}");
+            } else if (body.contains("otp.fax")) {
+                respond(exchange, 422, "{}");
+            } else {
+                ACCEPTED.add(body);
+                respond(exchange, 202, "{}");
+            }
+        });
+        server.start();
+        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        return Map.of("kessai.outbox.auth-url", url, "kessai.outbox.notification-url", url,
+                "kessai.outbox.client-secret", CLIENT_SECRET);
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void stop() {
+        server.stop(0);
+    }
+}
