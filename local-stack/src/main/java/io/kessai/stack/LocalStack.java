@@ -172,6 +172,8 @@ public final class LocalStack implements AutoCloseable {
             config.append("kessai.outbox.client-id=").append(service.module()).append('\n');
             config.append("kessai.outbox.client-secret=").append(clientSecret(service)).append('\n');
             config.append("kessai.outbox.notification-url=").append(url(Service.NOTIFICATION)).append('\n');
+            // Locally a restarted notification-service should see the backlog within seconds, not a minute.
+            config.append("kessai.outbox.max-backoff=5S\n");
         }
         if (service != Service.AUTH) {
             config.append("kessai.auth.url=").append(url(Service.AUTH)).append('\n');
@@ -194,7 +196,7 @@ public final class LocalStack implements AutoCloseable {
     private void awaitReady() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plus(settings.readyTimeout());
-        for (Service service : Service.values()) {
+        for (Service service : processes.keySet()) {
             URI ready = url(service).resolve("/q/health/ready");
             while (true) {
                 Process process = processes.get(service);
@@ -221,6 +223,24 @@ public final class LocalStack implements AutoCloseable {
         } catch (IOException notYetListening) {
             return false;
         }
+    }
+
+    /** Stops one service gracefully (SIGTERM, then a hard kill after 30 s), e.g. to test what its callers do. */
+    public void stop(Service service) throws InterruptedException {
+        Process process = processes.remove(service);
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Starts a stopped service again with the same configuration and waits until it is ready. */
+    public void restart(Service service) throws Exception {
+        stop(service);
+        launch(service);
+        awaitReady();
     }
 
     /** Stops the services gracefully (SIGTERM, then a hard kill after the grace period), then PostgreSQL. */

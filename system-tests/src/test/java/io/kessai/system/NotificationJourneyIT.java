@@ -28,18 +28,23 @@ class NotificationJourneyIT {
         // payment-service has no business endpoint yet, so the test writes the row its transaction would write.
         String phone = "+8170" + (10_000_000 + (int) (Math.random() * 89_999_999));
         String eventId = "outbox:" + UUID.randomUUID();
-        String event = """
-                {"eventId": "%s", "type": "otp.sms", "locale": "en", "recipient": {"phone": "%s"},
-                 "data": {"code": "310477", "ttlSeconds": 300}}""".formatted(eventId, phone);
-        String jdbc = "jdbc:postgresql://127.0.0.1:" + RunningStack.stack().postgresPort() + "/payment";
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbc, "postgres", "");
-                java.sql.PreparedStatement insert = db.prepareStatement(
-                        "INSERT INTO kessai_outbox (event_id, body) VALUES (?, ?::jsonb)")) {
-            insert.setString(1, eventId);
-            insert.setString(2, event);
-            insert.executeUpdate();
-        }
+        insertIntoPaymentOutbox(eventId, phone, "310477");
         assertTrue(awaitInbox(phone).contains("310477"));
+    }
+
+    @Test
+    void backlogInPaymentServicesOutboxDrainsAfterNotificationServiceReturns() throws Exception {
+        RunningStack.stack().stop(Service.NOTIFICATION);
+        String phone = "+8170" + (10_000_000 + (int) (Math.random() * 89_999_999));
+        try {
+            insertIntoPaymentOutbox("outbox:" + UUID.randomUUID(), phone, "664201");
+            // The relay tries, fails and backs off; the row stays.
+            Thread.sleep(2_500);
+            assertTrue(pendingInPaymentOutbox(phone) == 1, "kept while notification-service is down");
+        } finally {
+            RunningStack.stack().restart(Service.NOTIFICATION);
+        }
+        assertTrue(awaitInbox(phone).contains("664201"));
     }
 
     @Test
@@ -78,5 +83,36 @@ class NotificationJourneyIT {
                 fail(e);
             }
         }
+    }
+
+    /** Writes the row payment-service's transaction would write (it has no business endpoint yet). */
+    private static void insertIntoPaymentOutbox(String eventId, String phone, String code) throws Exception {
+        String event = """
+                {"eventId": "%s", "type": "otp.sms", "locale": "en", "recipient": {"phone": "%s"},
+                 "data": {"code": "%s", "ttlSeconds": 300}}""".formatted(eventId, phone, code);
+        try (java.sql.Connection db = paymentDatabase();
+                java.sql.PreparedStatement insert = db.prepareStatement(
+                        "INSERT INTO kessai_outbox (event_id, body) VALUES (?, ?::jsonb)")) {
+            insert.setString(1, eventId);
+            insert.setString(2, event);
+            insert.executeUpdate();
+        }
+    }
+
+    private static long pendingInPaymentOutbox(String phone) throws Exception {
+        try (java.sql.Connection db = paymentDatabase();
+                java.sql.PreparedStatement count = db.prepareStatement(
+                        "SELECT count(*) FROM kessai_outbox WHERE body->'recipient'->>'phone' = ? AND NOT dead")) {
+            count.setString(1, phone);
+            try (java.sql.ResultSet row = count.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
+    }
+
+    private static java.sql.Connection paymentDatabase() throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + RunningStack.stack().postgresPort() + "/payment", "postgres", "");
     }
 }
