@@ -167,8 +167,8 @@ public final class LocalStack implements AutoCloseable {
         config.append("kessai.db.name=").append(service.database()).append('\n');
         config.append("kessai.db.user=").append(Postgres.SUPERUSER).append('\n');
         config.append("kessai.auth.issuer=").append(issuer()).append('\n');
-        if (service == Service.PAYMENT) {
-            // payment-service hands events to notification-service through its outbox relay (kessai-outbox).
+        if (service.usesOutbox()) {
+            config.append("kessai.outbox.auth-url=").append(url(Service.AUTH)).append('\n');
             config.append("kessai.outbox.client-id=").append(service.module()).append('\n');
             config.append("kessai.outbox.client-secret=").append(clientSecret(service)).append('\n');
             config.append("kessai.outbox.notification-url=").append(url(Service.NOTIFICATION)).append('\n');

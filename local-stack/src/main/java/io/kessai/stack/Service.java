@@ -31,6 +31,11 @@ public enum Service {
         return database;
     }
 
+    /** Whether it hands events to notification-service through the shared outbox relay (kessai-outbox). */
+    public boolean usesOutbox() {
+        return this == AUTH || this == PAYMENT;
+    }
+
     /** Environment variable overriding the port, e.g. {@code KESSAI_WALLET_PORT}. */
     public String portVariable() {
         return "KESSAI_" + name() + "_PORT";

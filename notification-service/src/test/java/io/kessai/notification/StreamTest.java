@@ -75,6 +75,26 @@ class StreamTest {
     }
 
     @Test
+    void eventStoredAndAnnouncedByAnotherReplicaReachesThisReplicasClient() throws Exception {
+        String me = "u-" + UUID.randomUUID();
+        try (SseClient stream = new SseClient(customerStream, TestIssuer.tokens().token(me, "customer"), null)) {
+            stream.readUntil(":connected", Duration.ofSeconds(5));
+            String eventId = "replica:" + UUID.randomUUID();
+            // What another replica's worker does, over its own connection: store, then NOTIFY in one transaction.
+            NotificationTestSupport.queryText("""
+                    WITH stored AS (
+                        INSERT INTO stream_event (audience, type, data)
+                        VALUES ('user:%s', 'topup.completed', '{"eventId": "%s", "type": "topup.completed"}')
+                        RETURNING id)
+                    SELECT pg_notify('kessai_stream', 'user:%s ' || id) FROM stored""".formatted(me, eventId, me));
+            List<String> lines = stream.readUntil("data:", Duration.ofSeconds(3));
+            assertTrue(lines.get(lines.size() - 1).contains(eventId), lines.toString());
+            assertTrue(lines.contains("event: topup.completed") || lines.contains("event:topup.completed"),
+                    lines.toString());
+        }
+    }
+
+    @Test
     void merchantTillReceivesItsPayments() throws Exception {
         String merchant = "m-" + UUID.randomUUID();
         try (SseClient till = new SseClient(merchantStream, TestIssuer.tokens().token(merchant, "merchant"), null)) {
