@@ -95,6 +95,15 @@ class StreamTest {
     }
 
     @Test
+    void idleStreamGetsHeartbeats() throws Exception {
+        try (SseClient stream = new SseClient(customerStream,
+                TestIssuer.tokens().token("u-" + UUID.randomUUID(), "customer"), null)) {
+            stream.readUntil(":connected", Duration.ofSeconds(5));
+            stream.readUntil(":heartbeat", Duration.ofSeconds(5)); // every 1 s in tests, 15 s by default
+        }
+    }
+
+    @Test
     void merchantTillReceivesItsPayments() throws Exception {
         String merchant = "m-" + UUID.randomUUID();
         try (SseClient till = new SseClient(merchantStream, TestIssuer.tokens().token(merchant, "merchant"), null)) {

@@ -28,7 +28,12 @@ public class DevInbox {
     DevInbox(Pool pool, NotificationConfig config) {
         this.pool = pool;
         this.enabled = config.devInbox().enabled();
-        if (enabled && ConfigUtils.getProfiles().contains("prod")) {
+        refuseInProduction(enabled, ConfigUtils.getProfiles());
+    }
+
+    /** The dev inbox shows one-time codes: enabling it under the prod profile stops the service from starting. */
+    static void refuseInProduction(boolean enabled, List<String> activeProfiles) {
+        if (enabled && activeProfiles.contains("prod")) {
             throw new IllegalStateException("kessai.notification.dev-inbox.enabled must not be true in the prod "
                     + "profile: the dev inbox shows one-time codes (run the local stack with the local profile)");
         }
