@@ -2,89 +2,35 @@ package io.kessai.notification.event;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /** A field an event type requires in its {@code data}, with the rule its value must satisfy. */
 public enum DataField {
 
-    CODE("code", "4 to 10 digits") {
-
-        @Override
-        boolean accepts(Object value) {
-            return value instanceof String s && DIGITS.matcher(s).matches();
-        }
-    },
-    TTL_SECONDS("ttlSeconds", "an integer from 30 to 3600") {
-
-        @Override
-        boolean accepts(Object value) {
-            return value instanceof Integer i && i >= 30 && i <= 3600;
-        }
-    },
-    DEVICE_NAME("deviceName", "text of 1 to 80 characters") {
-
-        @Override
-        boolean accepts(Object value) {
-            return isText(value, 80);
-        }
-    },
-    PAYMENT_ID("paymentId", "an id of 1 to 64 characters") {
-
-        @Override
-        boolean accepts(Object value) {
-            return isText(value, 64);
-        }
-    },
-    TOPUP_ID("topupId", "an id of 1 to 64 characters") {
-
-        @Override
-        boolean accepts(Object value) {
-            return isText(value, 64);
-        }
-    },
-    TRANSFER_ID("transferId", "an id of 1 to 64 characters") {
-
-        @Override
-        boolean accepts(Object value) {
-            return isText(value, 64);
-        }
-    },
-    MERCHANT_NAME("merchantName", "text of 1 to 80 characters") {
-
-        @Override
-        boolean accepts(Object value) {
-            return isText(value, 80);
-        }
-    },
-    SENDER_NAME("senderName", "text of 1 to 80 characters") {
-
-        @Override
-        boolean accepts(Object value) {
-            return isText(value, 80);
-        }
-    },
-    AMOUNT("amount", "money: {\"amount\": a positive integer of yen, \"currency\": \"JPY\"}") {
-
-        @Override
-        boolean accepts(Object value) {
-            return value instanceof Map<?, ?> money && money.size() == 2
-                    && (money.get("amount") instanceof Integer || money.get("amount") instanceof Long)
-                    && ((Number) money.get("amount")).longValue() > 0
-                    && "JPY".equals(money.get("currency"));
-        }
-    };
-
-    private static final Pattern DIGITS = Pattern.compile("\\d{4,10}");
+    CODE("code", "4 to 10 digits", v -> v instanceof String s && Rules.DIGITS.matcher(s).matches()), TTL_SECONDS(
+            "ttlSeconds", "an integer from 30 to 3600",
+            v -> v instanceof Integer i && i >= 30 && i <= 3600), DEVICE_NAME("deviceName",
+                    "text of 1 to 80 characters", v -> Rules.isText(v, 80)), PAYMENT_ID("paymentId",
+                            "an id of 1 to 64 characters", v -> Rules.isText(v, 64)), TOPUP_ID("topupId",
+                                    "an id of 1 to 64 characters", v -> Rules.isText(v, 64)), TRANSFER_ID("transferId",
+                                            "an id of 1 to 64 characters", v -> Rules.isText(v, 64)), MERCHANT_NAME(
+                                                    "merchantName", "text of 1 to 80 characters",
+                                                    v -> Rules.isText(v, 80)), SENDER_NAME("senderName",
+                                                            "text of 1 to 80 characters",
+                                                            v -> Rules.isText(v, 80)), AMOUNT("amount",
+                                                                    "money: {\"amount\": a positive integer of yen, \"currency\": \"JPY\"}",
+                                                                    Rules::isYen);
 
     private final String key;
     private final String rule;
+    private final Predicate<Object> accepts;
 
-    DataField(String key, String rule) {
+    DataField(String key, String rule, Predicate<Object> accepts) {
         this.key = key;
         this.rule = rule;
+        this.accepts = accepts;
     }
-
-    abstract boolean accepts(Object value);
 
     public String key() {
         return key;
@@ -96,11 +42,23 @@ public enum DataField {
         if (value == null) {
             return Optional.of("is required: " + rule);
         }
-        return accepts(value) ? Optional.empty() : Optional.of("must be " + rule);
+        return accepts.test(value) ? Optional.empty() : Optional.of("must be " + rule);
     }
 
-    private static boolean isText(Object value, int maxLength) {
-        return value instanceof String s && !s.isBlank() && s.length() <= maxLength
-                && s.codePoints().noneMatch(Character::isISOControl);
+    private static final class Rules {
+
+        static final Pattern DIGITS = Pattern.compile("\\d{4,10}");
+
+        static boolean isText(Object value, int maxLength) {
+            return value instanceof String s && !s.isBlank() && s.length() <= maxLength
+                    && s.codePoints().noneMatch(Character::isISOControl);
+        }
+
+        static boolean isYen(Object value) {
+            return value instanceof Map<?, ?> money && money.size() == 2
+                    && (money.get("amount") instanceof Integer || money.get("amount") instanceof Long)
+                    && ((Number) money.get("amount")).longValue() > 0
+                    && "JPY".equals(money.get("currency"));
+        }
     }
 }
