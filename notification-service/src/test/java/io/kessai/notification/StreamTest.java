@@ -100,6 +100,10 @@ class StreamTest {
                 TestIssuer.tokens().token("u-" + UUID.randomUUID(), "customer"), null)) {
             stream.readUntil(":connected", Duration.ofSeconds(5));
             stream.readUntil(":heartbeat", Duration.ofSeconds(5)); // every 1 s in tests, 15 s by default
+            String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+            double open = metrics.lines().filter(l -> l.startsWith("kessai_notification_streams_open "))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
+            assertTrue(open >= 1, "open streams gauge counts this connection: " + open);
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -36,6 +37,7 @@ public class StreamHub {
     private static final Logger LOG = Logger.getLogger(StreamHub.class);
 
     private final Map<String, Set<StreamClient>> clients = new ConcurrentHashMap<>();
+    private final AtomicInteger openStreams = new AtomicInteger();
     private final Pool pool;
     private final Vertx vertx;
     private final NotificationConfig.Streams config;
@@ -55,7 +57,7 @@ public class StreamHub {
         this.databaseUrl = databaseUrl;
         this.databaseUser = databaseUser;
         this.databasePassword = databasePassword;
-        metrics.gaugeMapSize("kessai.notification.streams.open", java.util.List.of(), clients);
+        metrics.gauge("kessai.notification.streams.open", openStreams);
     }
 
     void start(@Observes StartupEvent event) {
@@ -86,7 +88,9 @@ public class StreamHub {
                         .execute(Tuple.of(client.audience)).map(rows -> rows.iterator().next().getLong("id"));
         return position.invoke(id -> {
             client.lastSentId.set(id);
-            clients.computeIfAbsent(client.audience, a -> ConcurrentHashMap.newKeySet()).add(client);
+            if (clients.computeIfAbsent(client.audience, a -> ConcurrentHashMap.newKeySet()).add(client)) {
+                openStreams.incrementAndGet();
+            }
             client.sink.send(client.sse.newEventBuilder().comment("connected").build());
             pump(client);
         }).replaceWithVoid();
@@ -146,8 +150,8 @@ public class StreamHub {
 
     private void remove(StreamClient client) {
         Set<StreamClient> set = clients.get(client.audience);
-        if (set != null) {
-            set.remove(client);
+        if (set != null && set.remove(client)) {
+            openStreams.decrementAndGet();
             if (set.isEmpty()) {
                 clients.remove(client.audience, set);
             }
