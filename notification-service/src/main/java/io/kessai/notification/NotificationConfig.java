@@ -74,6 +74,13 @@ public interface NotificationConfig {
         @WithDefault("1S")
         Duration pollInterval();
 
+        /**
+         * How long the text of a dead or limited delivery is kept for redelivery; then it is cleared, since it may
+         * hold a one-time code that has long expired anyway.
+         */
+        @WithDefault("24H")
+        Duration unsentTextRetention();
+
         /** Attempts before a delivery is dead-lettered. */
         @WithDefault("8")
         int maxAttempts();

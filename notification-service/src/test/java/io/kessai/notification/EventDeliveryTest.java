@@ -36,6 +36,9 @@ import io.restassured.http.ContentType;
 @WithTestResource(WebhookReceiver.class)
 class EventDeliveryTest {
 
+    @jakarta.inject.Inject
+    io.kessai.notification.delivery.UnsentTextPurge purge;
+
     private static String newId() {
         return "test:" + UUID.randomUUID();
     }
@@ -160,6 +163,23 @@ class EventDeliveryTest {
         await("tried again", () -> SmsProviderStub.to(to).size() >= 4);
         expectProblem(given().auth().oauth2(ops).when().post("/v1/ops/deliveries/999999999/redeliver").then(), 404,
                 "not-found");
+    }
+
+    @Test
+    void textOfAnOldDeadDeliveryIsPurgedAndItCanNoLongerBeRedelivered() {
+        String id = newId();
+        String to = phone("0400");
+        post(otpSms(id, to, "ja")).statusCode(202);
+        await("dead-lettered", () -> "dead".equals(deliveryStatus(id, "sms")));
+        long deliveryId = count("SELECT id FROM delivery WHERE event_id = '" + id + "'");
+        queryText("UPDATE delivery SET created_at = now() - interval '2 days' WHERE id = " + deliveryId
+                + " RETURNING id");
+
+        int purged = purge.purge().await().atMost(java.time.Duration.ofSeconds(10));
+        assertTrue(purged >= 1);
+        assertNull(queryText("SELECT body FROM delivery WHERE id = " + deliveryId), "the code is gone");
+        expectProblem(given().auth().oauth2(TestIssuer.tokens().token("ops-1", "ops"))
+                .when().post("/v1/ops/deliveries/" + deliveryId + "/redeliver").then(), 409, "not-redeliverable");
     }
 
     @Test

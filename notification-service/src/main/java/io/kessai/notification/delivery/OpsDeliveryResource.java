@@ -72,7 +72,7 @@ public class OpsDeliveryResource {
     @Operation(summary = "Send a dead-lettered or limited delivery again, with a fresh attempt budget")
     public Uni<DeliveryRecord> redeliver(@PathParam("id") @Min(1) long id) {
         return pool.preparedQuery("UPDATE delivery SET status = 'pending', attempts = 0, next_attempt_at = now(), "
-                + "last_error = NULL WHERE id = $1 AND status IN ('dead', 'limited') "
+                + "last_error = NULL WHERE id = $1 AND status IN ('dead', 'limited') AND body IS NOT NULL "
                 + "RETURNING id, event_id, channel, recipient, status, attempts, last_error, created_at, next_attempt_at")
                 .execute(Tuple.of(id))
                 .flatMap(rows -> {
@@ -83,11 +83,18 @@ public class OpsDeliveryResource {
                                 row.getInteger("attempts"), row.getString("last_error"),
                                 row.getOffsetDateTime("created_at"), row.getOffsetDateTime("next_attempt_at")));
                     }
-                    return pool.preparedQuery("SELECT status FROM delivery WHERE id = $1").execute(Tuple.of(id))
+                    return pool.preparedQuery("SELECT status, body IS NULL AS purged FROM delivery WHERE id = $1")
+                            .execute(Tuple.of(id))
                             .map(existing -> {
                                 if (existing.size() == 0) {
                                     throw new ProblemException(404, ProblemCodes.NOT_FOUND, "Not found",
                                             "No delivery " + id + ".");
+                                }
+                                Row found = existing.iterator().next();
+                                if (!"sent".equals(found.getString("status")) && found.getBoolean("purged")) {
+                                    throw new ProblemException(409, "not-redeliverable", "Not redeliverable",
+                                            "Delivery " + id + " is older than the retention of unsent texts; its "
+                                                    + "text was cleared. Ask the caller to send a new event.");
                                 }
                                 throw new ProblemException(409, "not-redeliverable", "Not redeliverable",
                                         "Delivery " + id + " is " + existing.iterator().next().getString("status")
