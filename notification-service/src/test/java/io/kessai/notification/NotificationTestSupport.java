@@ -1,7 +1,6 @@
 package io.kessai.notification;
 
 import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -9,12 +8,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
+import io.kessai.testing.Eventually;
 import io.kessai.testing.TestIssuer;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
@@ -35,18 +34,7 @@ final class NotificationTestSupport {
     }
 
     static void await(String what, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                fail("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail(e);
-            }
-        }
+        Eventually.until(what, Duration.ofSeconds(15), condition);
     }
 
     /** The first column of the first row of a query, as text (null when no row). */

@@ -1,10 +1,5 @@
 package io.kessai.notification;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -12,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.sun.net.httpserver.HttpServer;
 
+import io.kessai.testing.LoopbackHttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -33,24 +29,13 @@ public class SmsProviderStub implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        server.createContext("/sms", exchange -> {
-            String json = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        server = LoopbackHttpServer.start(Map.of("/sms", exchange -> {
+            String json = LoopbackHttpServer.body(exchange);
             RECEIVED.add(new Received(exchange.getRequestHeaders().getFirst("Authorization"), json));
             int status = json.contains("0999\"") ? 500 : json.contains("0400\"") ? 400 : 202;
-            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(status, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        server.start();
-        return Map.of("kessai.notification.sms.http-url",
-                "http://127.0.0.1:" + server.getAddress().getPort() + "/sms",
+            LoopbackHttpServer.respond(exchange, status, "{}");
+        }));
+        return Map.of("kessai.notification.sms.http-url", LoopbackHttpServer.url(server) + "/sms",
                 "kessai.notification.sms.http-api-key", API_KEY);
     }
 

@@ -1,10 +1,5 @@
 package io.kessai.notification;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.net.httpserver.HttpServer;
 
+import io.kessai.testing.LoopbackHttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -29,7 +25,7 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
     private static HttpServer server;
 
     public static String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        return LoopbackHttpServer.url(server) + path;
     }
 
     public static List<Received> at(String path) {
@@ -38,24 +34,15 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        server.createContext("/", exchange -> {
+        server = LoopbackHttpServer.start(Map.of("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String body = LoopbackHttpServer.body(exchange);
             RECEIVED.add(new Received(path, exchange.getRequestHeaders().getFirst("Kessai-Signature"),
                     exchange.getRequestHeaders().getFirst("Kessai-Event-Id"), body));
             int call = CALLS.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
             int status = path.startsWith("/ok") ? 200 : path.startsWith("/flaky") && call > 2 ? 200 : 500;
-            exchange.sendResponseHeaders(status, -1);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.flush();
-            }
-        });
-        server.start();
+            LoopbackHttpServer.respond(exchange, status, null);
+        }));
         return Map.of();
     }
 

@@ -5,18 +5,18 @@ import static io.kessai.system.StackSmokeIT.url;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.kessai.stack.Service;
+import io.kessai.testing.Eventually;
 import io.restassured.http.ContentType;
 
 /** A service hands an OTP event to the running notification-service, and the code shows up in the dev inbox. */
@@ -64,25 +64,15 @@ class NotificationJourneyIT {
     /** The newest dev-inbox text to {@code recipient}, waiting up to 20 s for it. */
     private static String awaitInbox(String recipient) {
         String token = serviceToken(Service.AUTH);
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
-        while (true) {
-            List<String> bodies = given().baseUri(url(Service.NOTIFICATION)).auth().oauth2(token)
+        AtomicReference<List<String>> bodies = new AtomicReference<>(List.of());
+        Eventually.until("a message to " + recipient + " in the dev inbox", Duration.ofSeconds(20), () -> {
+            bodies.set(given().baseUri(url(Service.NOTIFICATION)).auth().oauth2(token)
                     .queryParam("recipient", recipient)
                     .when().get("/v1/dev/inbox")
-                    .then().statusCode(200).extract().path("body");
-            if (!bodies.isEmpty()) {
-                return bodies.get(0);
-            }
-            if (Instant.now().isAfter(deadline)) {
-                fail("nothing reached the dev inbox for " + recipient);
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail(e);
-            }
-        }
+                    .then().statusCode(200).extract().path("body"));
+            return !bodies.get().isEmpty();
+        });
+        return bodies.get().get(0);
     }
 
     /** Writes the row payment-service's transaction would write (it has no business endpoint yet). */

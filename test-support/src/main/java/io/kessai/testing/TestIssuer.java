@@ -1,14 +1,10 @@
 package io.kessai.testing;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import org.jose4j.jwk.JsonWebKey;
 import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwk.RsaJsonWebKey;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -34,23 +30,11 @@ public class TestIssuer implements QuarkusTestResourceLifecycleManager {
     @Override
     public synchronized Map<String, String> start() {
         if (server == null) {
-            try {
-                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            String url = "http://127.0.0.1:" + server.getAddress().getPort();
-            minter = new TokenMinter(TokenMinter.newKey("test-key-1"), url);
-            byte[] jwks = new JsonWebKeySet(minter.key()).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY)
-                    .getBytes(StandardCharsets.UTF_8);
-            server.createContext("/.well-known/jwks.json", exchange -> {
-                exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(200, jwks.length);
-                try (OutputStream body = exchange.getResponseBody()) {
-                    body.write(jwks);
-                }
-            });
-            server.start();
+            RsaJsonWebKey key = TokenMinter.newKey("test-key-1");
+            String jwks = new JsonWebKeySet(key).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY);
+            server = LoopbackHttpServer.start(Map.of("/.well-known/jwks.json",
+                    exchange -> LoopbackHttpServer.respond(exchange, 200, jwks)));
+            minter = new TokenMinter(key, LoopbackHttpServer.url(server));
         }
         return Map.of("kessai.auth.url", minter.issuer(), "kessai.auth.issuer", minter.issuer());
     }

@@ -1,9 +1,5 @@
 package io.kessai.payment.outbox;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -11,9 +7,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.kessai.testing.LoopbackHttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -44,46 +40,30 @@ public class FakeNotificationService implements QuarkusTestResourceLifecycleMana
 
     @Override
     public Map<String, String> start() {
-        try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        server.createContext("/oauth2/token", exchange -> {
+        server = LoopbackHttpServer.start(Map.of("/oauth2/token", exchange -> {
             String expected = "Basic " + Base64.getEncoder()
                     .encodeToString(("payment-service:" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
             boolean authenticated = expected.equals(exchange.getRequestHeaders().getFirst("Authorization"));
-            respond(exchange, authenticated ? 200 : 401, authenticated
+            LoopbackHttpServer.respond(exchange, authenticated ? 200 : 401, authenticated
                     ? "{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":300}"
                     : "{\"error\":\"invalid_client\"}");
-        });
-        server.createContext("/v1/internal/events", exchange -> {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        }, "/v1/internal/events", exchange -> {
+            String body = LoopbackHttpServer.body(exchange);
             ATTEMPTS.add(body);
             if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                respond(exchange, 401, "{}");
+                LoopbackHttpServer.respond(exchange, 401, "{}");
             } else if (!up) {
-                respond(exchange, 503, "{}");
+                LoopbackHttpServer.respond(exchange, 503, "{}");
             } else if (body.contains("otp.fax")) {
-                respond(exchange, 422, "{}");
+                LoopbackHttpServer.respond(exchange, 422, "{}");
             } else {
                 ACCEPTED.add(body);
-                respond(exchange, 202, "{}");
+                LoopbackHttpServer.respond(exchange, 202, "{}");
             }
-        });
-        server.start();
-        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        }));
+        String url = LoopbackHttpServer.url(server);
         return Map.of("kessai.outbox.auth-url", url, "kessai.outbox.notification-url", url,
                 "kessai.outbox.client-secret", CLIENT_SECRET);
-    }
-
-    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
     }
 
     @Override
