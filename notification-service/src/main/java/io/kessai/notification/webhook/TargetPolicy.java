@@ -11,6 +11,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.kessai.common.problem.ProblemException;
 import io.kessai.notification.NotificationConfig;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * Keeps webhooks from being turned against our own network (SSRF): only https, and never to an address that is
@@ -26,7 +28,19 @@ public class TargetPolicy {
         this.testAllowedHosts = config.webhooks().testAllowedHosts().orElse(List.of());
     }
 
-    /** The URL as registered, or a 400 problem saying why it is refused. */
+    /** {@link #checkRegistration(String)} off the event loop: it resolves the host (blocking DNS). */
+    public Uni<URI> checkRegistrationAsync(String url) {
+        return Uni.createFrom().item(() -> checkRegistration(url))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    /** {@link #addressProblem(String)} off the event loop. */
+    public Uni<String> addressProblemAsync(String host) {
+        return Uni.createFrom().item(() -> addressProblem(host))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    /** The URL as registered, or a 400 problem saying why it is refused. Blocks on DNS. */
     public URI checkRegistration(String url) {
         URI uri;
         try {
@@ -48,7 +62,7 @@ public class TargetPolicy {
         return uri;
     }
 
-    /** Why the host may not be called now (null when it may). */
+    /** Why the host may not be called now (null when it may). Blocks on DNS. */
     public String addressProblem(String host) {
         if (testAllowedHosts.contains(host)) {
             return null;

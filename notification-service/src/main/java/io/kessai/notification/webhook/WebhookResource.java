@@ -74,7 +74,6 @@ public class WebhookResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Register an https endpoint; the answer carries its signing secret, shown only this once")
     public Uni<Response> register(@Valid @NotNull Registration registration) {
-        String url = policy.checkRegistration(registration.url()).toString();
         List<String> events = registration.events() == null || registration.events().isEmpty()
                 ? List.copyOf(new java.util.TreeSet<>(EVENT_TYPES))
                 : registration.events().stream().distinct().sorted().toList();
@@ -82,11 +81,16 @@ public class WebhookResource {
             throw new ProblemException(400, "validation-failed", "Request validation failed",
                     "events may only name " + EVENT_TYPES + ".");
         }
+        String merchant = merchant();
+        return policy.checkRegistrationAsync(registration.url())
+                .flatMap(checked -> store(merchant, checked.toString(), events));
+    }
+
+    private Uni<Response> store(String merchant, String url, List<String> events) {
         byte[] secretBytes = new byte[32];
         RANDOM.nextBytes(secretBytes);
         String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
         UUID id = UUID.randomUUID();
-        String merchant = merchant();
         return pool.withTransaction(connection -> connection
                 .preparedQuery("SELECT count(*) AS n FROM webhook_endpoint WHERE merchant_id = $1 AND active")
                 .execute(Tuple.of(merchant))

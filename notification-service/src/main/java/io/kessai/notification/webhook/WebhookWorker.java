@@ -84,11 +84,13 @@ public class WebhookWorker {
     }
 
     private Uni<Void> deliver(Claimed delivery) {
-        URI url = URI.create(delivery.url());
-        String refused = policy.addressProblem(url.getHost());
-        if (refused != null) {
-            return failed(delivery, null, "target refused: " + refused);
-        }
+        return policy.addressProblemAsync(URI.create(delivery.url()).getHost())
+                .flatMap(refused -> refused != null
+                        ? failed(delivery, null, "target refused: " + refused)
+                        : send(delivery));
+    }
+
+    private Uni<Void> send(Claimed delivery) {
         long timestamp = Instant.now().getEpochSecond();
         RequestOptions request = new RequestOptions()
                 .setMethod(HttpMethod.POST)
