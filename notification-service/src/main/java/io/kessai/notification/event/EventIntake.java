@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import io.kessai.common.json.RequestDigest;
 import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.notification.delivery.Channel;
@@ -34,12 +35,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
  */
 @ApplicationScoped
 public class EventIntake {
-
-    /** Sorted keys, so that the same event always hashes the same whatever order its fields came in. */
-    private static final ObjectMapper CANONICAL = JsonMapper.builder()
-            .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-            .build();
 
     private final Pool pool;
     private final MessageTemplates templates;
@@ -71,7 +66,7 @@ public class EventIntake {
                 "'" + event.type() + "' is not in the catalogue: " + String.join(", ", EventType.catalogue())));
         checkData(type, event.data());
         List<Planned> planned = plan(type, event);
-        String hash = sha256(event);
+        String hash = RequestDigest.sha256(event);
         return pool.withTransaction(connection -> connection
                 .preparedQuery("INSERT INTO event (event_id, type, body_sha256) VALUES ($1, $2, $3) "
                         + "ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
@@ -184,15 +179,6 @@ public class EventIntake {
             return json.writeValueAsString(Map.of("eventId", event.eventId(), "type", type.wire(), "data",
                     event.data() == null ? Map.of() : event.data()));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String sha256(EventRequest event) {
-        try {
-            byte[] canonical = CANONICAL.writeValueAsString(event).getBytes(StandardCharsets.UTF_8);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -1,0 +1,67 @@
+package io.kessai.wallet;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** wallet-service settings; each is documented in wallet-service/README.md. */
+@ConfigMapping(prefix = "kessai.wallet")
+public interface WalletConfig {
+
+    /** The most a customer wallet may hold, in yen (a Payment Services Act style cap). Refunds may exceed it. */
+    @WithDefault("1000000")
+    long customerBalanceLimit();
+
+    /** The largest amount one leg of a transfer, a hold or a reversal may move, in yen. */
+    @WithDefault("100000000")
+    long maxAmount();
+
+    /** At most this many legs in one transfer. */
+    @WithDefault("10")
+    int maxLegs();
+
+    /** Sub-accounts a new merchant account gets unless the request says otherwise; credits spread over them. */
+    @WithDefault("16")
+    int merchantSubAccounts();
+
+    Holds holds();
+
+    History history();
+
+    Invariants invariants();
+
+    interface Holds {
+
+        /** Expiry when the request names none. */
+        @WithDefault("15M")
+        Duration defaultExpiry();
+
+        /** The longest a hold may last. */
+        @WithDefault("7D")
+        Duration maxExpiry();
+
+        /** How often expired holds are released; until then an expired hold cannot be captured but still reserves. */
+        @WithDefault("1S")
+        Duration expiryPollInterval();
+
+        @WithDefault("100")
+        int expiryBatchSize();
+    }
+
+    interface History {
+
+        @WithDefault("50")
+        int defaultPageSize();
+
+        @WithDefault("200")
+        int maxPageSize();
+    }
+
+    interface Invariants {
+
+        /** How often the scheduled invariant check runs over the whole ledger. */
+        @WithDefault("5M")
+        Duration checkInterval();
+    }
+}

@@ -1,0 +1,78 @@
+package io.kessai.wallet.hold;
+
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.kessai.common.security.Roles;
+import io.kessai.wallet.ledger.TransferResource;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+
+/** Internal two-phase API: reserve money on a wallet, then capture it into a transfer or void it. */
+@Path("/v1/internal/holds")
+@Tag(name = "internal")
+@Produces(MediaType.APPLICATION_JSON)
+public class HoldResource {
+
+    @Inject
+    Holds holds;
+
+    @Inject
+    SecurityIdentity identity;
+
+    @POST
+    @RolesAllowed(Roles.SERVICE)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Reserve an amount on a customer wallet until it expires (idempotent on Idempotency-Key)")
+    public Uni<Response> reserve(@HeaderParam("Idempotency-Key") String key,
+            @Valid @NotNull HoldRequest.Reserve request) {
+        return holds.reserve(caller(), key, request).map(reserved -> Response.status(Response.Status.CREATED)
+                .entity(reserved.hold()).header("Idempotent-Replayed", reserved.replayed() ? "true" : null).build());
+    }
+
+    @GET
+    @Path("/{id}")
+    @RolesAllowed({Roles.SERVICE, Roles.OPS})
+    @Operation(summary = "A hold and its state")
+    public Uni<HoldView> byId(@PathParam("id") UUID id) {
+        return holds.find(caller(), identity.hasRole(Roles.OPS), id);
+    }
+
+    @POST
+    @Path("/{id}/capture")
+    @RolesAllowed(Roles.SERVICE)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Capture all or part of a hold into a transfer; the rest is released")
+    public Uni<Response> capture(@PathParam("id") UUID id, @HeaderParam("Idempotency-Key") String key,
+            @Valid @NotNull HoldRequest.Capture request) {
+        return holds.capture(caller(), key, id, request).map(TransferResource::created);
+    }
+
+    @POST
+    @Path("/{id}/void")
+    @RolesAllowed(Roles.SERVICE)
+    @Operation(summary = "Release a hold without moving money (voiding it again answers the same)")
+    public Uni<HoldView> voidHold(@PathParam("id") UUID id) {
+        return holds.voidHold(caller(), id);
+    }
+
+    private String caller() {
+        return identity.getPrincipal().getName();
+    }
+}

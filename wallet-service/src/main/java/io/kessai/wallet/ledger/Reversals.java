@@ -1,0 +1,159 @@
+package io.kessai.wallet.ledger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.kessai.common.json.RequestDigest;
+import io.kessai.common.problem.Problem;
+import io.kessai.common.problem.ProblemException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Reverses a posted transfer, fully or partly, with a new transfer of opposite legs that references it. Entries are
+ * never edited, and the legs' running {@code reversed} amounts (checked by the database as well) keep the total
+ * reversed at or below the original, even when reversals race: they queue on the original's leg rows.
+ */
+@ApplicationScoped
+public class Reversals {
+
+    private final Pool pool;
+    private final Transfers transfers;
+
+    Reversals(Pool pool, Transfers transfers) {
+        this.pool = pool;
+        this.transfers = transfers;
+    }
+
+    /** One leg of the original as it stands now. */
+    record OriginalLeg(int leg, UUID from, UUID to, long amount, long reversed) {
+
+        long remaining() {
+            return amount - reversed;
+        }
+    }
+
+    public Uni<TransferView.Outcome> reverse(String caller, String idempotencyKey, UUID originalId,
+            ReversalRequest request) {
+        Transfers.checkIdempotencyKey(idempotencyKey);
+        if (request.amount() != null && request.legs() != null) {
+            throw new ProblemException(400, "validation-failed", "Validation failed",
+                    "Give either amount (a single-leg transfer) or legs, not both.",
+                    List.of(new Problem.FieldError("legs", "not with amount")), Map.of());
+        }
+        String hash = RequestDigest.sha256(Map.of("reverses", originalId.toString(), "request", request));
+        return pool.withTransaction(tx -> lockOriginal(tx, caller, originalId).flatMap(original -> {
+            Transfers.Claim claim = new Transfers.Claim(caller, idempotencyKey, hash, TransferKind.REVERSAL,
+                    request.reference(), request.metadata(), original.currency(), originalId, null);
+            return transfers.claim(tx, claim).flatMap(claimed -> {
+                if (claimed == null) {
+                    return transfers.replay(tx, claim);
+                }
+                List<Posting.Leg> legs = new ArrayList<>();
+                long[] amounts = amountsToReverse(original.legs(), request);
+                for (OriginalLeg leg : original.legs()) {
+                    long amount = amounts[leg.leg()];
+                    if (amount > 0) {
+                        legs.add(new Posting.Leg(leg.to(), leg.from(), amount));
+                    }
+                }
+                return transfers.post(tx, claimed, legs, null)
+                        .call(view -> recordReversed(tx, originalId, amounts))
+                        .map(view -> new TransferView.Outcome(view, false));
+            });
+        }));
+    }
+
+    record Original(String currency, List<OriginalLeg> legs) {
+    }
+
+    /** Locks the original's legs (reversals of one transfer queue here); a transfer of another caller is not found. */
+    private Uni<Original> lockOriginal(SqlConnection tx, String caller, UUID originalId) {
+        return tx.preparedQuery("SELECT l.leg, l.from_account, l.to_account, l.amount, l.reversed, t.kind, t.currency, "
+                + "t.caller FROM transfer_leg l JOIN transfer t ON t.id = l.transfer_id WHERE l.transfer_id = $1 "
+                + "ORDER BY l.leg FOR UPDATE OF l")
+                .execute(Tuple.of(originalId))
+                .map(rows -> {
+                    List<OriginalLeg> legs = new ArrayList<>();
+                    String currency = null;
+                    for (Row row : rows) {
+                        if (!caller.equals(row.getString("caller"))) {
+                            break;
+                        }
+                        if (TransferKind.REVERSAL.wire().equals(row.getString("kind"))) {
+                            throw LedgerProblem.NOT_REVERSIBLE.exception("Transfer " + originalId
+                                    + " is itself a reversal; post a new transfer instead of reversing it.");
+                        }
+                        currency = row.getString("currency");
+                        legs.add(new OriginalLeg(row.getInteger("leg"), row.getUUID("from_account"),
+                                row.getUUID("to_account"), row.getLong("amount"), row.getLong("reversed")));
+                    }
+                    if (legs.isEmpty()) {
+                        throw LedgerProblem.TRANSFER_NOT_FOUND.exception("No transfer " + originalId + ".");
+                    }
+                    return new Original(currency, List.copyOf(legs));
+                });
+    }
+
+    /** The amount to reverse on each leg of the original, indexed by leg; checked against what remains. */
+    private long[] amountsToReverse(List<OriginalLeg> legs, ReversalRequest request) {
+        long[] amounts = new long[legs.size()];
+        if (request.legs() != null) {
+            for (int i = 0; i < request.legs().size(); i++) {
+                ReversalRequest.LegAmount wanted = request.legs().get(i);
+                if (wanted.leg() >= legs.size()) {
+                    throw new ProblemException(400, "validation-failed", "Validation failed",
+                            "The transfer has no leg " + wanted.leg() + ".",
+                            List.of(new Problem.FieldError("legs[" + i + "].leg", "no such leg")), Map.of());
+                }
+                transfers.checkAmount(wanted.amount(), "legs[" + i + "].amount");
+                amounts[wanted.leg()] = Math.addExact(amounts[wanted.leg()], wanted.amount());
+            }
+        } else if (request.amount() != null) {
+            if (legs.size() != 1) {
+                throw new ProblemException(400, "validation-failed", "Validation failed",
+                        "The transfer has " + legs.size() + " legs: say which to reverse with legs.",
+                        List.of(new Problem.FieldError("amount", "only for single-leg transfers")), Map.of());
+            }
+            transfers.checkAmount(request.amount(), "amount");
+            amounts[0] = request.amount();
+        } else {
+            for (OriginalLeg leg : legs) {
+                amounts[leg.leg()] = leg.remaining();
+            }
+        }
+        long total = 0;
+        for (OriginalLeg leg : legs) {
+            if (amounts[leg.leg()] > leg.remaining()) {
+                throw LedgerProblem.REVERSAL_EXCEEDS_ORIGINAL.exception("Leg " + leg.leg() + " moved " + leg.amount()
+                        + " and " + leg.reversed() + " of it is already reversed; " + amounts[leg.leg()]
+                        + " more would exceed the original.");
+            }
+            total += amounts[leg.leg()];
+        }
+        if (total == 0) {
+            throw LedgerProblem.REVERSAL_EXCEEDS_ORIGINAL.exception("The transfer is already fully reversed.");
+        }
+        return amounts;
+    }
+
+    private static Uni<Void> recordReversed(SqlConnection tx, UUID originalId, long[] amounts) {
+        Integer[] legs = new Integer[amounts.length];
+        Long[] values = new Long[amounts.length];
+        for (int i = 0; i < amounts.length; i++) {
+            legs[i] = i;
+            values[i] = amounts[i];
+        }
+        return tx.preparedQuery("UPDATE transfer_leg l SET reversed = l.reversed + v.amount "
+                + "FROM unnest($2::int[], $3::bigint[]) AS v(leg, amount) WHERE l.transfer_id = $1 AND l.leg = v.leg")
+                .execute(Tuple.of(originalId, legs, values))
+                .replaceWithVoid();
+    }
+}
