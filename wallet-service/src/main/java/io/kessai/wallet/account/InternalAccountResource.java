@@ -1,6 +1,5 @@
 package io.kessai.wallet.account;
 
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 
@@ -103,9 +102,9 @@ public class InternalAccountResource {
     @Path("/{id}/entries")
     @RolesAllowed({Roles.SERVICE, Roles.OPS})
     @Operation(summary = "An account's entries, newest first, filtered by time and kind, a page at a time")
-    public Uni<History.Page> entries(@PathParam("id") UUID id, @QueryParam("from") OffsetDateTime from,
-            @QueryParam("to") OffsetDateTime to, @QueryParam("kind") List<String> kinds,
-            @QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
+    public Uni<History.Page> entries(@PathParam("id") UUID id, @QueryParam("from") String from,
+            @QueryParam("to") String to, @QueryParam("kind") List<String> kinds,
+            @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         return accounts.byId(id).flatMap(account -> history.page(found(account, id),
                 new History.Query(from, to, kinds, limit, cursor)));
     }

@@ -1,6 +1,5 @@
 package io.kessai.wallet.account;
 
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 
@@ -57,9 +56,9 @@ public class MyAccountResource {
     @GET
     @Path("/{id}/entries")
     @Operation(summary = "My account's history, newest first, filtered by time (from inclusive, to exclusive) and kind")
-    public Uni<History.Page> entries(@PathParam("id") UUID id, @QueryParam("from") OffsetDateTime from,
-            @QueryParam("to") OffsetDateTime to, @QueryParam("kind") List<String> kinds,
-            @QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
+    public Uni<History.Page> entries(@PathParam("id") UUID id, @QueryParam("from") String from,
+            @QueryParam("to") String to, @QueryParam("kind") List<String> kinds,
+            @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         return accounts.byId(id).flatMap(account -> history.page(mine(account, id),
                 new History.Query(from, to, kinds, limit, cursor)));
     }

@@ -2,14 +2,17 @@ package io.kessai.wallet.history;
 
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.wallet.WalletConfig;
 import io.kessai.wallet.account.AccountView;
@@ -47,11 +50,12 @@ public class History {
     public record Page(List<Item> items, String nextCursor) {
     }
 
-    public record Query(OffsetDateTime from, OffsetDateTime to, List<String> kinds, Integer limit, String cursor) {
+    /** Filters as the caller wrote them; {@code from} and {@code to} are ISO-8601 instants with an offset. */
+    public record Query(String from, String to, List<String> kinds, String limit, String cursor) {
     }
 
     public Uni<Page> page(AccountView account, Query query) {
-        int limit = query.limit() == null ? config.defaultPageSize() : query.limit();
+        int limit = pageSize(query.limit());
         if (limit < 1 || limit > config.maxPageSize()) {
             throw new ProblemException(400, "validation-failed", "Validation failed",
                     "limit must be between 1 and " + config.maxPageSize() + ".");
@@ -63,6 +67,8 @@ public class History {
             }
         }
         Long before = decode(query.cursor());
+        OffsetDateTime from = instant(query.from(), "from");
+        OffsetDateTime to = instant(query.to(), "to");
         String[] kinds = query.kinds().isEmpty() ? null : query.kinds().toArray(String[]::new);
         boolean single = account.subAccounts() == 1;
         return pool
@@ -71,7 +77,7 @@ public class History {
                         + "AND ($2::bigint IS NULL OR e.id < $2) AND ($3::timestamptz IS NULL OR e.created_at >= $3) "
                         + "AND ($4::timestamptz IS NULL OR e.created_at < $4) AND ($5::text[] IS NULL OR e.kind = ANY($5)) "
                         + "ORDER BY e.id DESC LIMIT $6")
-                .execute(Tuple.from(Arrays.asList(account.id(), before, query.from(), query.to(), kinds,
+                .execute(Tuple.from(Arrays.asList(account.id(), before, from, to, kinds,
                         limit + 1)))
                 .map(rows -> {
                     List<Item> items = new ArrayList<>();
@@ -90,6 +96,30 @@ public class History {
                     }
                     return new Page(items, null);
                 });
+    }
+
+    private int pageSize(String text) {
+        if (text == null || text.isBlank()) {
+            return config.defaultPageSize();
+        }
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static OffsetDateTime instant(String text, String field) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new ProblemException(400, "validation-failed", "Validation failed",
+                    field + " must be an ISO-8601 time with an offset, e.g. 2026-11-22T12:00:00+09:00.",
+                    List.of(new Problem.FieldError(field, "not an ISO-8601 time with an offset")), Map.of());
+        }
     }
 
     private static String encode(long entryId) {

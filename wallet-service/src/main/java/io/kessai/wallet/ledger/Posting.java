@@ -16,7 +16,7 @@ import io.kessai.wallet.account.AccountKind;
 /**
  * Decides what a transfer does to the sub-accounts it locked: which rule it breaks, or the entries it writes and the
  * balances they leave. Pure logic over values, so the ledger's rules are tested without a database (see
- * {@code PostingProperties}) and the database work is one lock and one write.
+ * {@code PostingPropertiesTest}) and the database work is one lock and one write.
  *
  * <p>Which sub-account takes a leg: a credit, and a debit of an account that may go negative, need no balance check,
  * so they take one sub-account picked at random and lock only that row; this is what keeps a merchant paid hundreds of
