@@ -108,7 +108,7 @@ class StackSmokeIT {
         return RunningStack.stack();
     }
 
-    private static Path currentSigningKey() throws Exception {
+    static Path currentSigningKey() throws Exception {
         try (Stream<Path> keys = Files.list(stack().signingKeyDirectory())) {
             List<Path> files = keys.filter(f -> f.toString().endsWith(".jwk.json")).sorted().toList();
             assertEquals(1, files.size(), "one signing key generated at first start");

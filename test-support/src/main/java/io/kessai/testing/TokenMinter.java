@@ -63,6 +63,11 @@ public final class TokenMinter {
         return sign(claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups), key);
     }
 
+    /** A valid token that expires after {@code lifetime}. */
+    public String tokenValidFor(Duration lifetime, String subject, String... groups) {
+        return sign(claims(subject, issuer, Instant.now(), lifetime, groups), key);
+    }
+
     public String expiredToken(String subject, String... groups) {
         return sign(claims(subject, issuer, Instant.now().minus(Duration.ofMinutes(30)), Duration.ofMinutes(5), groups),
                 key);

@@ -6,6 +6,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.wallet.ledger.LedgerProblem;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -39,7 +40,7 @@ public class Accounts {
 
     /** Opens the owner's account in a currency, or answers the one already open (so a retry is harmless). */
     public Uni<Opened> open(AccountKind kind, String ownerId, String currency, int subAccounts) {
-        UUID id = UUID.randomUUID();
+        UUID id = TimeOrderedUuid.next();
         return pool.withTransaction(tx -> tx
                 .preparedQuery("INSERT INTO account (id, kind, owner_id, currency, sub_accounts) "
                         + "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, owner_id, currency) DO NOTHING RETURNING id")

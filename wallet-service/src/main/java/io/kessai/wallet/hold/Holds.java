@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.json.RequestDigest;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.wallet.WalletConfig;
@@ -82,7 +83,7 @@ public class Holds {
                                 + account.kind().wire() + " account.",
                         "accountId");
             }
-            UUID id = UUID.randomUUID();
+            UUID id = TimeOrderedUuid.next();
             return tx
                     .preparedQuery("INSERT INTO hold (id, caller, idempotency_key, request_sha256, account_id, amount, "
                             + "reference, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8)) "

@@ -21,7 +21,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
  * Checks the ledger's invariants over one consistent snapshot (a read-only repeatable-read transaction, so transfers
  * posting meanwhile cannot cause a false alarm): money is conserved, every balance equals its entries, every entry's
  * running balance follows from the one before, no normal account is below what it reserves, reservations match the
- * active holds, and every transfer and leg balances. Runs on a schedule and on demand; any discrepancy is logged as an
+ * active holds, every transfer and leg balances, and every entry and leg names rows that exist. Runs on a schedule and on demand; any discrepancy is logged as an
  * error and exported as {@code kessai_wallet_invariant_violations}.
  */
 @ApplicationScoped
@@ -78,7 +78,15 @@ public class LedgerInvariants {
             new Check("leg-posted", "SELECT 'transfer ' || l.transfer_id || ' leg ' || l.leg || ': moved ' "
                     + "|| coalesce(e.credited, 0) || ' of ' || l.amount FROM transfer_leg l LEFT JOIN (SELECT transfer_id, "
                     + "leg, sum(amount) FILTER (WHERE amount > 0) AS credited FROM entry GROUP BY transfer_id, leg) e "
-                    + "ON e.transfer_id = l.transfer_id AND e.leg = l.leg WHERE coalesce(e.credited, 0) <> l.amount"));
+                    + "ON e.transfer_id = l.transfer_id AND e.leg = l.leg WHERE coalesce(e.credited, 0) <> l.amount"),
+            new Check("entry-references", "SELECT 'entry ' || e.id || ' names a missing ' || CASE WHEN t.id IS NULL "
+                    + "THEN 'transfer ' || e.transfer_id ELSE 'sub-account ' || e.account_id || '/' || e.shard END "
+                    + "FROM entry e LEFT JOIN transfer t ON t.id = e.transfer_id LEFT JOIN account_shard s "
+                    + "ON s.account_id = e.account_id AND s.shard = e.shard WHERE t.id IS NULL OR s.account_id IS NULL "
+                    + "UNION ALL SELECT 'leg ' || l.transfer_id || '/' || l.leg || ' names a missing transfer or account' "
+                    + "FROM transfer_leg l LEFT JOIN transfer t ON t.id = l.transfer_id LEFT JOIN account f "
+                    + "ON f.id = l.from_account LEFT JOIN account a ON a.id = l.to_account "
+                    + "WHERE t.id IS NULL OR f.id IS NULL OR a.id IS NULL"));
 
     @Scheduled(every = "${kessai.wallet.invariants.check-interval}", delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {

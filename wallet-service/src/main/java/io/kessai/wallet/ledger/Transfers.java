@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,6 +15,7 @@ import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.json.RequestDigest;
 import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemException;
@@ -29,7 +31,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Posts transfers: claims the caller's idempotency key, locks the sub-accounts the legs touch in the global order,
- * applies the ledger's rules, and writes balances, legs and entries, all in one database transaction. A key maps to a
+ * applies the ledger's rules, and writes balances, legs and entries, all in one database transaction (of two round
+ * trips, see {@link PipelinedTransaction}). A key maps to a
  * posted transfer or to nothing: a refused request leaves no trace, so the caller may retry it with the same key.
  */
 @ApplicationScoped
@@ -70,10 +73,27 @@ public class Transfers {
         String currency = request.legs().get(0).currencyOrDefault();
         Claim claim = new Claim(caller, idempotencyKey, RequestDigest.sha256(request), kind,
                 request.reference(), request.metadata(), currency, null, null);
-        return pool.withTransaction(tx -> claim(tx, claim)
-                .flatMap(claimed -> claimed == null
-                        ? replay(tx, claim)
-                        : post(tx, claimed, legs, null).map(view -> new TransferView.Outcome(view, false))))
+        Set<UUID> ids = accountIds(legs);
+        return directory.find(pool, ids).flatMap(accounts -> {
+            checkAccounts(legs, accounts, currency);
+            Posting posting = posting(kind, legs, accounts);
+            NavigableSet<Posting.Key> keys = posting.lockSet();
+            // Round trip 1: BEGIN, claim the key, lock the sub-accounts. Round trip 2: write, COMMIT.
+            return PipelinedTransaction.run(pool, connection -> PipelinedTransaction.begin(connection,
+                    Uni.combine().all().unis(claim(connection, claim).map(Optional::ofNullable),
+                            store.lock(connection, keys)).asTuple())
+                    .flatMap(claimedAndLocked -> {
+                        Optional<Claimed> claimed = claimedAndLocked.getItem1();
+                        if (claimed.isEmpty()) {
+                            return PipelinedTransaction.rollback(connection, replay(connection, claim));
+                        }
+                        Posting.Plan plan = posting.apply(claimedAndLocked.getItem2(), null);
+                        return PipelinedTransaction.commit(connection,
+                                store.write(connection, claimed.get().id(), kind, legs, plan)
+                                        .map(written -> new TransferView.Outcome(view(claimed.get(), legs, plan),
+                                                false)));
+                    }));
+        })
                 .invoke(outcome -> count(kind, outcome.replayed() ? "replayed" : "posted"))
                 .onFailure(ProblemException.class).invoke(e -> count(kind, ((ProblemException) e).code()));
     }
@@ -91,7 +111,7 @@ public class Transfers {
 
     /** Inserts the transfer row, or answers null when the caller already used the key (the row then exists). */
     public Uni<Claimed> claim(SqlConnection tx, Claim claim) {
-        UUID id = UUID.randomUUID();
+        UUID id = TimeOrderedUuid.next();
         JsonObject metadata = claim.metadata() == null ? new JsonObject() : new JsonObject(claim.metadata());
         return tx.preparedQuery("INSERT INTO transfer (id, caller, idempotency_key, request_sha256, kind, reference, "
                 + "metadata, currency, reverses, hold_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
@@ -128,15 +148,9 @@ public class Transfers {
      * writes the result. {@code release} frees reserved money first (a hold being captured).
      */
     public Uni<TransferView> post(SqlConnection tx, Claimed claimed, List<Posting.Leg> legs, Posting.Release release) {
-        Set<UUID> ids = new LinkedHashSet<>();
-        legs.forEach(leg -> {
-            ids.add(leg.from());
-            ids.add(leg.to());
-        });
-        return directory.find(tx, ids).flatMap(accounts -> {
+        return directory.find(tx, accountIds(legs)).flatMap(accounts -> {
             checkAccounts(legs, accounts, claimed.claim().currency());
-            Posting posting = new Posting(claimed.claim().kind(), legs, accounts, config.customerBalanceLimit(),
-                    bound -> ThreadLocalRandom.current().nextInt(bound));
+            Posting posting = posting(claimed.claim().kind(), legs, accounts);
             NavigableSet<Posting.Key> keys = posting.lockSet();
             if (release != null) {
                 Posting.withWholeAccount(keys, accounts.get(release.accountId()));
@@ -147,6 +161,20 @@ public class Transfers {
                         .map(written -> view(claimed, legs, plan));
             });
         });
+    }
+
+    private Posting posting(TransferKind kind, List<Posting.Leg> legs, Map<UUID, AccountInfo> accounts) {
+        return new Posting(kind, legs, accounts, config.customerBalanceLimit(),
+                bound -> ThreadLocalRandom.current().nextInt(bound));
+    }
+
+    private static Set<UUID> accountIds(List<Posting.Leg> legs) {
+        Set<UUID> ids = new LinkedHashSet<>();
+        legs.forEach(leg -> {
+            ids.add(leg.from());
+            ids.add(leg.to());
+        });
+        return ids;
     }
 
     private static void checkAccounts(List<Posting.Leg> legs, Map<UUID, AccountInfo> accounts, String currency) {

@@ -1,0 +1,194 @@
+package io.kessai.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Turns one run's figures into a console table and into the ledger section of docs/benchmarks.md, which it rewrites
+ * between its markers and leaves the rest of the file alone.
+ */
+final class BenchmarkReport {
+
+    static final String START_MARKER = "<!-- ledger-bench:start -->";
+    static final String END_MARKER = "<!-- ledger-bench:end -->";
+    static final double LEDGER_TARGET = 0.50; // of pgbench TPS
+    static final double HOT_TARGET = 0.80; // of spread throughput
+
+    /** Everything one run measured; lists are empty for the parts that were skipped. */
+    record Run(BenchmarkOptions options, Machine machine, Instant startedAt, double loadAtStart, double loadAtEnd,
+            Map<String, String> postgresSettings, List<Pgbench.Result> pgbench, LoadResult warmup,
+            List<LoadResult> scenarios) {
+    }
+
+    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+            .withZone(ZoneOffset.UTC);
+
+    private final Run run;
+
+    BenchmarkReport(Run run) {
+        this.run = run;
+    }
+
+    /** Mean TPS of the pgbench runs (before and after the ledger runs), or NaN when pgbench was skipped. */
+    double pgbenchTps() {
+        return run.pgbench().stream().mapToDouble(Pgbench.Result::tps).average().orElse(Double.NaN);
+    }
+
+    String consoleTable() {
+        StringBuilder text = new StringBuilder("\n");
+        for (Pgbench.Result result : run.pgbench()) {
+            text.append(format("pgbench %-7s %10.1f TPS   latency avg %.1f ms%n", result.label(), result.tps(),
+                    result.latencyAverageMs()));
+        }
+        if (!run.scenarios().isEmpty()) {
+            text.append(format("%n%-8s %12s %9s %9s %9s %7s %11s%n", "scenario", "transfers/s", "p50 ms", "p99 ms",
+                    "max ms", "errors", "vs pgbench"));
+            for (LoadResult result : run.scenarios()) {
+                text.append(format("%-8s %12.1f %9.1f %9.1f %9.1f %7d %11s%n", result.scenario().label(),
+                        result.transfersPerSecond(), result.percentileMs(50), result.percentileMs(99), result.maxMs(),
+                        result.errors(), percent(result.transfersPerSecond() / pgbenchTps())));
+            }
+        }
+        text.append('\n');
+        for (Target target : targets()) {
+            text.append(format("%-36s %6s  %s%n", target.name(), percent(target.measured()), target.result()));
+        }
+        return text.toString();
+    }
+
+    String markdownSection() {
+        BenchmarkOptions options = run.options();
+        StringBuilder md = new StringBuilder();
+        md.append(START_MARKER).append('\n');
+        md.append("## Ledger throughput\n\n");
+        md.append("Measured ").append(WHEN.format(run.startedAt())).append(" (commit ").append(run.machine().commit())
+                .append(") with:\n\n    ").append(options.rerunCommand()).append("\n\n")
+                .append("That command (see bench/README.md) rewrites this section: edits between its markers are lost.\n\n");
+        md.append("Payments of 1 JPY through wallet-service's `POST /v1/internal/transfers` (one leg, customer to")
+                .append(" merchant, a fresh\n`Idempotency-Key` each), compared with pgbench's TPC-B-like script on the")
+                .append(" same PostgreSQL server: the reference\nfor what this server sustains for a small write")
+                .append(" transaction with no application in between.\n\n");
+        Machine machine = run.machine();
+        md.append(format("- Machine: %d cores%s, %s; JDK %s.%n  Load average (1 min) %.2f at start, %.2f at end;"
+                + " the services, PostgreSQL, pgbench and the load generator share these cores.%n", machine.cores(),
+                machine.cpu().isEmpty() ? "" : " (" + machine.cpu() + ")", machine.architecture(), machine.jdk(),
+                run.loadAtStart(), run.loadAtEnd()));
+        md.append("- Services: the packaged jars, started by the local stack with JVM options `")
+                .append(String.join(" ", options.jvmOptions())).append("`.\n");
+        md.append("- PostgreSQL (embedded, data on disk in `bench/target/bench-data`), as sessions of the wallet and")
+                .append(" pgbench databases see it:")
+                .append(run.postgresSettings().entrySet().stream()
+                        .map(setting -> "`" + setting.getKey() + "` " + setting.getValue())
+                        .collect(Collectors.joining(", ", "\n  ", "")))
+                .append(".\n");
+        if (run.options().skipPgbench()) {
+            md.append("- pgbench: skipped (`--skipPgbench`).\n");
+        } else {
+            md.append(format("- pgbench: built-in TPC-B-like script, scale %d, %d clients, %d threads, %d s per run;"
+                    + " the reference is the mean of its runs.%n", options.pgbenchScale(),
+                    run.pgbench().get(0).clients(), run.pgbench().get(0).threads(), options.pgbenchSeconds()));
+        }
+        if (options.skipLedger()) {
+            md.append("- Ledger: skipped (`--skipLedger`).\n");
+        } else {
+            md.append(format("- Ledger load: %d closed-loop workers, each with its own kept-alive HTTP/1.1 connection;"
+                    + "%n  %,d customers funded with %,d JPY each, %,d merchants; warm-up %d s (spread, %.1f transfers/s,"
+                    + " not counted),%n  then %d s per scenario. Latency: from sending the request to reading the answer,"
+                    + " booked transfers (201) only;%n  an error is any other answer, or none.%n",
+                    options.concurrency(),
+                    options.customers(), options.fundingYen(), options.merchants(), options.warmupSeconds(),
+                    run.warmup().transfersPerSecond(), options.measureSeconds()));
+        }
+        if (!run.pgbench().isEmpty()) {
+            md.append("\n| pgbench run | TPS | latency avg (ms) | transactions |\n|---|---:|---:|---:|\n");
+            for (Pgbench.Result result : run.pgbench()) {
+                md.append(format("| %s | %.1f | %.1f | %d |%n", result.label(), result.tps(),
+                        result.latencyAverageMs(), result.transactions()));
+            }
+        }
+        if (!run.scenarios().isEmpty()) {
+            md.append("\n| Scenario | Transfers/s | p50 (ms) | p99 (ms) | max (ms) | Errors | vs pgbench TPS |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+            for (LoadResult result : run.scenarios()) {
+                md.append(format("| %s: %s | %.1f | %.1f | %.1f | %.1f | %d | %s |%n", result.scenario().label(),
+                        result.scenario().description(options.merchants()), result.transfersPerSecond(),
+                        result.percentileMs(50),
+                        result.percentileMs(99), result.maxMs(), result.errors(),
+                        percent(result.transfersPerSecond() / pgbenchTps())));
+            }
+            if (run.scenarios().stream().anyMatch(result -> !result.errorSamples().isEmpty())) {
+                md.append("\nFirst distinct error answers:\n\n");
+                for (LoadResult result : run.scenarios()) {
+                    result.errorSamples().forEach((sample, count) -> md.append(format("- %s, ×%d: `%s`%n",
+                            result.scenario().label(), count, sample.replace("`", "'"))));
+                }
+            }
+        }
+        md.append("\n| Target | Measured | Result |\n|---|---:|---|\n");
+        for (Target target : targets()) {
+            md.append("| ").append(target.name()).append(" | ").append(percent(target.measured())).append(" | ")
+                    .append(target.result()).append(" |\n");
+        }
+        md.append(END_MARKER);
+        return md.toString();
+    }
+
+    /** Rewrites the section between the markers in {@code file}, or appends it with its markers if they are absent. */
+    void writeInto(Path file) throws IOException {
+        String text = Files.exists(file) ? Files.readString(file) : "";
+        int start = text.indexOf(START_MARKER);
+        int end = text.indexOf(END_MARKER);
+        String updated;
+        if (start >= 0 && end > start) {
+            updated = text.substring(0, start) + markdownSection() + text.substring(end + END_MARKER.length());
+        } else if (start < 0 && end < 0) {
+            String separator = text.isEmpty() || text.endsWith("\n\n") ? "" : text.endsWith("\n") ? "\n" : "\n\n";
+            updated = text + separator + markdownSection() + "\n";
+        } else {
+            throw new BenchmarkException(file + " has a broken " + START_MARKER + " … " + END_MARKER
+                    + " pair: fix the markers by hand, then rerun");
+        }
+        Files.writeString(file, updated);
+    }
+
+    /** A goal for a ratio of two throughputs, and what this run measured. */
+    private record Target(String name, double measured, double goal) {
+
+        String result() {
+            return Double.isNaN(measured) ? "not measured" : measured >= goal ? "met" : "not met";
+        }
+    }
+
+    private List<Target> targets() {
+        LoadResult spread = scenario(Scenario.SPREAD);
+        LoadResult hot = scenario(Scenario.HOT);
+        double ledgerShare = spread == null ? Double.NaN : spread.transfersPerSecond() / pgbenchTps();
+        double hotShare = spread == null || hot == null
+                ? Double.NaN
+                : hot.transfersPerSecond() / spread.transfersPerSecond();
+        return List.of(
+                new Target("ledger (spread) ≥ " + percent(LEDGER_TARGET) + " of pgbench TPS", ledgerShare,
+                        LEDGER_TARGET),
+                new Target("hot ≥ " + percent(HOT_TARGET) + " of spread", hotShare, HOT_TARGET));
+    }
+
+    private LoadResult scenario(Scenario scenario) {
+        return run.scenarios().stream().filter(result -> result.scenario() == scenario).findFirst().orElse(null);
+    }
+
+    private static String percent(double ratio) {
+        return Double.isNaN(ratio) || Double.isInfinite(ratio) ? "n/a" : format("%.0f %%", ratio * 100);
+    }
+
+    private static String format(String pattern, Object... values) {
+        return String.format(Locale.ROOT, pattern, values);
+    }
+}
