@@ -68,18 +68,21 @@ CREATE TABLE transfer_leg (
 -- Entries are never updated or deleted: a correction is a new transfer (a reversal or an adjustment).
 -- amount is signed (credit positive, debit negative); balance_after is the sub-account's balance after this entry.
 CREATE TABLE entry (
-    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     transfer_id   uuid NOT NULL,
+    position      integer NOT NULL,
+    -- Increases in the order entries are written; under the sub-account lock, so it orders each sub-account's entries.
+    id            bigint GENERATED ALWAYS AS IDENTITY,
     leg           integer NOT NULL,
     account_id    uuid NOT NULL,
     shard         integer NOT NULL,
     amount        bigint NOT NULL CHECK (amount <> 0),
     balance_after bigint NOT NULL,
     kind          text NOT NULL,
-    created_at    timestamptz NOT NULL DEFAULT now()
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    -- Keyed by transfer, so reading a transfer's entries needs no index of its own.
+    PRIMARY KEY (transfer_id, position)
 );
 CREATE INDEX entry_account_history ON entry (account_id, id DESC);
-CREATE INDEX entry_transfer ON entry (transfer_id);
 
 -- A two-phase reservation on a wallet: captured (all or part) into a transfer, voided, or expired.
 CREATE TABLE hold (

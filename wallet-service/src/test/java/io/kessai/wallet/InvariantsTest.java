@@ -73,6 +73,21 @@ class InvariantsTest {
     }
 
     @Test
+    void anEntryOfAMissingTransferIsReported() {
+        String wallet = openCustomer(unique("user"));
+        String ghost = java.util.UUID.randomUUID().toString();
+        execute("INSERT INTO entry (transfer_id, position, leg, account_id, shard, amount, balance_after, kind) "
+                + "VALUES ('" + ghost + "', 1, 0, '" + wallet + "', 0, 1, 1, 'adjustment')");
+        try {
+            String found = invariants().get("discrepancies").toString();
+            assertTrue(found.contains("entry-references") && found.contains(ghost), found);
+        } finally {
+            execute("DELETE FROM entry WHERE transfer_id = '" + ghost + "'");
+        }
+        assertEquals(Boolean.TRUE, invariants().get("ok"));
+    }
+
+    @Test
     void onlyOpsRunTheCheck() {
         expectProblem(asService().get("/v1/ops/ledger/invariants").then(), 403, "forbidden");
         expectProblem(asCustomer("u").get("/v1/ops/ledger/invariants").then(), 403, "forbidden");

@@ -97,8 +97,8 @@ public class LedgerStore {
                 + "WHERE s.account_id = v.account_id AND s.shard = v.shard), "
                 + "legs AS (INSERT INTO transfer_leg (transfer_id, leg, from_account, to_account, amount) "
                 + "SELECT $5, * FROM unnest($6::int[], $7::uuid[], $8::uuid[], $9::bigint[])) "
-                + "INSERT INTO entry (transfer_id, leg, account_id, shard, amount, balance_after, kind) "
-                + "SELECT $5, e.leg, e.account_id, e.shard, e.amount, e.balance_after, $15 FROM unnest($10::int[], $11::uuid[], $12::int[], $13::bigint[], $14::bigint[]) "
+                + "INSERT INTO entry (transfer_id, position, leg, account_id, shard, amount, balance_after, kind) "
+                + "SELECT $5, e.position, e.leg, e.account_id, e.shard, e.amount, e.balance_after, $15 FROM unnest($10::int[], $11::uuid[], $12::int[], $13::bigint[], $14::bigint[]) "
                 + "WITH ORDINALITY AS e(leg, account_id, shard, amount, balance_after, position) ORDER BY position")
                 .execute(Tuple.from(List.of(shardAccounts, shardIndexes, balances, held, transferId, legIndexes,
                         legFrom, legTo, legAmounts, entryLegs, entryAccounts, entryShards, entryAmounts,

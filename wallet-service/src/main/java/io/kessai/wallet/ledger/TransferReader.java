@@ -25,7 +25,7 @@ public class TransferReader {
             + "(SELECT json_agg(json_build_object('leg', l.leg, 'from', l.from_account, 'to', l.to_account, "
             + "'amount', l.amount) ORDER BY l.leg) FROM transfer_leg l WHERE l.transfer_id = t.id) AS legs, "
             + "(SELECT json_agg(json_build_object('leg', e.leg, 'account', e.account_id, 'shard', e.shard, "
-            + "'amount', e.amount, 'balanceAfter', e.balance_after) ORDER BY e.id) FROM entry e "
+            + "'amount', e.amount, 'balanceAfter', e.balance_after) ORDER BY e.position) FROM entry e "
             + "WHERE e.transfer_id = t.id) AS entries FROM transfer t ";
 
     public Uni<Stored> byKey(SqlClient client, String caller, String idempotencyKey) {
