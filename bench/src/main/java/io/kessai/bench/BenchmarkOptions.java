@@ -45,7 +45,7 @@ record BenchmarkOptions(Path repository, int concurrency, int warmupSeconds, int
         BenchmarkOptions options = new BenchmarkOptions(
                 Path.of(System.getProperty("kessai.repository", ".")).toAbsolutePath().normalize(),
                 concurrency,
-                values.integer("warmupSeconds", 10),
+                values.integer("warmupSeconds", 20),
                 values.integer("measureSeconds", 30),
                 values.integer("customers", 2_000),
                 values.integer("merchants", 1_000),

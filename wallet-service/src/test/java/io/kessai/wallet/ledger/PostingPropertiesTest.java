@@ -113,14 +113,7 @@ class PostingPropertiesTest {
         Ledger ledger = new Ledger(4, 3, 1 + random.nextInt(6), random);
         Map<UUID, AccountInfo> byId = ledger.byId();
         for (Op op : operations) {
-            List<Posting.Leg> legs = new ArrayList<>();
-            for (int[] leg : op.legs()) {
-                UUID from = ledger.accounts.get(leg[0] % ledger.accounts.size()).id();
-                UUID to = ledger.accounts.get(leg[1] % ledger.accounts.size()).id();
-                if (!from.equals(to)) {
-                    legs.add(new Posting.Leg(from, to, leg[2]));
-                }
-            }
+            List<Posting.Leg> legs = legsOf(op, ledger);
             if (legs.isEmpty()) {
                 continue;
             }
@@ -155,14 +148,7 @@ class PostingPropertiesTest {
         Ledger ledger = new Ledger(4, 3, 3, random);
         Map<UUID, AccountInfo> byId = ledger.byId();
         for (Op op : operations) {
-            List<Posting.Leg> legs = new ArrayList<>();
-            for (int[] leg : op.legs()) {
-                UUID from = ledger.accounts.get(leg[0] % ledger.accounts.size()).id();
-                UUID to = ledger.accounts.get(leg[1] % ledger.accounts.size()).id();
-                if (!from.equals(to)) {
-                    legs.add(new Posting.Leg(from, to, leg[2]));
-                }
-            }
+            List<Posting.Leg> legs = legsOf(op, ledger);
             if (legs.isEmpty()) {
                 continue;
             }
@@ -181,6 +167,19 @@ class PostingPropertiesTest {
                 assertTrue(LEDGER_RULES.contains(refused.code()), refused.code());
             }
         }
+    }
+
+    /** The operation's legs over the ledger's accounts, leaving out any leg from an account to itself. */
+    private static List<Posting.Leg> legsOf(Op op, Ledger ledger) {
+        List<Posting.Leg> legs = new ArrayList<>();
+        for (int[] leg : op.legs()) {
+            UUID from = ledger.accounts.get(leg[0] % ledger.accounts.size()).id();
+            UUID to = ledger.accounts.get(leg[1] % ledger.accounts.size()).id();
+            if (!from.equals(to)) {
+                legs.add(new Posting.Leg(from, to, leg[2]));
+            }
+        }
+        return legs;
     }
 
     private static void assertLockSetCoversTheLegs(NavigableSet<Posting.Key> keys, List<Posting.Leg> legs,
