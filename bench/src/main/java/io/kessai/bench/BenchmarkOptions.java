@@ -13,7 +13,8 @@ import java.util.TreeMap;
  * {@code bench.name}, else from its default (see bench/README.md).
  */
 record BenchmarkOptions(Path repository, int concurrency, int warmupSeconds, int measureSeconds, int customers,
-        int merchants, int setupConcurrency, long fundingYen, int pgbenchScale, int pgbenchClients,
+        int merchants, int merchantSubAccounts, int setupConcurrency, long fundingYen, int pgbenchScale,
+        int pgbenchClients,
         int pgbenchThreads, int pgbenchSeconds, boolean skipLedger, boolean skipPgbench, String synchronousCommit,
         List<String> jvmOptions,
         String docs, Map<String, String> overrides) {
@@ -49,6 +50,7 @@ record BenchmarkOptions(Path repository, int concurrency, int warmupSeconds, int
                 values.integer("measureSeconds", 30),
                 values.integer("customers", 2_000),
                 values.integer("merchants", 1_000),
+                values.integer("merchantSubAccounts", 16),
                 values.integer("setupConcurrency", 8),
                 values.integer("fundingYen", 500_000),
                 values.integer("pgbenchScale", 10),

@@ -100,11 +100,13 @@ final class BenchmarkReport {
             md.append("- Ledger: skipped (`--skipLedger`).\n");
         } else {
             md.append(format("- Ledger load: %d closed-loop workers, each with its own kept-alive HTTP/1.1 connection;"
-                    + "%n  %,d customers funded with %,d JPY each, %,d merchants; warm-up %d s (spread, %.1f transfers/s,"
+                    + "%n  %,d customers funded with %,d JPY each, %,d merchants (%d sub-accounts each); warm-up %d s (spread, %.1f transfers/s,"
                     + " not counted),%n  then %d s per scenario. Latency: from sending the request to reading the answer,"
                     + " booked transfers (201) only;%n  an error is any other answer, or none.%n",
                     options.concurrency(),
-                    options.customers(), options.fundingYen(), options.merchants(), options.warmupSeconds(),
+                    options.customers(), options.fundingYen(), options.merchants(),
+                    options.merchantSubAccounts(),
+                    options.warmupSeconds(),
                     run.warmup().transfersPerSecond(), options.measureSeconds()));
         }
         if (!run.pgbench().isEmpty()) {

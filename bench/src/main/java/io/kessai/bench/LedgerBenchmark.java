@@ -153,7 +153,9 @@ public final class LedgerBenchmark {
         long startNs = System.nanoTime();
         LedgerSetup setup = new LedgerSetup(new WalletClient(http, stack.url(Service.WALLET), token),
                 options.setupConcurrency());
-        LedgerSetup.Accounts accounts = setup.create(options.customers(), options.merchants(), options.fundingYen());
+        LedgerSetup.Accounts accounts = setup.create(options.customers(), options.merchants(),
+                options.merchantSubAccounts(),
+                options.fundingYen());
         System.out.printf("Set up in %.1f s.%n", (System.nanoTime() - startNs) / 1e9);
         return accounts;
     }

@@ -29,10 +29,12 @@ final class LedgerSetup {
         this.parallelism = parallelism;
     }
 
-    Accounts create(int customerCount, int merchantCount, long fundingYen) throws Exception {
+    Accounts create(int customerCount, int merchantCount, int merchantSubAccounts, long fundingYen)
+            throws Exception {
         String funding = wallet.fundingClearingAccount();
         List<String> customers = inParallel(customerCount, n -> wallet.customerAccount("bench-u-" + n));
-        List<String> merchants = inParallel(merchantCount, n -> wallet.merchantAccount("bench-m-" + n));
+        List<String> merchants = inParallel(merchantCount,
+                n -> wallet.merchantAccount("bench-m-" + n, merchantSubAccounts));
         inParallel(customerCount, n -> {
             HttpResponse<String> response = wallet.transfer("topup", "bench-fund-" + n, funding, customers.get(n),
                     fundingYen);

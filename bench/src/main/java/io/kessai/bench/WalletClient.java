@@ -35,9 +35,10 @@ final class WalletClient {
         return accountId(post("/v1/internal/accounts/customers", "{\"userId\":\"" + userId + "\"}", null));
     }
 
-    /** Creates (or finds) a merchant's account and returns its id. */
-    String merchantAccount(String merchantId) throws IOException, InterruptedException {
-        return accountId(post("/v1/internal/accounts/merchants", "{\"merchantId\":\"" + merchantId + "\"}", null));
+    /** Creates (or finds) a merchant's account with {@code subAccounts} sub-accounts and returns its id. */
+    String merchantAccount(String merchantId, int subAccounts) throws IOException, InterruptedException {
+        String body = "{\"merchantId\":\"" + merchantId + "\",\"subAccounts\":" + subAccounts + "}";
+        return accountId(post("/v1/internal/accounts/merchants", body, null));
     }
 
     /** The system account that top-ups are paid from. */
