@@ -160,7 +160,8 @@ public final class LedgerBenchmark {
         return accounts;
     }
 
-    private Pgbench.Result runPgbench(Pgbench pgbench, String label) throws IOException, InterruptedException {
+    private Pgbench.Result runPgbench(Pgbench pgbench, String label) throws Exception {
+        postgres.checkpoint();
         System.out.println("pgbench (" + label + "): " + options.pgbenchSeconds() + " s ...");
         Pgbench.Result result = pgbench.measure(label, options.pgbenchClients(), options.pgbenchThreads(),
                 options.pgbenchSeconds());
@@ -168,8 +169,8 @@ public final class LedgerBenchmark {
         return result;
     }
 
-    private static LoadResult runLoad(LoadGenerator load, String label, Scenario scenario, int seconds)
-            throws InterruptedException {
+    private LoadResult runLoad(LoadGenerator load, String label, Scenario scenario, int seconds) throws Exception {
+        postgres.checkpoint();
         System.out.println(label + ": " + seconds + " s ...");
         LoadResult result = load.run(scenario, Duration.ofSeconds(seconds));
         System.out.printf("%s: %,d transfers in %.1f s = %.1f/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d errors%n",

@@ -45,6 +45,16 @@ final class PostgresServer {
         return settings;
     }
 
+    /**
+     * Writes all dirty pages now, so that a checkpoint (and the full-page writes after it) does not land inside one
+     * measured phase and not another.
+     */
+    void checkpoint() throws SQLException {
+        try (Connection connection = connect("postgres"); Statement statement = connection.createStatement()) {
+            statement.execute("CHECKPOINT");
+        }
+    }
+
     /** Creates {@code name} empty, dropping a leftover one, so pgbench never shares tables with the services. */
     void recreateDatabase(String name) throws SQLException {
         try (Connection connection = connect("postgres"); Statement statement = connection.createStatement()) {
