@@ -4,7 +4,8 @@ import java.util.Set;
 
 /**
  * Recognises failures that mean "a dependency cannot serve us right now" (the token issuer unreachable, an open
- * circuit, a full bulkhead, a timeout, a refused connection), which callers must see as a 503 to retry, not as a
+ * circuit, a full bulkhead, a timeout, a refused connection, a database that is busy or gone), which callers must
+ * see as a 503 to retry, not as a
  * bug. Matched by class name so that this module needs none of the libraries that throw them.
  */
 final class DependencyUnavailable {
@@ -17,7 +18,16 @@ final class DependencyUnavailable {
             "org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException",
             "io.vertx.core.http.ConnectionPoolTooBusyException",
             "io.netty.channel.ConnectTimeoutException",
+            "io.vertx.sqlclient.ClosedConnectionException",
             "java.net.ConnectException");
+
+    /**
+     * PostgreSQL answers that mean "not now" rather than "never": a statement or lock wait that timed out, a deadlock
+     * or serialization failure (the transaction was rolled back, so a retry is safe), too many connections or other
+     * exhausted resources, a lost connection, or a server shutting down. By SQLSTATE prefix.
+     */
+    private static final Set<String> TRANSIENT_SQL_STATES = Set.of("57014", "55P03", "40P01", "40001", "53", "08",
+            "57P");
 
     /** Seconds a client should wait before retrying. */
     static final String RETRY_AFTER_SECONDS = "5";
@@ -25,10 +35,23 @@ final class DependencyUnavailable {
     private DependencyUnavailable() {
     }
 
+    private static boolean transientSqlState(Throwable pgException) {
+        try {
+            Object state = pgException.getClass().getMethod("getSqlState").invoke(pgException);
+            if (state instanceof String sqlState) {
+                return TRANSIENT_SQL_STATES.stream().anyMatch(sqlState::startsWith);
+            }
+        } catch (ReflectiveOperationException | RuntimeException notAPgException) {
+            // treated as not transient below
+        }
+        return false;
+    }
+
     static boolean causedBy(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             for (Class<?> type = t.getClass(); type != null; type = type.getSuperclass()) {
-                if (UNAVAILABLE.contains(type.getName())) {
+                if (UNAVAILABLE.contains(type.getName())
+                        || ("io.vertx.pgclient.PgException".equals(type.getName()) && transientSqlState(t))) {
                     return true;
                 }
             }
