@@ -16,6 +16,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Checks the ledger's invariants over one consistent snapshot (a read-only repeatable-read transaction, so transfers
@@ -30,6 +31,8 @@ public class LedgerInvariants {
     private static final Logger LOG = Logger.getLogger(LedgerInvariants.class);
     /** Each check reports at most this many offending rows: enough to investigate, bounded for a broken ledger. */
     private static final int SAMPLE = 20;
+    /** The advisory lock that lets one replica at a time run the scheduled check ("kessai:ledger-invariants"). */
+    static final long LOCK_KEY = 0x4b455353_41490001L;
 
     private final Pool pool;
     private final MeterRegistry metrics;
@@ -90,24 +93,50 @@ public class LedgerInvariants {
 
     @Scheduled(every = "${kessai.wallet.invariants.check-interval}", delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
-        return check().onFailure().invoke(e -> LOG.warnf("The ledger invariant check could not run: %s", e))
+        return scheduledCheck().onFailure().invoke(e -> LOG.warnf("The ledger invariant check could not run: %s", e))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
+    /** The scheduled run: null when another replica's scheduled run holds the lock. */
+    Uni<Report> scheduledCheck() {
+        return check(true);
+    }
+
+    /** Runs every check now (for ops: even while a scheduled run is going on elsewhere). */
     public Uni<Report> check() {
+        return check(false);
+    }
+
+    /**
+     * @param onceAcrossReplicas whether to skip (answer null) while another replica's scheduled check is running, so
+     *        that N replicas do not scan the whole ledger N times over
+     */
+    private Uni<Report> check(boolean onceAcrossReplicas) {
         return pool.withTransaction(tx -> tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .execute()
                 // Full scans of a large ledger take longer than a request may; this transaction alone may.
                 .flatMap(ignored -> tx.query("SET LOCAL statement_timeout = 0").execute())
-                .flatMap(ignored -> run(tx, 0, new ArrayList<>()))
+                .flatMap(ignored -> onceAcrossReplicas
+                        ? tx.preparedQuery("SELECT pg_try_advisory_xact_lock($1) AS mine").execute(Tuple.of(LOCK_KEY))
+                                .map(rows -> rows.iterator().next().getBoolean("mine"))
+                        : Uni.createFrom().item(true))
+                .flatMap(mine -> !mine ? Uni.createFrom().<Report>nullItem() : checkAll(tx)))
+                .invoke(report -> {
+                    if (report != null) {
+                        record(report);
+                    }
+                });
+    }
+
+    private Uni<Report> checkAll(SqlConnection tx) {
+        return run(tx, 0, new ArrayList<>())
                 .flatMap(found -> tx.query("SELECT (SELECT count(*) FROM account) AS accounts, "
                         + "(SELECT count(*) FROM entry) AS entries").execute()
                         .map(rows -> {
                             Row counts = rows.iterator().next();
                             return new Report(found.isEmpty(), OffsetDateTime.now(ZoneOffset.UTC),
                                     counts.getLong("accounts"), counts.getLong("entries"), List.copyOf(found));
-                        })))
-                .invoke(this::record);
+                        }));
     }
 
     private static Uni<List<Discrepancy>> run(SqlConnection tx, int index, List<Discrepancy> found) {
