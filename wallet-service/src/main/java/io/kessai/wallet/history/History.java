@@ -12,12 +12,15 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.faulttolerance.Bulkhead;
+
 import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.wallet.WalletConfig;
 import io.kessai.wallet.account.AccountView;
 import io.kessai.wallet.ledger.LedgerProblem;
 import io.kessai.wallet.ledger.TransferKind;
+import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -54,6 +57,12 @@ public class History {
     public record Query(String from, String to, List<String> kinds, String limit, String cursor) {
     }
 
+    /**
+     * Bounded so that a storm of statement reads is turned away (503 with Retry-After) before it can slow the
+     * payment path, which shares the database pool; see docs/ledger.md for the settings.
+     */
+    @AsynchronousNonBlocking
+    @Bulkhead(value = 16, waitingTaskQueue = 32)
     public Uni<Page> page(AccountView account, Query query) {
         int limit = pageSize(query.limit());
         if (limit < 1 || limit > config.maxPageSize()) {
