@@ -34,6 +34,31 @@ public interface AuthConfig {
     @WithDefault("true")
     boolean generateSigningKey();
 
+    /** Password hashing (Argon2id); see auth-service/README.md. */
+    Password password();
+
+    interface Password {
+
+        /** Argon2id memory cost in KiB (OWASP's minimum is 19 MiB). */
+        @WithDefault("19456")
+        int memoryKib();
+
+        /** Argon2id passes over memory. */
+        @WithDefault("2")
+        int iterations();
+
+        @WithDefault("1")
+        int parallelism();
+
+        /** Threads that hash passwords: the bulkhead that keeps a login storm from taking every core. */
+        @WithDefault("2")
+        int workers();
+
+        /** Hashes that may wait for a worker; beyond that a login is answered 503 at once. */
+        @WithDefault("64")
+        int queue();
+    }
+
     /** Service clients allowed the client-credentials grant, by client id. */
     Map<String, ServiceClient> serviceClients();
 

@@ -106,6 +106,10 @@ class SigningKeysTest {
             public Map<String, ServiceClient> serviceClients() {
                 return Map.of();
             }
+
+            public Password password() {
+                throw new UnsupportedOperationException("signing keys need no password settings");
+            }
         };
     }
 }

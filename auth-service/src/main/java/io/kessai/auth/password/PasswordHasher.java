@@ -1,0 +1,156 @@
+package io.kessai.auth.password;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+
+import io.kessai.auth.AuthConfig;
+import io.kessai.common.problem.ProblemException;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Hashes and verifies passwords with Argon2id, stored in the PHC string format
+ * ({@code $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>}) so that the parameters travel with each hash and a change of
+ * settings is noticed at the next login ({@link Verification#needsRehash()}).
+ *
+ * <p>Hashing is deliberately slow and memory-hard, so it never runs on an event loop: a fixed pool of
+ * {@code kessai.auth.password.workers} threads does it, with at most {@code queue} waiting. A login storm therefore
+ * queues and then sheds (503 with Retry-After) instead of starving every other endpoint of CPU.
+ */
+@ApplicationScoped
+public class PasswordHasher {
+
+    private static final Pattern PHC = Pattern
+            .compile(
+                    "\\$argon2id\\$v=19\\$m=(\\d{1,7}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/]{16,})\\$([A-Za-z0-9+/]{32,})");
+    private static final int SALT_BYTES = 16;
+    private static final int HASH_BYTES = 32;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
+    private static final Base64.Decoder B64_DECODER = Base64.getDecoder();
+
+    /** Argon2id cost parameters. */
+    public record Cost(int memoryKib, int iterations, int parallelism) {
+    }
+
+    /** Whether a password matched, and whether its stored hash should be replaced (its cost is out of date). */
+    public record Verification(boolean matches, boolean needsRehash) {
+    }
+
+    private final Cost cost;
+    private final ThreadPoolExecutor workers;
+
+    PasswordHasher(AuthConfig config) {
+        AuthConfig.Password password = config.password();
+        this.cost = new Cost(password.memoryKib(), password.iterations(), password.parallelism());
+        this.workers = new ThreadPoolExecutor(password.workers(), password.workers(), 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(password.queue()), runnable -> {
+                    Thread thread = new Thread(runnable, "password-hasher");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    @PreDestroy
+    void stop() {
+        workers.shutdownNow();
+    }
+
+    public Uni<String> hash(String password) {
+        return onWorker(() -> hash(password, cost));
+    }
+
+    public Uni<Verification> verify(String password, String stored) {
+        return onWorker(() -> {
+            boolean matches = matches(password, stored);
+            return new Verification(matches, matches && !cost.equals(costOf(stored)));
+        });
+    }
+
+    private <T> Uni<T> onWorker(Callable<T> work) {
+        return Uni.createFrom().emitter(emitter -> {
+            try {
+                workers.execute(() -> {
+                    try {
+                        emitter.complete(work.call());
+                    } catch (Exception e) {
+                        emitter.fail(e);
+                    }
+                });
+            } catch (RejectedExecutionException full) {
+                emitter.fail(new ProblemException(503, "service-unavailable", "Service unavailable",
+                        "Too many sign-ins at once; try again in a few seconds.", List.of(),
+                        Map.of("Retry-After", "5")));
+            }
+        });
+    }
+
+    static String hash(String password, Cost cost) {
+        byte[] salt = new byte[SALT_BYTES];
+        RANDOM.nextBytes(salt);
+        byte[] hash = derive(password.getBytes(StandardCharsets.UTF_8), salt, cost, HASH_BYTES, null, null);
+        return "$argon2id$v=19$m=" + cost.memoryKib() + ",t=" + cost.iterations() + ",p=" + cost.parallelism() + "$"
+                + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
+    }
+
+    /** Constant-time comparison; a malformed stored hash never matches. */
+    static boolean matches(String password, String stored) {
+        Matcher phc = stored == null ? null : PHC.matcher(stored);
+        if (phc == null || !phc.matches()) {
+            return false;
+        }
+        Cost storedCost = new Cost(Integer.parseInt(phc.group(1)), Integer.parseInt(phc.group(2)),
+                Integer.parseInt(phc.group(3)));
+        byte[] salt = B64_DECODER.decode(phc.group(4));
+        byte[] expected = B64_DECODER.decode(phc.group(5));
+        byte[] actual = derive(password.getBytes(StandardCharsets.UTF_8), salt, storedCost, expected.length, null,
+                null);
+        return MessageDigest.isEqual(expected, actual);
+    }
+
+    static Cost costOf(String stored) {
+        Matcher phc = PHC.matcher(stored);
+        if (!phc.matches()) {
+            return null;
+        }
+        return new Cost(Integer.parseInt(phc.group(1)), Integer.parseInt(phc.group(2)),
+                Integer.parseInt(phc.group(3)));
+    }
+
+    /** Raw Argon2id (version 1.3), with the optional secret and associated data of RFC 9106. */
+    static byte[] derive(byte[] password, byte[] salt, Cost cost, int length, byte[] secret, byte[] associatedData) {
+        Argon2Parameters.Builder parameters = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+                .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+                .withMemoryAsKB(cost.memoryKib())
+                .withIterations(cost.iterations())
+                .withParallelism(cost.parallelism())
+                .withSalt(salt);
+        if (secret != null) {
+            parameters.withSecret(secret);
+        }
+        if (associatedData != null) {
+            parameters.withAdditional(associatedData);
+        }
+        Argon2BytesGenerator generator = new Argon2BytesGenerator();
+        generator.init(parameters.build());
+        byte[] out = new byte[length];
+        generator.generateBytes(password, out);
+        return out;
+    }
+}
