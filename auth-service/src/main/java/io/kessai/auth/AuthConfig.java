@@ -59,6 +59,40 @@ public interface AuthConfig {
         int queue();
     }
 
+    /** One-time codes sent by SMS; see auth-service/README.md. */
+    Otp otp();
+
+    interface Otp {
+
+        /** How long a code is valid (at most 5 minutes, per the threat model). */
+        @WithDefault("5M")
+        Duration lifetime();
+
+        /** Wrong codes a challenge survives; the next wrong one ends it. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** Least time between two codes to one number. */
+        @WithDefault("30S")
+        Duration resendInterval();
+
+        /** Most codes to one number per hour. */
+        @WithDefault("5")
+        int maxPerHour();
+
+        /**
+         * File holding the key that codes are hashed with (HMAC-SHA-256). Six digits are a million possibilities, so
+         * a plain hash would fall to a table in seconds if the database leaked; the key lives apart from it. Replicas
+         * must share it, like the signing keys.
+         */
+        @WithDefault("data/otp-pepper")
+        Path pepperFile();
+
+        /** Create the key file at start when it is missing (off with replicas, so a missing mount fails the start). */
+        @WithDefault("true")
+        boolean generatePepper();
+    }
+
     /** Service clients allowed the client-credentials grant, by client id. */
     Map<String, ServiceClient> serviceClients();
 

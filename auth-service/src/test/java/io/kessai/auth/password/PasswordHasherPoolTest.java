@@ -96,6 +96,10 @@ class PasswordHasherPoolTest {
                 return Map.of();
             }
 
+            public Otp otp() {
+                throw new UnsupportedOperationException("not needed here");
+            }
+
             public Password password() {
                 return new Password() {
 

@@ -107,6 +107,10 @@ class SigningKeysTest {
                 return Map.of();
             }
 
+            public Otp otp() {
+                throw new UnsupportedOperationException("not needed here");
+            }
+
             public Password password() {
                 throw new UnsupportedOperationException("signing keys need no password settings");
             }
