@@ -1,0 +1,124 @@
+package io.kessai.auth.registration;
+
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.kessai.auth.AuthConfig;
+import io.kessai.auth.otp.OtpChallenges;
+import io.kessai.auth.password.PasswordHasher;
+import io.kessai.auth.password.PasswordPolicy;
+import io.kessai.auth.phone.PhoneNumbers;
+import io.kessai.common.id.TimeOrderedUuid;
+import io.kessai.common.problem.ProblemException;
+import io.kessai.outbox.Outbox;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Registration with a phone number and password, confirmed by an SMS code to that number. The answer never says
+ * whether the number already has an account: the password is hashed on every path (similar timing), the same
+ * per-number limits apply, and for a number that has an account a challenge is recorded that no code can pass and
+ * nothing is sent.
+ */
+@ApplicationScoped
+public class Registrations {
+
+    /** Marks a challenge recorded for a number that already has an account: it can never confirm anything. */
+    private static final String DECOY = "decoy";
+
+    private final Pool pool;
+    private final PasswordHasher hasher;
+    private final OtpChallenges challenges;
+    private final Outbox outbox;
+    private final AuthConfig.Otp otp;
+
+    Registrations(Pool pool, PasswordHasher hasher, OtpChallenges challenges, Outbox outbox, AuthConfig config) {
+        this.pool = pool;
+        this.hasher = hasher;
+        this.challenges = challenges;
+        this.outbox = outbox;
+        this.otp = config.otp();
+    }
+
+    public Uni<RegistrationRequest.Started> start(RegistrationRequest.Start request) {
+        String phone = PhoneNumbers.toE164(request.phone(), "phone");
+        PasswordPolicy.check(request.password(), phone, "password");
+        return hasher.hash(request.password()).flatMap(hash -> pool.withTransaction(tx -> tx
+                .preparedQuery("SELECT id, status FROM app_user WHERE phone_e164 = $1 FOR UPDATE")
+                .execute(Tuple.of(phone))
+                .flatMap(rows -> {
+                    if (rows.size() == 1 && !"pending".equals(rows.iterator().next().getString("status"))) {
+                        return challenges.issue(tx, OtpChallenges.Purpose.REGISTER, DECOY, phone);
+                    }
+                    Uni<UUID> user = rows.size() == 1
+                            ? replacePassword(tx, rows.iterator().next(), hash, request)
+                            : insertPending(tx, phone, hash, request);
+                    return user.flatMap(userId -> challenges.issue(tx, OtpChallenges.Purpose.REGISTER,
+                            userId.toString(), phone)
+                            .call(issued -> outbox.enqueue(tx, otpEvent(issued, userId, phone, request))));
+                })))
+                .map(issued -> new RegistrationRequest.Started(issued.id().toString(),
+                        issued.expiresAt().toString()));
+    }
+
+    public Uni<RegistrationRequest.Confirmed> confirm(String registrationId, String code) {
+        UUID challenge = parse(registrationId);
+        return challenges.verify(challenge, OtpChallenges.Purpose.REGISTER, code).flatMap(subject -> {
+            if (DECOY.equals(subject)) {
+                throw new ProblemException(400, "invalid-code", "Invalid code", "The code is wrong or has expired.");
+            }
+            UUID userId = UUID.fromString(subject);
+            return pool.preparedQuery("UPDATE app_user SET status = 'active', activated_at = now() "
+                    + "WHERE id = $1 AND status = 'pending' RETURNING id")
+                    .execute(Tuple.of(userId))
+                    .map(rows -> {
+                        if (rows.size() == 0) {
+                            throw new ProblemException(400, "code-expired", "Code expired",
+                                    "This registration has ended; start again.");
+                        }
+                        return new RegistrationRequest.Confirmed(userId.toString(), "active");
+                    });
+        });
+    }
+
+    private static Uni<UUID> insertPending(SqlConnection tx, String phone, String hash,
+            RegistrationRequest.Start request) {
+        UUID id = TimeOrderedUuid.next();
+        return tx.preparedQuery("INSERT INTO app_user (id, phone_e164, password_hash, status, locale) "
+                + "VALUES ($1, $2, $3, 'pending', $4)")
+                .execute(Tuple.of(id, phone, hash, request.localeOrDefault()))
+                .map(ignored -> id);
+    }
+
+    /** A second start for a pending registration (a retry, or a forgotten first attempt) takes the new password. */
+    private static Uni<UUID> replacePassword(SqlConnection tx, Row pending, String hash,
+            RegistrationRequest.Start request) {
+        UUID id = pending.getUUID("id");
+        return tx.preparedQuery("UPDATE app_user SET password_hash = $2, locale = $3, created_at = now() WHERE id = $1")
+                .execute(Tuple.of(id, hash, request.localeOrDefault()))
+                .map(ignored -> id);
+    }
+
+    private JsonObject otpEvent(OtpChallenges.Issued issued, UUID userId, String phone,
+            RegistrationRequest.Start request) {
+        return new JsonObject()
+                .put("eventId", "auth:otp:" + issued.id())
+                .put("type", "otp.sms")
+                .put("locale", request.localeOrDefault())
+                .put("recipient", new JsonObject().put("userId", userId.toString()).put("phone", phone))
+                .put("data", new JsonObject().put("code", issued.code()).put("ttlSeconds", otp.lifetime().toSeconds()));
+    }
+
+    private static UUID parse(String registrationId) {
+        try {
+            return UUID.fromString(registrationId);
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(400, "invalid-code", "Invalid code", "The code is wrong or has expired.");
+        }
+    }
+}
