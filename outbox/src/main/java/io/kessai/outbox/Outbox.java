@@ -14,6 +14,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class Outbox {
 
+    /** The destination of notification events. */
+    public static final String NOTIFICATION = "notification";
+
     /**
      * @param transaction the connection of the business transaction
      * @param event       a notification event ({@code eventId}, {@code type}, {@code recipient}, {@code data}); a
@@ -24,9 +27,22 @@ public class Outbox {
         if (eventId == null || eventId.isBlank()) {
             throw new IllegalArgumentException("an outbox event needs an eventId");
         }
-        return transaction.preparedQuery("INSERT INTO kessai_outbox (event_id, body) VALUES ($1, $2) "
-                + "ON CONFLICT (event_id) DO NOTHING")
-                .execute(Tuple.of(eventId, event))
+        return call(transaction, eventId, NOTIFICATION, "/v1/internal/events", event);
+    }
+
+    /**
+     * Records an idempotent call to another service, made by the relay with this service's client-credentials token
+     * and retried with backoff until the destination accepts it (any 2xx). The destination must treat a repeated call
+     * as the first: the relay delivers at least once.
+     *
+     * @param key         unique per call; a repeated key is ignored, so a retried business operation calls once
+     * @param destination a name configured in {@code kessai.outbox.destinations}
+     * @param path        where to POST {@code body} there, e.g. {@code /v1/internal/accounts/customers}
+     */
+    public Uni<Void> call(SqlConnection transaction, String key, String destination, String path, JsonObject body) {
+        return transaction.preparedQuery("INSERT INTO kessai_outbox (event_id, body, destination, path) "
+                + "VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING")
+                .execute(Tuple.of(key, body, destination, path))
                 .replaceWithVoid();
     }
 }

@@ -2,6 +2,7 @@ package io.kessai.outbox;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -17,6 +18,12 @@ public interface OutboxConfig {
     /** Base URL of notification-service. */
     @WithDefault("http://localhost:8084")
     URI notificationUrl();
+
+    /**
+     * Base URLs of the other services this one calls through the outbox, by the destination name used in
+     * {@link Outbox#call} (e.g. {@code kessai.outbox.destinations.wallet=http://wallet-service:8082}).
+     */
+    Map<String, URI> destinations();
 
     /** Base URL of auth-service, where the relay gets its client-credentials token. */
     String authUrl();

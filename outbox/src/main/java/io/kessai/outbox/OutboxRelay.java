@@ -1,5 +1,6 @@
 package io.kessai.outbox;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,11 +28,12 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Hands outbox rows to notification-service: claims due rows with {@code FOR UPDATE SKIP LOCKED} and a lease (safe on
- * every replica), posts each with a client-credentials token, and deletes it once accepted (202). Network errors,
- * timeouts, 5xx and 429 back off and retry, so a backlog drains when notification-service returns; notification
- * deduplicates by event id, which makes the at-least-once hand-over safe. Any other 4xx means the event itself is
- * wrong: it is kept as dead, logged and counted, never retried blindly.
+ * Hands outbox rows to their destination: notification-service for events, another service for an idempotent call.
+ * It claims due rows with {@code FOR UPDATE SKIP LOCKED} and a lease (safe on every replica), posts each with a
+ * client-credentials token, and deletes it once accepted (any 2xx). Network errors, timeouts, 5xx and 429 back off and
+ * retry, so a backlog drains when the destination returns; notification deduplicates by event id and other calls are
+ * idempotent, which makes the at-least-once hand-over safe. Any other 4xx means the row itself is wrong: it is kept
+ * as dead, logged and counted, never retried blindly.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -58,7 +60,7 @@ public class OutboxRelay {
         metrics.gauge("kessai.outbox.backlog", backlog);
     }
 
-    record Pending(String eventId, String body, int attempt) {
+    record Pending(String eventId, String body, int attempt, String destination, String path) {
     }
 
     @Scheduled(every = "${kessai.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -77,13 +79,13 @@ public class OutboxRelay {
                 + "next_attempt_at = now() + make_interval(secs => $2) "
                 + "FROM (SELECT event_id FROM kessai_outbox WHERE NOT dead AND next_attempt_at <= now() "
                 + "ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) due WHERE o.event_id = due.event_id "
-                + "RETURNING o.event_id, o.body::text AS body, o.attempts")
+                + "RETURNING o.event_id, o.body::text AS body, o.attempts, o.destination, o.path")
                 .execute(Tuple.of(config.batchSize(), (double) config.lease().toSeconds()))
                 .flatMap(rows -> {
                     List<Pending> due = new ArrayList<>();
                     for (Row row : rows) {
                         due.add(new Pending(row.getString("event_id"), row.getString("body"),
-                                row.getInteger("attempts")));
+                                row.getInteger("attempts"), row.getString("destination"), row.getString("path")));
                     }
                     if (due.isEmpty()) {
                         return Uni.createFrom().item(0);
@@ -99,9 +101,16 @@ public class OutboxRelay {
     }
 
     private Uni<Void> relay(Pending pending, String token) {
+        URI base = Outbox.NOTIFICATION.equals(pending.destination())
+                ? config.notificationUrl()
+                : config.destinations().get(pending.destination());
+        if (base == null) {
+            return markDead(pending, "no URL for destination '" + pending.destination()
+                    + "' (kessai.outbox.destinations." + pending.destination() + ")");
+        }
         RequestOptions request = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setAbsoluteURI(config.notificationUrl().resolve("/v1/internal/events").toString())
+                .setAbsoluteURI(base.resolve(pending.path()).toString())
                 .setFollowRedirects(false)
                 .setIdleTimeout(config.timeout().toMillis())
                 .putHeader("Content-Type", "application/json")
@@ -115,7 +124,7 @@ public class OutboxRelay {
     }
 
     private Uni<Void> outcome(Pending pending, int status) {
-        if (status == 202 || status == 200) {
+        if (status >= 200 && status < 300) {
             metrics.counter("kessai.outbox.relayed", "outcome", "delivered").increment();
             return pool.preparedQuery("DELETE FROM kessai_outbox WHERE event_id = $1")
                     .execute(Tuple.of(pending.eventId())).replaceWithVoid();
@@ -124,13 +133,17 @@ public class OutboxRelay {
             cachedTokens.set(null);
         }
         if (status >= 400 && status < 500 && status != 401 && status != 408 && status != 429) {
-            metrics.counter("kessai.outbox.relayed", "outcome", "dead").increment();
-            LOG.errorf("notification-service refused outbox event %s with HTTP %d; kept as dead", pending.eventId(),
-                    status);
-            return pool.preparedQuery("UPDATE kessai_outbox SET dead = true, last_error = $2 WHERE event_id = $1")
-                    .execute(Tuple.of(pending.eventId(), "refused with HTTP " + status)).replaceWithVoid();
+            return markDead(pending, "refused with HTTP " + status);
         }
         return retryLater(pending, "HTTP " + status);
+    }
+
+    private Uni<Void> markDead(Pending pending, String reason) {
+        metrics.counter("kessai.outbox.relayed", "outcome", "dead").increment();
+        LOG.errorf("Outbox row %s for %s%s was not accepted (%s); kept as dead", pending.eventId(),
+                pending.destination(), pending.path(), reason);
+        return pool.preparedQuery("UPDATE kessai_outbox SET dead = true, last_error = $2 WHERE event_id = $1")
+                .execute(Tuple.of(pending.eventId(), reason)).replaceWithVoid();
     }
 
     private Uni<Void> retryLater(Pending pending, String reason) {

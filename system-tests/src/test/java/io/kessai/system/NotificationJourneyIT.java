@@ -62,7 +62,7 @@ class NotificationJourneyIT {
     }
 
     /** The newest dev-inbox text to {@code recipient}, waiting up to 20 s for it. */
-    private static String awaitInbox(String recipient) {
+    static String awaitInbox(String recipient) {
         String token = serviceToken(Service.AUTH);
         AtomicReference<List<String>> bodies = new AtomicReference<>(List.of());
         Eventually.until("a message to " + recipient + " in the dev inbox", Duration.ofSeconds(20), () -> {

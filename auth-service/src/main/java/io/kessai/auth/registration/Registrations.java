@@ -23,13 +23,16 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * Registration with a phone number and password, confirmed by an SMS code to that number. The answer never says
  * whether the number already has an account: the password is hashed on every path (similar timing), the same
  * per-number limits apply, and for a number that has an account a challenge is recorded that no code can pass and
- * nothing is sent.
+ * nothing is sent. Confirming activates the account and, in the same transaction, asks wallet-service to open the
+ * customer's wallet.
  */
 @ApplicationScoped
 public class Registrations {
 
     /** Marks a challenge recorded for a number that already has an account: it can never confirm anything. */
     private static final String DECOY = "decoy";
+    /** The outbox destination of wallet-service (kessai.outbox.destinations.wallet). */
+    static final String WALLET = "wallet";
 
     private final Pool pool;
     private final PasswordHasher hasher;
@@ -73,16 +76,20 @@ public class Registrations {
                 throw new ProblemException(400, "invalid-code", "Invalid code", "The code is wrong or has expired.");
             }
             UUID userId = UUID.fromString(subject);
-            return pool.preparedQuery("UPDATE app_user SET status = 'active', activated_at = now() "
-                    + "WHERE id = $1 AND status = 'pending' RETURNING id")
+            return pool.withTransaction(tx -> tx.preparedQuery("UPDATE app_user SET status = 'active', "
+                    + "activated_at = now() WHERE id = $1 AND status = 'pending' RETURNING id")
                     .execute(Tuple.of(userId))
-                    .map(rows -> {
+                    .flatMap(rows -> {
                         if (rows.size() == 0) {
                             throw new ProblemException(400, "code-expired", "Code expired",
                                     "This registration has ended; start again.");
                         }
-                        return new RegistrationRequest.Confirmed(userId.toString(), "active");
-                    });
+                        // The wallet opens through the outbox: retried until wallet-service accepts, and idempotent
+                        // there, so an outage of wallet-service never blocks or loses an activation.
+                        return outbox.call(tx, "auth:wallet-open:" + userId, WALLET, "/v1/internal/accounts/customers",
+                                new JsonObject().put("userId", userId.toString()));
+                    })
+                    .map(opened -> new RegistrationRequest.Confirmed(userId.toString(), "active")));
         });
     }
 

@@ -86,6 +86,12 @@ class RegistrationTest {
         String userId = confirm(registration, code).statusCode(200).body("status", equalTo("active")).extract()
                 .path("userId");
         assertEquals("active", queryText("SELECT status FROM app_user WHERE id = '" + userId + "'"));
+        JsonObject walletOpen = new JsonObject(queryText("SELECT json_build_object('destination', destination, "
+                + "'path', path, 'body', body)::text FROM kessai_outbox WHERE event_id = 'auth:wallet-open:" + userId
+                + "'"));
+        assertEquals("wallet", walletOpen.getString("destination"));
+        assertEquals("/v1/internal/accounts/customers", walletOpen.getString("path"));
+        assertEquals(userId, walletOpen.getJsonObject("body").getString("userId"));
         expectProblem(confirm(registration, code), 400, "code-expired");
         assertTrue(queryText("SELECT password_hash FROM app_user WHERE id = '" + userId + "'")
                 .startsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
