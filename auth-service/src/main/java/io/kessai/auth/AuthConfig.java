@@ -93,6 +93,27 @@ public interface AuthConfig {
         boolean generatePepper();
     }
 
+    /** Limits per client address, shared by all replicas; see auth-service/README.md. */
+    Throttle throttle();
+
+    interface Throttle {
+
+        /** Registrations started from one address at once (each sends an SMS, which costs money). */
+        @WithDefault("10")
+        int registrationsPerAddress();
+
+        /** One more registration per address after this long (10 an hour). */
+        @WithDefault("6M")
+        Duration registrationRefill();
+
+        /** Code confirmations from one address at once (guessing codes across many challenges). */
+        @WithDefault("30")
+        int confirmationsPerAddress();
+
+        @WithDefault("10S")
+        Duration confirmationRefill();
+    }
+
     /** Service clients allowed the client-credentials grant, by client id. */
     Map<String, ServiceClient> serviceClients();
 

@@ -9,13 +9,17 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.kessai.auth.AuthConfig;
+import io.kessai.auth.throttle.TokenBuckets;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 
 /** Public registration: a phone number and a password, then the code sent by SMS to that number. */
 @Path("/v1/registrations")
@@ -28,11 +32,24 @@ public class RegistrationResource {
     @Inject
     Registrations registrations;
 
+    @Inject
+    TokenBuckets buckets;
+
+    @Inject
+    AuthConfig config;
+
+    @Context
+    HttpServerRequest http;
+
     @POST
     @Operation(summary = "Start a registration; 202 with the registration id whether or not the number is known, and "
             + "a code by SMS to a number that has no account yet")
     public Uni<Response> start(@Valid @NotNull RegistrationRequest.Start request) {
-        return registrations.start(request).map(started -> Response.accepted(started).build());
+        AuthConfig.Throttle limits = config.throttle();
+        return buckets.take(new TokenBuckets.Limit("register", limits.registrationsPerAddress(),
+                limits.registrationRefill()), clientAddress())
+                .flatMap(allowed -> registrations.start(request))
+                .map(started -> Response.accepted(started).build());
     }
 
     @POST
@@ -40,6 +57,14 @@ public class RegistrationResource {
     @Operation(summary = "Confirm the phone number with the SMS code; the account becomes active")
     public Uni<RegistrationRequest.Confirmed> confirm(@PathParam("id") String id,
             @Valid @NotNull RegistrationRequest.Confirm request) {
-        return registrations.confirm(id, request.code());
+        AuthConfig.Throttle limits = config.throttle();
+        return buckets.take(new TokenBuckets.Limit("confirm", limits.confirmationsPerAddress(),
+                limits.confirmationRefill()), clientAddress())
+                .flatMap(allowed -> registrations.confirm(id, request.code()));
+    }
+
+    /** The caller's address: the peer, or the client named by a trusted proxy (quarkus.http.proxy.*). */
+    private String clientAddress() {
+        return http.remoteAddress().hostAddress();
     }
 }

@@ -100,6 +100,10 @@ class PasswordHasherPoolTest {
                 throw new UnsupportedOperationException("not needed here");
             }
 
+            public Throttle throttle() {
+                throw new UnsupportedOperationException("not needed here");
+            }
+
             public Password password() {
                 return new Password() {
 

@@ -52,13 +52,22 @@ class RegistrationTest {
     }
 
     static ValidatableResponse start(String phone, String password) {
-        return given().contentType(ContentType.JSON).body(Map.of("phone", phone, "password", password))
-                .post("/v1/registrations").then();
+        return start(phone, password, randomAddress());
+    }
+
+    static ValidatableResponse start(String phone, String password, String address) {
+        return given().contentType(ContentType.JSON).header("X-Forwarded-For", address)
+                .body(Map.of("phone", phone, "password", password)).post("/v1/registrations").then();
     }
 
     static ValidatableResponse confirm(String registrationId, String code) {
-        return given().contentType(ContentType.JSON).body(Map.of("code", code))
-                .post("/v1/registrations/" + registrationId + "/confirm").then();
+        return given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+                .body(Map.of("code", code)).post("/v1/registrations/" + registrationId + "/confirm").then();
+    }
+
+    static String randomAddress() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return "10." + random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(1, 255);
     }
 
     /** The SMS the registration queued for notification-service (the newest for this number). */
@@ -142,13 +151,28 @@ class RegistrationTest {
         expectProblem(start(phone.typed(), "my-" + phone.e164().substring(3) + "-pw"), 400, "weak-password");
         expectProblem(start("03-1234-5678", PASSWORD), 400, "invalid-phone-number")
                 .body("errors[0].field", equalTo("phone"));
-        expectProblem(given().contentType(ContentType.JSON).body("{\"phone\": \"" + phone.typed() + "\"}")
-                .post("/v1/registrations").then(), 400, "validation-failed");
-        expectProblem(given().contentType(ContentType.JSON).body(Map.of("phone", phone.typed(), "password",
-                PASSWORD, "email", "x@example.com")).post("/v1/registrations").then(), 400, "malformed-body");
+        expectProblem(given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+                .body("{\"phone\": \"" + phone.typed() + "\"}").post("/v1/registrations").then(), 400,
+                "validation-failed");
+        expectProblem(given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+                .body(Map.of("phone", phone.typed(), "password", PASSWORD, "email", "x@example.com"))
+                .post("/v1/registrations").then(), 400, "malformed-body");
         expectProblem(confirm("not-a-registration", "123456"), 400, "invalid-code");
         assertEquals(0, count("SELECT count(*) FROM app_user WHERE phone_e164 = '" + phone.e164() + "'"));
         assertNull(sentCode(phone.e164()));
+    }
+
+    @Test
+    void oneAddressStartsAtMostTenRegistrationsAtOnce() {
+        String address = randomAddress();
+        for (int i = 0; i < 10; i++) {
+            start(Phone.fresh().typed(), PASSWORD, address).statusCode(202);
+        }
+        Phone eleventh = Phone.fresh();
+        expectProblem(start(eleventh.typed(), PASSWORD, address), 429, "too-many-requests")
+                .header("Retry-After", notNullValue());
+        assertNull(sentCode(eleventh.e164()), "nothing was sent");
+        start(eleventh.typed(), PASSWORD, randomAddress()).statusCode(202);
     }
 
     @Test

@@ -111,6 +111,10 @@ class SigningKeysTest {
                 throw new UnsupportedOperationException("not needed here");
             }
 
+            public Throttle throttle() {
+                throw new UnsupportedOperationException("not needed here");
+            }
+
             public Password password() {
                 throw new UnsupportedOperationException("signing keys need no password settings");
             }

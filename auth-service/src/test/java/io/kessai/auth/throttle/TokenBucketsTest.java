@@ -1,0 +1,79 @@
+package io.kessai.auth.throttle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.kessai.auth.TestClients;
+import io.kessai.common.problem.ProblemException;
+import io.kessai.testing.PostgresResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+@QuarkusTest
+@WithTestResource(PostgresResource.class)
+@WithTestResource(TestClients.class)
+class TokenBucketsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final TokenBuckets.Limit THREE_AN_HOUR = new TokenBuckets.Limit("test", 3, Duration.ofMinutes(20));
+
+    @Inject
+    TokenBuckets buckets;
+
+    @Inject
+    Pool pool;
+
+    @Test
+    void aBucketGivesItsCapacityThenRefusesWithRetryAfterUntilItRefills() {
+        String subject = UUID.randomUUID().toString();
+        for (int i = 0; i < 3; i++) {
+            buckets.take(THREE_AN_HOUR, subject).await().atMost(WAIT);
+        }
+        ProblemException refused = assertThrows(ProblemException.class,
+                () -> buckets.take(THREE_AN_HOUR, subject).await().atMost(WAIT));
+        assertEquals(429, refused.status());
+        assertEquals("too-many-requests", refused.code());
+        long retryAfter = Long.parseLong(refused.headers().get("Retry-After"));
+        assertTrue(retryAfter > 1_100 && retryAfter <= 1_200, "one token per 20 min: " + retryAfter);
+
+        buckets.take(THREE_AN_HOUR, UUID.randomUUID().toString()).await().atMost(WAIT);
+        pool.preparedQuery("UPDATE throttle_bucket SET updated_at = updated_at - interval '21 minutes' WHERE key = $1")
+                .execute(Tuple.of("test:" + subject)).await().atMost(WAIT);
+        buckets.take(THREE_AN_HOUR, subject).await().atMost(WAIT);
+        assertThrows(ProblemException.class, () -> buckets.take(THREE_AN_HOUR, subject).await().atMost(WAIT));
+    }
+
+    @Test
+    void concurrentRequestsNeverTakeMoreThanTheBucketHolds() {
+        TokenBuckets.Limit tenAtOnce = new TokenBuckets.Limit("burst", 10, Duration.ofHours(1));
+        String subject = UUID.randomUUID().toString();
+        List<CompletableFuture<Void>> takes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            takes.add(buckets.take(tenAtOnce, subject).subscribeAsCompletionStage());
+        }
+        int taken = 0;
+        for (CompletableFuture<Void> take : takes) {
+            try {
+                take.join();
+                taken++;
+            } catch (CompletionException refused) {
+                assertEquals("too-many-requests", ((ProblemException) refused.getCause()).code());
+            }
+        }
+        assertEquals(10, taken);
+    }
+}
