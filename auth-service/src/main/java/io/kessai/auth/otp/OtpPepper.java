@@ -31,7 +31,7 @@ public class OtpPepper {
         this.key = load(config.otp().pepperFile().toAbsolutePath(), config.otp().generatePepper());
     }
 
-    byte[] key() {
+    public byte[] key() {
         return key.clone();
     }
 
