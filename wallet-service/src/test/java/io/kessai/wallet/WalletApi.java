@@ -2,18 +2,11 @@ package io.kessai.wallet;
 
 import static io.restassured.RestAssured.given;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
-
+import io.kessai.testing.TestDatabase;
 import io.kessai.testing.TestIssuer;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
@@ -108,31 +101,14 @@ public final class WalletApi {
 
     /** The first column of the first row of a query against the service's database (null when no row). */
     public static String queryText(String sql) {
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery(sql)) {
-            return row.next() ? row.getString(1) : null;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestDatabase.queryText(sql);
     }
 
     public static long count(String sql) {
-        return Long.parseLong(queryText(sql));
+        return TestDatabase.count(sql);
     }
 
     public static void execute(String sql) {
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Connection connect() throws SQLException {
-        Config config = ConfigProvider.getConfig();
-        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+        TestDatabase.execute(sql);
     }
 }

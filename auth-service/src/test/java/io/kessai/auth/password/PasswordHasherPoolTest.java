@@ -4,17 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.Test;
 
 import io.kessai.auth.AuthConfig;
+import io.kessai.auth.TestAuthConfig;
 import io.kessai.common.problem.ProblemException;
 
 /** Hashing runs on a fixed pool with a bounded queue: beyond it, work is shed at once with a 503 to retry. */
@@ -70,64 +69,6 @@ class PasswordHasherPoolTest {
     }
 
     private static AuthConfig config(int workers, int queue) {
-        return new AuthConfig() {
-
-            public String issuer() {
-                return "http://localhost";
-            }
-
-            public String audience() {
-                return "kessai";
-            }
-
-            public Duration accessTokenLifetime() {
-                return Duration.ofMinutes(5);
-            }
-
-            public Path signingKeyDir() {
-                return Path.of("unused");
-            }
-
-            public boolean generateSigningKey() {
-                return false;
-            }
-
-            public Map<String, ServiceClient> serviceClients() {
-                return Map.of();
-            }
-
-            public Otp otp() {
-                throw new UnsupportedOperationException("not needed here");
-            }
-
-            public Throttle throttle() {
-                throw new UnsupportedOperationException("not needed here");
-            }
-
-            public Password password() {
-                return new Password() {
-
-                    public int memoryKib() {
-                        return 19_456;
-                    }
-
-                    public int iterations() {
-                        return 2;
-                    }
-
-                    public int parallelism() {
-                        return 1;
-                    }
-
-                    public int workers() {
-                        return workers;
-                    }
-
-                    public int queue() {
-                        return queue;
-                    }
-                };
-            }
-        };
+        return TestAuthConfig.passwords(TestAuthConfig.hashing(workers, queue));
     }
 }

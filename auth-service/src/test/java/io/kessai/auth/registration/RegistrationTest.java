@@ -1,6 +1,9 @@
 package io.kessai.auth.registration;
 
 import static io.kessai.testing.ResourceServerContract.expectProblem;
+import static io.kessai.testing.TestDatabase.count;
+import static io.kessai.testing.TestDatabase.execute;
+import static io.kessai.testing.TestDatabase.queryText;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
@@ -8,19 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import io.kessai.auth.TestClients;
@@ -183,34 +179,5 @@ class RegistrationTest {
                 + "'");
         assertTrue(purge.purge().await().atMost(Duration.ofSeconds(10)) >= 1);
         assertEquals(0, count("SELECT count(*) FROM app_user WHERE phone_e164 = '" + phone.e164() + "'"));
-    }
-
-    private static String queryText(String sql) {
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery(sql)) {
-            return row.next() ? row.getString(1) : null;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static long count(String sql) {
-        return Long.parseLong(queryText(sql));
-    }
-
-    private static void execute(String sql) {
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Connection connect() throws SQLException {
-        Config config = ConfigProvider.getConfig();
-        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
     }
 }

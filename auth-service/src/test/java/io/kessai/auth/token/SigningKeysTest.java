@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import org.jose4j.jwk.JsonWebKey;
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.kessai.auth.AuthConfig;
+import io.kessai.auth.TestAuthConfig;
 
 /** Key persistence and rotation, without starting the application. */
 class SigningKeysTest {
@@ -81,43 +80,6 @@ class SigningKeysTest {
     }
 
     private static AuthConfig config(Path folder, boolean generate) {
-        return new AuthConfig() {
-
-            public String issuer() {
-                return "http://localhost";
-            }
-
-            public String audience() {
-                return "kessai";
-            }
-
-            public Duration accessTokenLifetime() {
-                return Duration.ofMinutes(5);
-            }
-
-            public Path signingKeyDir() {
-                return folder;
-            }
-
-            public boolean generateSigningKey() {
-                return generate;
-            }
-
-            public Map<String, ServiceClient> serviceClients() {
-                return Map.of();
-            }
-
-            public Otp otp() {
-                throw new UnsupportedOperationException("not needed here");
-            }
-
-            public Throttle throttle() {
-                throw new UnsupportedOperationException("not needed here");
-            }
-
-            public Password password() {
-                throw new UnsupportedOperationException("signing keys need no password settings");
-            }
-        };
+        return TestAuthConfig.signingKeys(folder, generate);
     }
 }

@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import io.kessai.testing.PostgresResource;
+import io.kessai.testing.TestDatabase;
 import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,11 +29,7 @@ class ScheduledInvariantCheckTest {
 
     @Test
     void aScheduledCheckSkipsWhileAnotherReplicaRunsOne() throws Exception {
-        Config config = ConfigProvider.getConfig();
-        try (Connection otherReplica = DriverManager.getConnection(
-                config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+        try (Connection otherReplica = TestDatabase.connect();
                 Statement statement = otherReplica.createStatement()) {
             statement.execute("SELECT pg_advisory_lock(" + LedgerInvariants.LOCK_KEY + ")");
             assertNull(invariants.scheduledCheck().await().atMost(Duration.ofSeconds(30)), "skipped");

@@ -11,14 +11,12 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import io.kessai.testing.PostgresResource;
+import io.kessai.testing.TestDatabase;
 import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -38,11 +36,7 @@ class LockTimeoutTest {
         String wallet = openCustomer(unique("user"));
         String shop = openMerchant(unique("shop"));
         topUp(wallet, 1_000);
-        Config config = ConfigProvider.getConfig();
-        try (Connection stuck = DriverManager.getConnection(
-                config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+        try (Connection stuck = TestDatabase.connect();
                 Statement statement = stuck.createStatement()) {
             stuck.setAutoCommit(false);
             statement.execute("SELECT * FROM account_shard WHERE account_id = '" + wallet + "' FOR UPDATE");

@@ -1,0 +1,90 @@
+package io.kessai.auth;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** An {@link AuthConfig} for unit tests that build beans by hand; the parts a test does not give are refused. */
+public final class TestAuthConfig {
+
+    private TestAuthConfig() {
+    }
+
+    public static AuthConfig signingKeys(Path folder, boolean generate) {
+        return of(folder, generate, null);
+    }
+
+    public static AuthConfig passwords(AuthConfig.Password password) {
+        return of(Path.of("unused"), false, password);
+    }
+
+    /** Argon2id at OWASP's cost with the given pool size. */
+    public static AuthConfig.Password hashing(int workers, int queue) {
+        return new AuthConfig.Password() {
+
+            public int memoryKib() {
+                return 19_456;
+            }
+
+            public int iterations() {
+                return 2;
+            }
+
+            public int parallelism() {
+                return 1;
+            }
+
+            public int workers() {
+                return workers;
+            }
+
+            public int queue() {
+                return queue;
+            }
+        };
+    }
+
+    private static AuthConfig of(Path folder, boolean generate, AuthConfig.Password password) {
+        return new AuthConfig() {
+
+            public String issuer() {
+                return "http://localhost";
+            }
+
+            public String audience() {
+                return "kessai";
+            }
+
+            public Duration accessTokenLifetime() {
+                return Duration.ofMinutes(5);
+            }
+
+            public Path signingKeyDir() {
+                return folder;
+            }
+
+            public boolean generateSigningKey() {
+                return generate;
+            }
+
+            public Map<String, ServiceClient> serviceClients() {
+                return Map.of();
+            }
+
+            public Password password() {
+                if (password == null) {
+                    throw new UnsupportedOperationException("no password settings in this test");
+                }
+                return password;
+            }
+
+            public Otp otp() {
+                throw new UnsupportedOperationException("no OTP settings in this test");
+            }
+
+            public Throttle throttle() {
+                throw new UnsupportedOperationException("no throttle settings in this test");
+            }
+        };
+    }
+}
