@@ -174,7 +174,10 @@ public final class LocalStack implements AutoCloseable {
             config.append("kessai.outbox.notification-url=").append(url(Service.NOTIFICATION)).append('\n');
             // Locally a restarted notification-service should see the backlog within seconds, not a minute.
             config.append("kessai.outbox.max-backoff=5S\n");
-            config.append("kessai.outbox.destinations.wallet=").append(url(Service.WALLET)).append('\n');
+            if (service == Service.AUTH) {
+                // Activation opens the customer's wallet through auth-service's outbox.
+                config.append("kessai.outbox.destinations.wallet=").append(url(Service.WALLET)).append('\n');
+            }
         }
         if (service != Service.AUTH) {
             config.append("kessai.auth.url=").append(url(Service.AUTH)).append('\n');

@@ -4,8 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
@@ -23,13 +21,15 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 import io.kessai.auth.AuthConfig;
 import io.kessai.common.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * Hashes and verifies passwords with Argon2id, stored in the PHC string format
  * ({@code $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>}) so that the parameters travel with each hash and a change of
  * settings is noticed at the next login ({@link Verification#needsRehash()}).
  *
- * <p>Hashing is deliberately slow and memory-hard, so it never runs on an event loop: a fixed pool of
+ * <p>Hashing (and checking a new password's strength) is deliberately slow and memory-hard, so it never runs on an event loop: a fixed pool of
  * {@code kessai.auth.password.workers} threads does it, with at most {@code queue} waiting. A login storm therefore
  * queues and then sheds (503 with Retry-After) instead of starving every other endpoint of CPU.
  */
@@ -83,22 +83,42 @@ public class PasswordHasher {
         });
     }
 
+    /**
+     * Checks a new password against {@link PasswordPolicy} and hashes it, both on the worker pool: zxcvbn's estimate
+     * is CPU work too, and must not run on an event loop any more than the hash.
+     */
+    public Uni<String> checkAndHash(String password, String phoneE164, String field) {
+        return onWorker(() -> {
+            PasswordPolicy.check(password, phoneE164, field);
+            return hash(password, cost);
+        });
+    }
+
+    /** Runs {@code work} on the pool and answers on the caller's Vert.x context, so the request goes on there. */
     private <T> Uni<T> onWorker(Callable<T> work) {
         return Uni.createFrom().emitter(emitter -> {
+            Context caller = Vertx.currentContext();
             try {
                 workers.execute(() -> {
                     try {
-                        emitter.complete(work.call());
+                        T result = work.call();
+                        answer(caller, () -> emitter.complete(result));
                     } catch (Exception e) {
-                        emitter.fail(e);
+                        answer(caller, () -> emitter.fail(e));
                     }
                 });
             } catch (RejectedExecutionException full) {
-                emitter.fail(new ProblemException(503, "service-unavailable", "Service unavailable",
-                        "Too many sign-ins at once; try again in a few seconds.", List.of(),
-                        Map.of("Retry-After", "5")));
+                emitter.fail(ProblemException.unavailable("Too many sign-ins at once; try again in a few seconds."));
             }
         });
+    }
+
+    private static void answer(Context caller, Runnable answer) {
+        if (caller == null) {
+            answer.run();
+        } else {
+            caller.runOnContext(ignored -> answer.run());
+        }
     }
 
     static String hash(String password, Cost cost) {

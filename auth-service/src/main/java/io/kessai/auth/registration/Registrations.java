@@ -7,7 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.otp.OtpChallenges;
 import io.kessai.auth.password.PasswordHasher;
-import io.kessai.auth.password.PasswordPolicy;
 import io.kessai.auth.phone.PhoneNumbers;
 import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.problem.ProblemException;
@@ -50,8 +49,7 @@ public class Registrations {
 
     public Uni<RegistrationRequest.Started> start(RegistrationRequest.Start request) {
         String phone = PhoneNumbers.toE164(request.phone(), "phone");
-        PasswordPolicy.check(request.password(), phone, "password");
-        return hasher.hash(request.password()).flatMap(hash -> pool.withTransaction(tx -> tx
+        return hasher.checkAndHash(request.password(), phone, "password").flatMap(hash -> pool.withTransaction(tx -> tx
                 .preparedQuery("SELECT id, status FROM app_user WHERE phone_e164 = $1 FOR UPDATE")
                 .execute(Tuple.of(phone))
                 .flatMap(rows -> {

@@ -30,6 +30,24 @@ public class ProblemException extends RuntimeException {
         this.headers = Map.copyOf(headers);
     }
 
+    /**
+     * 400 {@code validation-failed} naming one field, shaped like Bean Validation's own answer: for rules that
+     * annotations cannot express (a limit from configuration, a relation between fields).
+     */
+    public static ProblemException invalidField(String field, String detail) {
+        return new ProblemException(400, ProblemCodes.VALIDATION_FAILED, "Request validation failed", detail,
+                List.of(new Problem.FieldError(field, detail)), Map.of());
+    }
+
+    /**
+     * 503 {@code service-unavailable} with the same Retry-After as every other "not now" answer: a bounded resource
+     * (a worker pool, a bulkhead) is full. Nothing was changed; the caller retries.
+     */
+    public static ProblemException unavailable(String detail) {
+        return new ProblemException(503, "service-unavailable", "Service unavailable", detail, List.of(),
+                Map.of("Retry-After", DependencyUnavailable.RETRY_AFTER_SECONDS));
+    }
+
     public int status() {
         return status;
     }

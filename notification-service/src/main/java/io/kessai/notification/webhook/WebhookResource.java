@@ -78,8 +78,7 @@ public class WebhookResource {
                 ? List.copyOf(new java.util.TreeSet<>(EVENT_TYPES))
                 : registration.events().stream().distinct().sorted().toList();
         if (!EVENT_TYPES.containsAll(events)) {
-            throw new ProblemException(400, "validation-failed", "Request validation failed",
-                    "events may only name " + EVENT_TYPES + ".");
+            throw ProblemException.invalidField("events", "events may only name " + EVENT_TYPES + ".");
         }
         String merchant = merchant();
         return policy.checkRegistrationAsync(registration.url())

@@ -7,14 +7,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.faulttolerance.Bulkhead;
 
-import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.wallet.WalletConfig;
 import io.kessai.wallet.account.AccountView;
@@ -66,12 +64,11 @@ public class History {
     public Uni<Page> page(AccountView account, Query query) {
         int limit = pageSize(query.limit());
         if (limit < 1 || limit > config.maxPageSize()) {
-            throw new ProblemException(400, "validation-failed", "Validation failed",
-                    "limit must be between 1 and " + config.maxPageSize() + ".");
+            throw ProblemException.invalidField("limit", "limit must be between 1 and " + config.maxPageSize() + ".");
         }
         for (String kind : query.kinds()) {
             if (TransferKind.fromWire(kind).isEmpty()) {
-                throw new ProblemException(400, "validation-failed", "Validation failed",
+                throw ProblemException.invalidField("kind",
                         "Unknown kind '" + kind + "'; kinds are topup, payment, refund, p2p, reversal, adjustment.");
             }
         }
@@ -125,9 +122,8 @@ public class History {
         try {
             return OffsetDateTime.parse(text);
         } catch (DateTimeParseException e) {
-            throw new ProblemException(400, "validation-failed", "Validation failed",
-                    field + " must be an ISO-8601 time with an offset, e.g. 2026-11-22T12:00:00+09:00.",
-                    List.of(new Problem.FieldError(field, "not an ISO-8601 time with an offset")), Map.of());
+            throw ProblemException.invalidField(field,
+                    field + " must be an ISO-8601 time with an offset, e.g. 2026-11-22T12:00:00+09:00.");
         }
     }
 

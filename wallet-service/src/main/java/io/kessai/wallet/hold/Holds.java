@@ -64,7 +64,7 @@ public class Holds {
                 ? config.holds().defaultExpiry().toSeconds()
                 : request.expiresInSeconds();
         if (expirySeconds > config.holds().maxExpiry().toSeconds()) {
-            throw new ProblemException(400, "validation-failed", "Validation failed",
+            throw ProblemException.invalidField("expiresInSeconds",
                     "A hold lasts at most " + config.holds().maxExpiry().toSeconds() + " seconds.");
         }
         String hash = RequestDigest.sha256(request);

@@ -8,7 +8,6 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.kessai.common.json.RequestDigest;
-import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -44,9 +43,8 @@ public class Reversals {
             ReversalRequest request) {
         Transfers.checkIdempotencyKey(idempotencyKey);
         if (request.amount() != null && request.legs() != null) {
-            throw new ProblemException(400, "validation-failed", "Validation failed",
-                    "Give either amount (a single-leg transfer) or legs, not both.",
-                    List.of(new Problem.FieldError("legs", "not with amount")), Map.of());
+            throw ProblemException.invalidField("legs",
+                    "Give either amount (a single-leg transfer) or legs, not both.");
         }
         String hash = RequestDigest.sha256(Map.of("reverses", originalId.toString(), "request", request));
         return pool.withTransaction(tx -> lockOriginal(tx, caller, originalId).flatMap(original -> {
@@ -109,18 +107,16 @@ public class Reversals {
             for (int i = 0; i < request.legs().size(); i++) {
                 ReversalRequest.LegAmount wanted = request.legs().get(i);
                 if (wanted.leg() >= legs.size()) {
-                    throw new ProblemException(400, "validation-failed", "Validation failed",
-                            "The transfer has no leg " + wanted.leg() + ".",
-                            List.of(new Problem.FieldError("legs[" + i + "].leg", "no such leg")), Map.of());
+                    throw ProblemException.invalidField("legs[" + i + "].leg",
+                            "The transfer has no leg " + wanted.leg() + ".");
                 }
                 transfers.checkAmount(wanted.amount(), "legs[" + i + "].amount");
                 amounts[wanted.leg()] = Math.addExact(amounts[wanted.leg()], wanted.amount());
             }
         } else if (request.amount() != null) {
             if (legs.size() != 1) {
-                throw new ProblemException(400, "validation-failed", "Validation failed",
-                        "The transfer has " + legs.size() + " legs: say which to reverse with legs.",
-                        List.of(new Problem.FieldError("amount", "only for single-leg transfers")), Map.of());
+                throw ProblemException.invalidField("amount",
+                        "The transfer has " + legs.size() + " legs: say which to reverse with legs.");
             }
             transfers.checkAmount(request.amount(), "amount");
             amounts[0] = request.amount();

@@ -18,7 +18,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.json.RequestDigest;
-import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.wallet.WalletConfig;
 import io.kessai.wallet.account.AccountDirectory;
@@ -205,11 +204,7 @@ public class Transfers {
 
     private List<Posting.Leg> legsOf(TransferRequest request) {
         if (request.legs().size() > config.maxLegs()) {
-            throw new ProblemException(400, "validation-failed", "Validation failed",
-                    "A transfer has at most " + config.maxLegs() + " legs.",
-                    List.of(new Problem.FieldError("legs",
-                            "at most " + config.maxLegs() + " legs")),
-                    Map.of());
+            throw ProblemException.invalidField("legs", "A transfer has at most " + config.maxLegs() + " legs.");
         }
         List<Posting.Leg> legs = new ArrayList<>();
         String currency = request.legs().get(0).currencyOrDefault();
@@ -217,11 +212,8 @@ public class Transfers {
             TransferRequest.LegRequest leg = request.legs().get(i);
             checkAmount(leg.amount(), "legs[" + i + "].amount");
             if (leg.from().equals(leg.to())) {
-                throw new ProblemException(400, "validation-failed", "Validation failed",
-                        "Leg " + i + " debits and credits the same account.",
-                        List.of(new Problem.FieldError("legs[" + i + "].to",
-                                "must differ from from")),
-                        Map.of());
+                throw ProblemException.invalidField("legs[" + i + "].to",
+                        "Leg " + i + " debits and credits the same account.");
             }
             if (!leg.currencyOrDefault().equals(currency)) {
                 throw LedgerProblem.CURRENCY_MISMATCH.exception(
