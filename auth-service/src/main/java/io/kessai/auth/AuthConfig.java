@@ -72,7 +72,7 @@ public interface AuthConfig {
         @WithDefault("5")
         int maxAttempts();
 
-        /** Least time between two codes to one number. */
+        /** Least time between two codes for the same purpose to one number. */
         @WithDefault("30S")
         Duration resendInterval();
 
@@ -112,6 +112,80 @@ public interface AuthConfig {
 
         @WithDefault("10S")
         Duration confirmationRefill();
+
+        /** Sign-ins from one address at once (credential stuffing: one address, many accounts). */
+        @WithDefault("20")
+        int loginsPerAddress();
+
+        /** One more sign-in per address after this long (360 an hour). */
+        @WithDefault("10S")
+        Duration loginRefill();
+
+        /** Password-reset requests from one address at once (each may send an SMS). */
+        @WithDefault("5")
+        int resetsPerAddress();
+
+        @WithDefault("6M")
+        Duration resetRefill();
+
+        /**
+         * Authenticator-app and recovery-code tries per account at once, across every sign-in and step-up (a thief
+         * who has the password can open new sign-in challenges, but not new tries at the second factor).
+         */
+        @WithDefault("10")
+        int secondFactorTriesPerAccount();
+
+        /** One more second-factor try per account after this long (20 an hour). */
+        @WithDefault("3M")
+        Duration secondFactorRefill();
+    }
+
+    /** Per-account lockout after consecutive wrong passwords; see docs/security.md. */
+    Lockout lockout();
+
+    interface Lockout {
+
+        /** Consecutive failures that cost nothing (typos). */
+        @WithDefault("5")
+        int freeFailures();
+
+        /** The lock after the first failure past the free ones; each further failure doubles it. */
+        @WithDefault("1M")
+        Duration firstLock();
+
+        /** The longest lock. */
+        @WithDefault("1H")
+        Duration maxLock();
+
+        /** After this many consecutive failures (at most 100) only a password reset opens the account again. */
+        @WithDefault("100")
+        int hardLimit();
+    }
+
+    /** Sign-in sessions, devices and refresh tokens; see docs/security.md. */
+    Session session();
+
+    interface Session {
+
+        /** How long a device, once bound by a second factor, signs in with the password alone. */
+        @WithDefault("90D")
+        Duration deviceBinding();
+
+        /** How long a sign-in waits for its second factor. */
+        @WithDefault("5M")
+        Duration challengeLifetime();
+
+        /** Wrong second-factor codes one sign-in challenge survives. */
+        @WithDefault("5")
+        int challengeAttempts();
+
+        /** How long a refresh-token family lives from its sign-in; every refresh rotates the token within it. */
+        @WithDefault("30D")
+        Duration refreshLifetime();
+
+        /** Lifetime of a step-up token, and how recent its second factor must be for risky actions. */
+        @WithDefault("5M")
+        Duration stepUpLifetime();
     }
 
     /** Service clients allowed the client-credentials grant, by client id. */

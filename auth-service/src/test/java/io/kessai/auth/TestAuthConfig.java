@@ -85,6 +85,14 @@ public final class TestAuthConfig {
             public Throttle throttle() {
                 throw new UnsupportedOperationException("no throttle settings in this test");
             }
+
+            public Lockout lockout() {
+                throw new UnsupportedOperationException("no lockout settings in this test");
+            }
+
+            public Session session() {
+                throw new UnsupportedOperationException("no session settings in this test");
+            }
         };
     }
 }

@@ -11,6 +11,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -21,33 +22,69 @@ import org.jboss.resteasy.reactive.RestForm;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import io.kessai.auth.security.ClientAddress;
+import io.kessai.auth.session.Sessions;
 import io.kessai.auth.token.AccessTokens;
 import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
- * The OAuth 2.0 token endpoint. It speaks RFC 6749 (including its error format) rather than problem details, because
+ * The OAuth 2.0 token and revocation endpoints. It speaks RFC 6749 (including its error format) rather than problem details, because
  * OAuth client libraries parse that format.
  */
-@Path("/oauth2/token")
+@Path("/oauth2")
 @Tag(name = "oidc")
 @NonBlocking
 public class TokenResource {
 
     private final ServiceClients clients;
     private final AccessTokens tokens;
+    private final Sessions sessions;
 
-    TokenResource(ServiceClients clients, AccessTokens tokens) {
+    @Context
+    HttpServerRequest http;
+
+    TokenResource(ServiceClients clients, AccessTokens tokens, Sessions sessions) {
         this.clients = clients;
         this.tokens = tokens;
+        this.sessions = sessions;
     }
 
     @POST
+    @Path("/token")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Client-credentials grant for service clients (role service)")
-    public Response token(@RestForm("grant_type") String grantType, @RestForm("client_id") String formClientId,
-            @RestForm("client_secret") String formSecret,
+    @Operation(summary = "Client-credentials grant for service clients (role service); refresh-token grant for the "
+            + "customer app (rotates the refresh token)")
+    public Uni<Response> token(@RestForm("grant_type") String grantType, @RestForm("client_id") String formClientId,
+            @RestForm("client_secret") String formSecret, @RestForm("refresh_token") String refreshToken,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        if ("refresh_token".equals(grantType)) {
+            // The customer app is a public client (RFC 6749 §2.1): the refresh token alone is the credential.
+            if (refreshToken == null || refreshToken.isBlank()) {
+                return Uni.createFrom().item(error(400, "invalid_request", "refresh_token is required."));
+            }
+            return sessions.refresh(refreshToken, ClientAddress.of(http))
+                    .map(tokens -> noStore(Response.ok(new RefreshResponse(tokens.accessToken(), "Bearer",
+                            tokens.expiresIn(), tokens.refreshToken(), tokens.refreshExpiresIn()))))
+                    .onFailure(Sessions.RefreshRefused.class).recoverWithItem(refused -> error(400, "invalid_grant",
+                            "The refresh token is invalid, expired, revoked or was used before."));
+        }
+        return Uni.createFrom().item(clientCredentials(grantType, formClientId, formSecret, authorization));
+    }
+
+    @POST
+    @Path("/revoke")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @Operation(summary = "Sign out with a refresh token (RFC 7009): its whole family ends; always 200")
+    public Uni<Response> revoke(@RestForm("token") String token) {
+        return sessions.revokeByToken(token, ClientAddress.of(http))
+                .map(done -> noStore(Response.ok()));
+    }
+
+    private Response clientCredentials(String grantType, String formClientId, String formSecret,
+            String authorization) {
         Optional<String[]> basic = basicCredentials(authorization);
         if (basic.isEmpty() && authorization != null) {
             return error(401, "invalid_client", "Unsupported or malformed client authentication.");
@@ -114,6 +151,14 @@ public class TokenResource {
             @JsonProperty("access_token") String accessToken,
             @JsonProperty("token_type") String tokenType,
             @JsonProperty("expires_in") long expiresIn) {
+    }
+
+    public record RefreshResponse(
+            @JsonProperty("access_token") String accessToken,
+            @JsonProperty("token_type") String tokenType,
+            @JsonProperty("expires_in") long expiresIn,
+            @JsonProperty("refresh_token") String refreshToken,
+            @JsonProperty("refresh_expires_in") long refreshExpiresIn) {
     }
 
     public record TokenError(String error, @JsonProperty("error_description") String errorDescription) {

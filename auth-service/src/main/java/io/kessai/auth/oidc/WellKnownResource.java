@@ -14,6 +14,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import io.kessai.auth.AuthConfig;
+import io.kessai.auth.token.AccessTokens;
 import io.kessai.auth.token.SigningKeys;
 import io.smallrye.common.annotation.NonBlocking;
 
@@ -41,9 +42,11 @@ public class WellKnownResource {
     public Discovery discovery() {
         String issuer = config.issuer();
         return new Discovery(issuer, issuer + "/.well-known/jwks.json", issuer + "/oauth2/token",
-                List.of("client_credentials"), List.of("client_secret_basic", "client_secret_post"),
-                List.of("RS256"), List.of("token"), List.of("public"),
-                List.of("sub", "groups", "iss", "aud", "exp", "iat", "jti"));
+                issuer + "/oauth2/revoke", List.of("client_credentials", "refresh_token"),
+                List.of("client_secret_basic", "client_secret_post", "none"), List.of("RS256"), List.of("token"),
+                List.of("public"), List.of("sub", "groups", "iss", "aud", "exp", "iat", "jti", "did", "sid", "amr",
+                        "acr", "auth_time"),
+                List.of(AccessTokens.ACR_SESSION, AccessTokens.ACR_STEP_UP));
     }
 
     @GET
@@ -58,11 +61,13 @@ public class WellKnownResource {
             String issuer,
             @JsonProperty("jwks_uri") String jwksUri,
             @JsonProperty("token_endpoint") String tokenEndpoint,
+            @JsonProperty("revocation_endpoint") String revocationEndpoint,
             @JsonProperty("grant_types_supported") List<String> grantTypesSupported,
             @JsonProperty("token_endpoint_auth_methods_supported") List<String> tokenEndpointAuthMethodsSupported,
             @JsonProperty("id_token_signing_alg_values_supported") List<String> signingAlgValuesSupported,
             @JsonProperty("response_types_supported") List<String> responseTypesSupported,
             @JsonProperty("subject_types_supported") List<String> subjectTypesSupported,
-            @JsonProperty("claims_supported") List<String> claimsSupported) {
+            @JsonProperty("claims_supported") List<String> claimsSupported,
+            @JsonProperty("acr_values_supported") List<String> acrValuesSupported) {
     }
 }

@@ -28,8 +28,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * SMS one-time codes: six digits from a CSPRNG, valid for at most five minutes, single use, ended after five wrong
- * attempts, and stored only as an HMAC keyed by {@link OtpPepper}. Sends are limited per number (one per 30 s, five
- * per hour): SMS costs money and is an abuse target. The caller sends the code (through the outbox) in the
+ * attempts, and stored only as an HMAC keyed by {@link OtpPepper}. Sends are limited per number (one per 30 s for
+ * the same purpose, so a sign-in right after registering still gets its code; five per hour in all): SMS costs money and is an abuse target. The caller sends the code (through the outbox) in the
  * transaction that issued it.
  */
 @ApplicationScoped
@@ -61,22 +61,23 @@ public class OtpChallenges {
         this.pepper = pepper.key();
     }
 
-    /** Issues a code for {@code subject} to {@code phoneE164}, or 429 when that number has had too many. */
-    public Uni<Issued> issue(SqlConnection tx, Purpose purpose, String subject, String phoneE164) {
+    /** Issues a code for {@code subject} to {@code destination} (a phone in E.164 or an email address), or 429 when that destination has had too many. */
+    public Uni<Issued> issue(SqlConnection tx, Purpose purpose, String subject, String destination) {
         UUID id = TimeOrderedUuid.next();
         String code = String.format("%06d", RANDOM.nextInt(1_000_000));
         // Serialises issues to one number, so two concurrent requests cannot both slip under the limits.
-        return tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('otp:' || $1))").execute(Tuple.of(phoneE164))
-                .flatMap(locked -> tx.preparedQuery("SELECT now() AS now, max(created_at) AS last, "
+        return tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('otp:' || $1))").execute(Tuple.of(destination))
+                .flatMap(locked -> tx.preparedQuery("SELECT now() AS now, "
+                        + "max(created_at) FILTER (WHERE purpose = $2) AS last, "
                         + "count(*) FILTER (WHERE created_at > now() - interval '1 hour') AS last_hour, "
                         + "min(created_at) FILTER (WHERE created_at > now() - interval '1 hour') AS oldest "
-                        + "FROM otp_challenge WHERE phone_e164 = $1").execute(Tuple.of(phoneE164)))
+                        + "FROM otp_challenge WHERE destination = $1").execute(Tuple.of(destination, purpose.wire())))
                 .flatMap(rows -> {
                     checkSendLimits(rows.iterator().next());
-                    return tx.preparedQuery("INSERT INTO otp_challenge (id, purpose, subject, phone_e164, code_hmac, "
+                    return tx.preparedQuery("INSERT INTO otp_challenge (id, purpose, subject, destination, code_hmac, "
                             + "expires_at) VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) "
                             + "RETURNING expires_at")
-                            .execute(Tuple.of(id, purpose.wire(), subject, phoneE164, hmac(id, code),
+                            .execute(Tuple.of(id, purpose.wire(), subject, destination, hmac(id, code),
                                     (double) config.lifetime().toSeconds()));
                 })
                 .map(rows -> new Issued(id, code, rows.iterator().next().getOffsetDateTime("expires_at")));

@@ -55,6 +55,8 @@ public class PasswordHasher {
 
     private final Cost cost;
     private final ThreadPoolExecutor workers;
+    /** Verified against when there is no stored hash (unknown number), so that answer costs the same time. */
+    private volatile String dummy;
 
     PasswordHasher(AuthConfig config) {
         AuthConfig.Password password = config.password();
@@ -74,6 +76,25 @@ public class PasswordHasher {
 
     public Uni<String> hash(String password) {
         return onWorker(() -> hash(password, cost));
+    }
+
+    /**
+     * Verifies against {@code stored}, or, when it is null (no such account), against a dummy hash of the same cost,
+     * which never matches: an unknown number takes as long to refuse as a wrong password.
+     */
+    public Uni<Verification> verifyOrDummy(String password, String stored) {
+        if (stored != null) {
+            return verify(password, stored);
+        }
+        return onWorker(() -> {
+            String against = dummy;
+            if (against == null) {
+                against = hash(Long.toString(RANDOM.nextLong()), cost);
+                dummy = against;
+            }
+            matches(password, against);
+            return new Verification(false, false);
+        });
     }
 
     public Uni<Verification> verify(String password, String stored) {

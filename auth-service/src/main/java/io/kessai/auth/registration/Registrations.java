@@ -4,7 +4,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.kessai.auth.AuthConfig;
+import io.kessai.auth.message.UserMessages;
 import io.kessai.auth.otp.OtpChallenges;
 import io.kessai.auth.password.PasswordHasher;
 import io.kessai.auth.phone.PhoneNumbers;
@@ -37,14 +37,14 @@ public class Registrations {
     private final PasswordHasher hasher;
     private final OtpChallenges challenges;
     private final Outbox outbox;
-    private final AuthConfig.Otp otp;
+    private final UserMessages messages;
 
-    Registrations(Pool pool, PasswordHasher hasher, OtpChallenges challenges, Outbox outbox, AuthConfig config) {
+    Registrations(Pool pool, PasswordHasher hasher, OtpChallenges challenges, Outbox outbox, UserMessages messages) {
         this.pool = pool;
         this.hasher = hasher;
         this.challenges = challenges;
         this.outbox = outbox;
-        this.otp = config.otp();
+        this.messages = messages;
     }
 
     public Uni<RegistrationRequest.Started> start(RegistrationRequest.Start request) {
@@ -61,7 +61,8 @@ public class Registrations {
                             : insertPending(tx, phone, hash, request);
                     return user.flatMap(userId -> challenges.issue(tx, OtpChallenges.Purpose.REGISTER,
                             userId.toString(), phone)
-                            .call(issued -> outbox.enqueue(tx, otpEvent(issued, userId, phone, request))));
+                            .call(issued -> messages.smsCode(tx, issued, userId, phone,
+                                    request.localeOrDefault())));
                 })))
                 .map(issued -> new RegistrationRequest.Started(issued.id().toString(),
                         issued.expiresAt().toString()));
@@ -107,16 +108,6 @@ public class Registrations {
         return tx.preparedQuery("UPDATE app_user SET password_hash = $2, locale = $3, created_at = now() WHERE id = $1")
                 .execute(Tuple.of(id, hash, request.localeOrDefault()))
                 .map(ignored -> id);
-    }
-
-    private JsonObject otpEvent(OtpChallenges.Issued issued, UUID userId, String phone,
-            RegistrationRequest.Start request) {
-        return new JsonObject()
-                .put("eventId", "auth:otp:" + issued.id())
-                .put("type", "otp.sms")
-                .put("locale", request.localeOrDefault())
-                .put("recipient", new JsonObject().put("userId", userId.toString()).put("phone", phone))
-                .put("data", new JsonObject().put("code", issued.code()).put("ttlSeconds", otp.lifetime().toSeconds()));
     }
 
     private static UUID parse(String registrationId) {

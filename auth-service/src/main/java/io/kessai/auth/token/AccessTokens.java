@@ -1,18 +1,38 @@
 package io.kessai.auth.token;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jose4j.jwk.RsaJsonWebKey;
+
 import io.kessai.auth.AuthConfig;
+import io.kessai.common.security.Roles;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
 
-/** Issues signed JWT access tokens in the shape every Kessai resource server validates. */
+/**
+ * Issues signed JWT access tokens in the shape every Kessai resource server validates: service tokens (client
+ * credentials) and customer tokens, which also say which device ({@code did}) and sign-in ({@code sid}) they belong
+ * to, how the user proved who they are ({@code amr}), at what level ({@code acr}) and when ({@code auth_time}).
+ */
 @ApplicationScoped
 public class AccessTokens {
+
+    public static final String DEVICE_ID = "did";
+    public static final String SESSION_ID = "sid";
+    public static final String AMR = "amr";
+    public static final String ACR = "acr";
+    public static final String AUTH_TIME = "auth_time";
+    /** A session signed in with a password and a second factor (now, or when its device was bound). */
+    public static final String ACR_SESSION = "aal2";
+    /** A short-lived token whose second factor was just presented again, for risky actions. */
+    public static final String ACR_STEP_UP = "step-up";
 
     private final AuthConfig config;
     private final SigningKeys keys;
@@ -22,21 +42,36 @@ public class AccessTokens {
         this.keys = keys;
     }
 
+    /** A service client's token (client-credentials grant). */
     public IssuedToken issue(String subject, Set<String> groups) {
+        return sign(Jwt.subject(subject).groups(groups), config.accessTokenLifetime());
+    }
+
+    /** A customer's token for one sign-in on one device. */
+    public IssuedToken issueForUser(UUID userId, String deviceId, UUID sessionId, List<String> amr, String acr,
+            Instant authTime, Duration lifetime) {
+        return sign(Jwt.subject(userId.toString()).groups(Set.of(Roles.CUSTOMER))
+                .claim(DEVICE_ID, deviceId)
+                .claim(SESSION_ID, sessionId.toString())
+                .claim(AMR, amr)
+                .claim(ACR, acr)
+                .claim(AUTH_TIME, authTime.getEpochSecond()), lifetime);
+    }
+
+    private IssuedToken sign(JwtClaimsBuilder claims, Duration lifetime) {
         Instant now = Instant.now();
-        Instant expiresAt = now.plus(config.accessTokenLifetime());
-        String token = Jwt.issuer(config.issuer())
+        // One read of the signing key, so that the kid and the signature always name the same key across a rotation.
+        RsaJsonWebKey key = keys.current();
+        String token = claims.issuer(config.issuer())
                 .audience(config.audience())
-                .subject(subject)
-                .groups(groups)
                 .issuedAt(now)
-                .expiresAt(expiresAt)
+                .expiresAt(now.plus(lifetime))
                 .claim("jti", UUID.randomUUID().toString())
                 .jws()
-                .keyId(keys.current().getKeyId())
+                .keyId(key.getKeyId())
                 .algorithm(SignatureAlgorithm.RS256)
-                .sign(keys.current().getRsaPrivateKey());
-        return new IssuedToken(token, config.accessTokenLifetime().toSeconds());
+                .sign(key.getRsaPrivateKey());
+        return new IssuedToken(token, lifetime.toSeconds());
     }
 
     public record IssuedToken(String value, long expiresInSeconds) {

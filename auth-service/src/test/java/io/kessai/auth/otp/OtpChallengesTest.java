@@ -118,7 +118,7 @@ class OtpChallengesTest {
             issue(OtpChallenges.Purpose.LOGIN, "usr-6", phone);
             // Age the codes past the 30-second interval, but not past the hour.
             pool.preparedQuery("UPDATE otp_challenge SET created_at = created_at - interval '31 seconds' "
-                    + "WHERE phone_e164 = $1").execute(Tuple.of(phone)).await().atMost(WAIT);
+                    + "WHERE destination = $1").execute(Tuple.of(phone)).await().atMost(WAIT);
         }
         ProblemException limited = assertThrows(ProblemException.class,
                 () -> issue(OtpChallenges.Purpose.LOGIN, "usr-6", phone));

@@ -1,5 +1,7 @@
 package io.kessai.auth.registration;
 
+import static io.kessai.auth.TestUsers.randomAddress;
+import static io.kessai.auth.TestUsers.sentCode;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
 import static io.kessai.testing.TestDatabase.execute;
@@ -13,13 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
 import io.kessai.auth.TestClients;
+import io.kessai.auth.TestUsers.Phone;
 import io.kessai.testing.PostgresResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,16 +39,6 @@ class RegistrationTest {
     @Inject
     RegistrationPurge purge;
 
-    /** A fresh Japanese mobile number, in national form as a customer types it, and its E.164 form. */
-    record Phone(String typed, String e164) {
-
-        static Phone fresh() {
-            int subscriber = 10_000_000 + ThreadLocalRandom.current().nextInt(89_999_999);
-            return new Phone("090-" + subscriber / 10_000 + "-" + String.format("%04d", subscriber % 10_000),
-                    "+8190" + subscriber);
-        }
-    }
-
     static ValidatableResponse start(String phone, String password) {
         return start(phone, password, randomAddress());
     }
@@ -59,18 +51,6 @@ class RegistrationTest {
     static ValidatableResponse confirm(String registrationId, String code) {
         return given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
                 .body(Map.of("code", code)).post("/v1/registrations/" + registrationId + "/confirm").then();
-    }
-
-    static String randomAddress() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return "10." + random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(1, 255);
-    }
-
-    /** The SMS the registration queued for notification-service (the newest for this number). */
-    static JsonObject sentCode(String e164) {
-        String body = queryText("SELECT body::text FROM kessai_outbox WHERE body->'recipient'->>'phone' = '" + e164
-                + "' ORDER BY created_at DESC LIMIT 1");
-        return body == null ? null : new JsonObject(body);
     }
 
     @Test
@@ -112,7 +92,7 @@ class RegistrationTest {
         long smsBefore = count("SELECT count(*) FROM kessai_outbox WHERE body->'recipient'->>'phone' = '"
                 + phone.e164() + "'");
         // Past the per-number resend interval, so that the answer is the full 202 and not a 429.
-        execute("UPDATE otp_challenge SET created_at = created_at - interval '31 seconds' WHERE phone_e164 = '"
+        execute("UPDATE otp_challenge SET created_at = created_at - interval '31 seconds' WHERE destination = '"
                 + phone.e164() + "'");
 
         String attacker = start("+81 " + phone.typed().substring(1), "attacker-chosen-password-9").statusCode(202)
@@ -130,7 +110,7 @@ class RegistrationTest {
         Phone phone = Phone.fresh();
         start(phone.typed(), PASSWORD).statusCode(202);
         expectProblem(start(phone.typed(), PASSWORD), 429, "too-many-codes").header("Retry-After", notNullValue());
-        execute("UPDATE otp_challenge SET created_at = created_at - interval '31 seconds' WHERE phone_e164 = '"
+        execute("UPDATE otp_challenge SET created_at = created_at - interval '31 seconds' WHERE destination = '"
                 + phone.e164() + "'");
         String second = start(phone.typed(), "another-long-passphrase-7").statusCode(202).extract()
                 .path("registrationId");

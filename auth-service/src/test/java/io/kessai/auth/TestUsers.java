@@ -1,0 +1,92 @@
+package io.kessai.auth;
+
+import static io.kessai.testing.TestDatabase.queryText;
+import static io.restassured.RestAssured.given;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.kessai.testing.TestDatabase;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import io.vertx.core.json.JsonObject;
+
+/** Users made through the public API, and what tests read back of the messages sent to them. */
+public final class TestUsers {
+
+    public static final String PASSWORD = "tsukemen-at-lunch-4";
+
+    private TestUsers() {
+    }
+
+    /** A fresh Japanese mobile number, in national form as a customer types it, and its E.164 form. */
+    public record Phone(String typed, String e164) {
+
+        public static Phone fresh() {
+            int subscriber = 10_000_000 + ThreadLocalRandom.current().nextInt(89_999_999);
+            return new Phone("090-" + subscriber / 10_000 + "-" + String.format("%04d", subscriber % 10_000),
+                    "+8190" + subscriber);
+        }
+    }
+
+    /** An active user: registered and confirmed through the API. */
+    public record User(UUID id, Phone phone, String password) {
+    }
+
+    public static User registered() {
+        Phone phone = Phone.fresh();
+        String registration = given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+                .body(Map.of("phone", phone.typed(), "password", PASSWORD)).post("/v1/registrations").then()
+                .statusCode(202).extract().path("registrationId");
+        String userId = given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+                .body(Map.of("code", sentCode(phone.e164()).getJsonObject("data").getString("code")))
+                .post("/v1/registrations/" + registration + "/confirm").then().statusCode(200).extract()
+                .path("userId");
+        return new User(UUID.fromString(userId), phone, PASSWORD);
+    }
+
+    /** A user signed in on a new device with the SMS code: the session's JSON. */
+    public static JsonObject signedIn(User user, String deviceId) {
+        String address = randomAddress();
+        pastResendInterval(user.phone());
+        String challenge = login(user.phone().typed(), user.password(), deviceId, address).statusCode(202)
+                .extract().path("challengeId");
+        return new JsonObject(secondFactor(challenge, "sms", sentCode(user.phone().e164()).getJsonObject("data")
+                .getString("code"), address).statusCode(201).extract().asString());
+    }
+
+    /** Ages the number's codes past the per-number resend interval, so the next code goes out at once. */
+    public static void pastResendInterval(Phone phone) {
+        TestDatabase.execute("UPDATE otp_challenge SET created_at = created_at - interval '31 seconds' "
+                + "WHERE destination = '" + phone.e164() + "'");
+    }
+
+    public static ValidatableResponse login(String phone, String password, String deviceId, String address) {
+        return given().contentType(ContentType.JSON).header("X-Forwarded-For", address)
+                .body(Map.of("phone", phone, "password", password, "deviceId", deviceId, "deviceName",
+                        "Test phone"))
+                .post("/v1/sessions").then();
+    }
+
+    public static ValidatableResponse secondFactor(String challengeId, String method, String code, String address) {
+        return given().contentType(ContentType.JSON).header("X-Forwarded-For", address)
+                .body(Map.of("method", method, "code", code)).post("/v1/sessions/challenges/" + challengeId).then();
+    }
+
+    public static String randomAddress() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return "10." + random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(1, 255);
+    }
+
+    public static String newDeviceId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** The newest message queued for notification-service to this phone number. */
+    public static JsonObject sentCode(String e164) {
+        String body = queryText("SELECT body::text FROM kessai_outbox WHERE body->'recipient'->>'phone' = '" + e164
+                + "' AND body->'data' ? 'code' ORDER BY created_at DESC LIMIT 1");
+        return body == null ? null : new JsonObject(body);
+    }
+}
