@@ -8,19 +8,25 @@ import java.util.regex.Pattern;
 /** A field an event type requires in its {@code data}, with the rule its value must satisfy. */
 public enum DataField {
 
-    CODE("code", "4 to 10 digits", v -> v instanceof String s && Rules.DIGITS.matcher(s).matches()), TTL_SECONDS(
-            "ttlSeconds", "an integer from 30 to 3600",
-            v -> v instanceof Integer i && i >= 30 && i <= 3600), DEVICE_NAME("deviceName",
-                    "text of 1 to 80 characters", v -> Rules.isText(v, 80)), PAYMENT_ID("paymentId",
-                            "an id of 1 to 64 characters", v -> Rules.isText(v, 64)), TOPUP_ID("topupId",
-                                    "an id of 1 to 64 characters", v -> Rules.isText(v, 64)), TRANSFER_ID("transferId",
-                                            "an id of 1 to 64 characters", v -> Rules.isText(v, 64)), MERCHANT_NAME(
-                                                    "merchantName", "text of 1 to 80 characters",
-                                                    v -> Rules.isText(v, 80)), SENDER_NAME("senderName",
-                                                            "text of 1 to 80 characters",
-                                                            v -> Rules.isText(v, 80)), AMOUNT("amount",
-                                                                    "money: {\"amount\": a positive integer of yen, \"currency\": \"JPY\"}",
-                                                                    Rules::isYen);
+    // One constant per paragraph: the formatter keeps blank lines but joins adjacent constants into a staircase.
+
+    CODE("code", "4 to 10 digits", v -> v instanceof String s && Rules.DIGITS.matcher(s).matches()),
+
+    TTL_SECONDS("ttlSeconds", "an integer from 30 to 3600", v -> v instanceof Integer i && i >= 30 && i <= 3600),
+
+    DEVICE_NAME("deviceName", "text of 1 to 80 characters", v -> Rules.isText(v, 80)),
+
+    PAYMENT_ID("paymentId", "an id of 1 to 64 characters", v -> Rules.isText(v, 64)),
+
+    TOPUP_ID("topupId", "an id of 1 to 64 characters", v -> Rules.isText(v, 64)),
+
+    TRANSFER_ID("transferId", "an id of 1 to 64 characters", v -> Rules.isText(v, 64)),
+
+    MERCHANT_NAME("merchantName", "text of 1 to 80 characters", v -> Rules.isText(v, 80)),
+
+    SENDER_NAME("senderName", "text of 1 to 80 characters", v -> Rules.isText(v, 80)),
+
+    AMOUNT("amount", "money: {\"amount\": a positive integer of yen, \"currency\": \"JPY\"}", Rules::isYen);
 
     private final String key;
     private final String rule;
