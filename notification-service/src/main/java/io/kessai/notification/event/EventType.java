@@ -25,6 +25,10 @@ public enum EventType {
     SECURITY_PASSWORD_RESET("security.password_reset", Set.of(Channel.SMS, Channel.EMAIL),
             List.of(DataField.CODE, DataField.TTL_SECONDS)),
 
+    SECURITY_PASSWORD_CHANGED("security.password_changed", Set.of(Channel.SMS, Channel.EMAIL), List.of()),
+
+    SECURITY_FACTOR_CHANGED("security.factor_changed", Set.of(Channel.SMS, Channel.EMAIL), List.of(DataField.FACTOR)),
+
     SECURITY_ACCOUNT_FROZEN("security.account_frozen", Set.of(Channel.SMS, Channel.EMAIL), List.of()),
 
     PAYMENT_COMPLETED("payment.completed", Set.of(Channel.PUSH, Channel.EMAIL),
