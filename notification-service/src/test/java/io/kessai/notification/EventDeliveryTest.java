@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -26,6 +27,7 @@ import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 
 /** Events in, deliveries out: over a real SMTP server, a provider's HTTP API, the stream table and the dev inbox. */
 @QuarkusTest
@@ -145,6 +147,68 @@ class EventDeliveryTest {
     }
 
     @Test
+    void passwordAndFactorAlertsReachPhoneAndMailboxInEitherLocale() throws Exception {
+        record Alert(String type, String locale, String data, String sms, String subject, String bodyPart) {
+        }
+        List<Alert> alerts = List.of(
+                new Alert("security.password_changed", "ja", "{}",
+                        "【Kessai】パスワードが変更され、全端末でログアウトしました。心当たりがなければすぐサポートへ連絡を。",
+                        "【Kessai】パスワードが変更されました", "すべての端末でログアウトしました"),
+                new Alert("security.password_changed", "en", "{}",
+                        "Kessai: your password was changed and you were signed out on all devices. "
+                                + "Not you? Contact support at once.",
+                        "Your Kessai password was changed", "you were signed out on every device"),
+                new Alert("security.factor_changed", "ja", "{\"factor\": \"totp_disabled\"}",
+                        "【Kessai】認証アプリによる2段階認証が無効になりました。心当たりがなければすぐサポートへ連絡を。",
+                        "【Kessai】セキュリティ設定が変更されました", "認証アプリによる2段階認証が無効になりました"),
+                new Alert("security.factor_changed", "en", "{\"factor\": \"email_changed\"}",
+                        "Kessai: your account's email address was changed. Not you? Contact support at once.",
+                        "A security setting of your Kessai account was changed",
+                        "The email address of your account was changed."));
+        List<String> ids = new ArrayList<>();
+        List<String> phones = new ArrayList<>();
+        List<String> emails = new ArrayList<>();
+        for (Alert alert : alerts) {
+            String id = newId();
+            String to = phone("1357");
+            String email = "jiro." + UUID.randomUUID().toString().substring(0, 8) + "@example.jp";
+            post("""
+                    {"eventId": "%s", "type": "%s", "locale": "%s",
+                     "recipient": {"userId": "u-9", "phone": "%s", "email": "%s"}, "data": %s}"""
+                    .formatted(id, alert.type(), alert.locale(), to, email, alert.data())).statusCode(202)
+                    .body("duplicate", equalTo(false))
+                    .body("deliveries.channel", equalTo(List.of("sms", "email")));
+            ids.add(id);
+            phones.add(to);
+            emails.add(email);
+        }
+        for (int i = 0; i < alerts.size(); i++) {
+            Alert alert = alerts.get(i);
+            String id = ids.get(i);
+            await(alert.type() + "/" + alert.locale() + " sent",
+                    () -> "sent".equals(deliveryStatus(id, "sms")) && "sent".equals(deliveryStatus(id, "email")));
+            List<SmsProviderStub.Received> sms = SmsProviderStub.to(phones.get(i));
+            assertEquals(1, sms.size());
+            assertEquals(alert.sms(), JsonPath.from(sms.get(0).json()).getString("text"));
+            MimeMessage mail = mailTo(emails.get(i));
+            assertEquals(alert.subject(), mail.getSubject());
+            String body = mail.getContent().toString();
+            assertTrue(body.contains(alert.bodyPart()), body);
+            assertEquals(alert.locale(), mail.getHeader("Content-Language")[0]);
+        }
+    }
+
+    private static MimeMessage mailTo(String address) {
+        return List.of(SmtpServer.mail().getReceivedMessages()).stream().filter(m -> {
+            try {
+                return m.getAllRecipients()[0].toString().equals(address);
+            } catch (Exception e) {
+                return false;
+            }
+        }).findFirst().orElseThrow(() -> new AssertionError("no mail to " + address));
+    }
+
+    @Test
     void failingProviderIsRetriedWithBackoffThenDeadLetteredAndOpsCanRedeliver() {
         String id = newId();
         String to = phone("0999");
@@ -243,6 +307,38 @@ class EventDeliveryTest {
                  "data": {"paymentId": "p", "merchantName": "M", "amount": {"amount": -5, "currency": "JPY"}}}"""
                 .formatted(id)), 400, "invalid-event")
                 .body("errors.field", equalTo(List.of("data.amount")));
+        assertEquals(0, count("SELECT count(*) FROM event WHERE event_id = '" + id + "'"));
+    }
+
+    @Test
+    void factorOutsideTheListOrMissingIsRefusedLikeAnyOtherFieldAndNothingIsStored() {
+        String rule = "one of totp_enabled, totp_disabled, recovery_codes_replaced, email_changed";
+        String id = newId();
+        for (String data : List.of("{}", "{\"factor\": null}")) {
+            expectProblem(post("""
+                    {"eventId": "%s", "type": "security.factor_changed", "recipient": {"phone": "+819012345678"},
+                     "data": %s}""".formatted(id, data)), 400, "invalid-event")
+                    .body("title", equalTo("Invalid event"))
+                    .body("detail", equalTo("The data of a security.factor_changed event is incomplete or invalid; "
+                            + "see errors."))
+                    .body("errors.field", equalTo(List.of("data.factor")))
+                    .body("errors.message", equalTo(List.of("is required: " + rule)));
+        }
+        expectProblem(post("""
+                {"eventId": "%s", "type": "security.factor_changed", "recipient": {"phone": "+819012345678"}}"""
+                .formatted(id)), 400, "invalid-event")
+                .body("errors.field", equalTo(List.of("data.factor")))
+                .body("errors.message", equalTo(List.of("is required: " + rule)));
+        for (String factor : List.of("\"TOTP_ENABLED\"", "\"totp_enabled \"", "\"password_changed\"", "\"\"",
+                "1", "true", "[\"totp_enabled\"]")) {
+            expectProblem(post("""
+                    {"eventId": "%s", "type": "security.factor_changed", "recipient": {"phone": "+819012345678"},
+                     "data": {"factor": %s}}""".formatted(id, factor)), 400, "invalid-event")
+                    .body("detail", equalTo("The data of a security.factor_changed event is incomplete or invalid; "
+                            + "see errors."))
+                    .body("errors.field", equalTo(List.of("data.factor")))
+                    .body("errors.message", equalTo(List.of("must be " + rule)));
+        }
         assertEquals(0, count("SELECT count(*) FROM event WHERE event_id = '" + id + "'"));
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -12,6 +13,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import io.kessai.notification.delivery.Channel;
+import io.kessai.notification.event.DataField;
 import io.kessai.notification.event.EventType;
 import io.kessai.notification.message.MessageTemplates;
 import io.kessai.testing.PostgresResource;
@@ -28,11 +30,14 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(WebhookReceiver.class)
 class MessageTemplatesTest {
 
-    /** A longest-case value for every field the catalogue knows. */
-    private static final Map<String, Object> DATA = Map.of(
+    /** Every value security.factor_changed accepts; each has its own text. */
+    private static final List<String> FACTORS = DataField.factorValues();
+
+    /** A longest-case value for every field the catalogue knows, once for each value of {@code factor}. */
+    private static final List<Map<String, Object>> DATA = FACTORS.stream().map(factor -> Map.<String, Object>of(
             "code", "9999999999", "ttlSeconds", 3600, "deviceName", "長".repeat(80),
             "paymentId", "p-1", "topupId", "t-1", "transferId", "x-1", "merchantName", "Lawson",
-            "senderName", "Taro", "amount", Map.of("amount", 100_000, "currency", "JPY"));
+            "senderName", "Taro", "amount", Map.of("amount", 100_000, "currency", "JPY"), "factor", factor)).toList();
 
     @Inject
     MessageTemplates templates;
@@ -45,11 +50,13 @@ class MessageTemplatesTest {
                     continue;
                 }
                 for (String locale : new String[]{"ja", "en"}) {
-                    MessageTemplates.Message message = templates.render(type, channel, locale, DATA);
-                    assertFalse(message.body().isBlank(), type.wire() + "/" + channel + "/" + locale);
-                    assertFalse(message.body().contains("{"), "unresolved expression in " + type.wire());
-                    if (channel == Channel.EMAIL) {
-                        assertTrue(message.subject() != null && !message.subject().isBlank());
+                    for (Map<String, Object> data : DATA) {
+                        MessageTemplates.Message message = templates.render(type, channel, locale, data);
+                        assertFalse(message.body().isBlank(), type.wire() + "/" + channel + "/" + locale);
+                        assertFalse(message.body().contains("{"), "unresolved expression in " + type.wire());
+                        if (channel == Channel.EMAIL) {
+                            assertTrue(message.subject() != null && !message.subject().isBlank());
+                        }
                     }
                 }
             }
@@ -63,11 +70,14 @@ class MessageTemplatesTest {
                 continue;
             }
             for (String locale : new String[]{"ja", "en"}) {
-                String text = templates.render(type, Channel.SMS, locale, DATA).body();
-                boolean gsm7 = StandardCharsets.US_ASCII.newEncoder().canEncode(text);
-                int limit = gsm7 ? 160 : 70;
-                assertTrue(text.length() <= limit, type.wire() + "/" + locale + " is " + text.length() + " > "
-                        + limit + " characters: " + text);
+                for (Map<String, Object> data : DATA) {
+                    String text = templates.render(type, Channel.SMS, locale, data).body();
+                    boolean gsm7 = StandardCharsets.US_ASCII.newEncoder().canEncode(text);
+                    int limit = gsm7 ? 160 : 70;
+                    assertTrue(text.length() <= limit, type.wire() + "/" + locale + " is " + text.length() + " > "
+                            + limit + " characters: " + text);
+                    assertFalse(text.contains("\n"), type.wire() + "/" + locale + " is one line: " + text);
+                }
             }
         }
     }
@@ -81,5 +91,75 @@ class MessageTemplatesTest {
         String ja = templates.render(EventType.OTP_SMS, Channel.SMS, "ja", Map.of("code", "123456",
                 "ttlSeconds", 300)).body();
         assertEquals("【Kessai】認証コード 123456（5分間有効）。このコードは誰にも教えないでください。", ja);
+    }
+
+    @Test
+    void passwordChangedSaysAllDevicesWereSignedOutAndWhatToDoIfItWasNotYou() {
+        assertEquals("Kessai: your password was changed and you were signed out on all devices. "
+                + "Not you? Contact support at once.", sms(EventType.SECURITY_PASSWORD_CHANGED, "en", Map.of()));
+        assertEquals("【Kessai】パスワードが変更され、全端末でログアウトしました。心当たりがなければすぐサポートへ連絡を。",
+                sms(EventType.SECURITY_PASSWORD_CHANGED, "ja", Map.of()));
+
+        MessageTemplates.Message en = mail(EventType.SECURITY_PASSWORD_CHANGED, "en", Map.of());
+        assertEquals("Your Kessai password was changed", en.subject());
+        assertTrue(en.body().contains("signed out on every device") && en.body().contains("contact support"),
+                en.body());
+        MessageTemplates.Message ja = mail(EventType.SECURITY_PASSWORD_CHANGED, "ja", Map.of());
+        assertEquals("【Kessai】パスワードが変更されました", ja.subject());
+        assertTrue(ja.body().contains("すべての端末でログアウトしました") && ja.body().contains("サポートへご連絡ください"),
+                ja.body());
+    }
+
+    @Test
+    void factorChangedNamesEachChangeInPlainWords() {
+        Map<String, String> en = Map.of(
+                "totp_enabled", "Kessai: two-step verification with an authenticator app was turned on. "
+                        + "Not you? Contact support at once.",
+                "totp_disabled", "Kessai: two-step verification with an authenticator app was turned off. "
+                        + "Not you? Contact support at once.",
+                "recovery_codes_replaced", "Kessai: new recovery codes were made; old ones no longer work. "
+                        + "Not you? Contact support at once.",
+                "email_changed", "Kessai: your account's email address was changed. Not you? Contact support at once.");
+        Map<String, String> ja = Map.of(
+                "totp_enabled", "【Kessai】認証アプリによる2段階認証が有効になりました。心当たりがなければすぐサポートへ連絡を。",
+                "totp_disabled", "【Kessai】認証アプリによる2段階認証が無効になりました。心当たりがなければすぐサポートへ連絡を。",
+                "recovery_codes_replaced",
+                "【Kessai】リカバリーコードが再発行されました（旧コードは無効）。心当たりがなければすぐサポートへ連絡を。",
+                "email_changed", "【Kessai】登録メールアドレスが変更されました。心当たりがなければすぐサポートへ連絡を。");
+        Map<String, String> enMail = Map.of(
+                "totp_enabled", "Two-step verification with an authenticator app was turned on for your account.",
+                "totp_disabled", "Two-step verification with an authenticator app was turned off for your account.",
+                "recovery_codes_replaced",
+                "New recovery codes were created for your account. The old codes no longer work.",
+                "email_changed", "The email address of your account was changed.");
+        Map<String, String> jaMail = Map.of(
+                "totp_enabled", "あなたのアカウントで、認証アプリによる2段階認証が有効になりました。",
+                "totp_disabled", "あなたのアカウントで、認証アプリによる2段階認証が無効になりました。",
+                "recovery_codes_replaced", "あなたのアカウントのリカバリーコードが再発行されました。以前のコードは使えません。",
+                "email_changed", "あなたのアカウントのメールアドレスが変更されました。");
+        assertEquals(List.of("totp_enabled", "totp_disabled", "recovery_codes_replaced", "email_changed"), FACTORS,
+                "the values auth-service sends (docs/notifications.md)");
+        for (String factor : FACTORS) {
+            Map<String, Object> data = Map.of("factor", factor);
+            assertEquals(en.get(factor), sms(EventType.SECURITY_FACTOR_CHANGED, "en", data));
+            assertEquals(ja.get(factor), sms(EventType.SECURITY_FACTOR_CHANGED, "ja", data));
+
+            MessageTemplates.Message enMessage = mail(EventType.SECURITY_FACTOR_CHANGED, "en", data);
+            assertEquals("A security setting of your Kessai account was changed", enMessage.subject());
+            assertEquals(enMail.get(factor) + "\n\nIf this was not you, contact support from the app at once and we "
+                    + "will freeze the account.", enMessage.body());
+            MessageTemplates.Message jaMessage = mail(EventType.SECURITY_FACTOR_CHANGED, "ja", data);
+            assertEquals("【Kessai】セキュリティ設定が変更されました", jaMessage.subject());
+            assertEquals(jaMail.get(factor) + "\n\n心当たりがない場合は、すぐにアプリからサポートへご連絡ください。アカウントを凍結します。",
+                    jaMessage.body());
+        }
+    }
+
+    private String sms(EventType type, String locale, Map<String, Object> data) {
+        return templates.render(type, Channel.SMS, locale, data).body();
+    }
+
+    private MessageTemplates.Message mail(EventType type, String locale, Map<String, Object> data) {
+        return templates.render(type, Channel.EMAIL, locale, data);
     }
 }

@@ -1,5 +1,6 @@
 package io.kessai.notification.event;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -8,19 +9,28 @@ import java.util.regex.Pattern;
 /** A field an event type requires in its {@code data}, with the rule its value must satisfy. */
 public enum DataField {
 
-    CODE("code", "4 to 10 digits", v -> v instanceof String s && Rules.DIGITS.matcher(s).matches()), TTL_SECONDS(
-            "ttlSeconds", "an integer from 30 to 3600",
-            v -> v instanceof Integer i && i >= 30 && i <= 3600), DEVICE_NAME("deviceName",
-                    "text of 1 to 80 characters", v -> Rules.isText(v, 80)), PAYMENT_ID("paymentId",
-                            "an id of 1 to 64 characters", v -> Rules.isText(v, 64)), TOPUP_ID("topupId",
-                                    "an id of 1 to 64 characters", v -> Rules.isText(v, 64)), TRANSFER_ID("transferId",
-                                            "an id of 1 to 64 characters", v -> Rules.isText(v, 64)), MERCHANT_NAME(
-                                                    "merchantName", "text of 1 to 80 characters",
-                                                    v -> Rules.isText(v, 80)), SENDER_NAME("senderName",
-                                                            "text of 1 to 80 characters",
-                                                            v -> Rules.isText(v, 80)), AMOUNT("amount",
-                                                                    "money: {\"amount\": a positive integer of yen, \"currency\": \"JPY\"}",
-                                                                    Rules::isYen);
+    // One constant per paragraph: the formatter keeps blank lines but joins adjacent constants into a staircase.
+
+    CODE("code", "4 to 10 digits", v -> v instanceof String s && Rules.DIGITS.matcher(s).matches()),
+
+    TTL_SECONDS("ttlSeconds", "an integer from 30 to 3600", v -> v instanceof Integer i && i >= 30 && i <= 3600),
+
+    DEVICE_NAME("deviceName", "text of 1 to 80 characters", v -> Rules.isText(v, 80)),
+
+    PAYMENT_ID("paymentId", "an id of 1 to 64 characters", v -> Rules.isText(v, 64)),
+
+    TOPUP_ID("topupId", "an id of 1 to 64 characters", v -> Rules.isText(v, 64)),
+
+    TRANSFER_ID("transferId", "an id of 1 to 64 characters", v -> Rules.isText(v, 64)),
+
+    MERCHANT_NAME("merchantName", "text of 1 to 80 characters", v -> Rules.isText(v, 80)),
+
+    SENDER_NAME("senderName", "text of 1 to 80 characters", v -> Rules.isText(v, 80)),
+
+    /** Which second factor or recovery setting changed (security.factor_changed); each value has its own text. */
+    FACTOR("factor", "one of " + String.join(", ", Rules.FACTORS), Rules.FACTORS::contains),
+
+    AMOUNT("amount", "money: {\"amount\": a positive integer of yen, \"currency\": \"JPY\"}", Rules::isYen);
 
     private final String key;
     private final String rule;
@@ -36,6 +46,11 @@ public enum DataField {
         return key;
     }
 
+    /** The values {@link #FACTOR} accepts, in the order the docs list them; every one needs its own text. */
+    public static List<String> factorValues() {
+        return Rules.FACTORS;
+    }
+
     /** Why the value in {@code data} is unacceptable, if it is. */
     public Optional<String> problemWith(Map<String, Object> data) {
         Object value = data == null ? null : data.get(key);
@@ -48,6 +63,9 @@ public enum DataField {
     private static final class Rules {
 
         static final Pattern DIGITS = Pattern.compile("\\d{4,10}");
+
+        static final List<String> FACTORS = List.of("totp_enabled", "totp_disabled", "recovery_codes_replaced",
+                "email_changed");
 
         static boolean isText(Object value, int maxLength) {
             return value instanceof String s && !s.isBlank() && s.length() <= maxLength
