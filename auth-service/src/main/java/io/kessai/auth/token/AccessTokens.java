@@ -6,6 +6,8 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jose4j.jwk.RsaJsonWebKey;
+
 import io.kessai.auth.AuthConfig;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.build.Jwt;
@@ -23,6 +25,8 @@ public class AccessTokens {
     }
 
     public IssuedToken issue(String subject, Set<String> groups) {
+        // One read: the signing key can change between two calls (rotation), and kid and signature must match.
+        RsaJsonWebKey key = keys.current();
         Instant now = Instant.now();
         Instant expiresAt = now.plus(config.accessTokenLifetime());
         String token = Jwt.issuer(config.issuer())
@@ -33,9 +37,9 @@ public class AccessTokens {
                 .expiresAt(expiresAt)
                 .claim("jti", UUID.randomUUID().toString())
                 .jws()
-                .keyId(keys.current().getKeyId())
+                .keyId(key.getKeyId())
                 .algorithm(SignatureAlgorithm.RS256)
-                .sign(keys.current().getRsaPrivateKey());
+                .sign(key.getRsaPrivateKey());
         return new IssuedToken(token, config.accessTokenLifetime().toSeconds());
     }
 
