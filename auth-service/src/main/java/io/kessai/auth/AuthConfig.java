@@ -24,8 +24,8 @@ public interface AuthConfig {
     Duration accessTokenLifetime();
 
     /**
-     * Folder holding the RSA signing keys as JWK files (the newest signs, all are published). Several replicas must
-     * share it, e.g. a mounted Kubernetes Secret.
+     * Folder holding the RSA signing keys as JWK files (see {@link Keys} for which signs and which are published).
+     * Several replicas must share it, e.g. a mounted volume or Kubernetes Secret.
      */
     @WithDefault("data/signing-keys")
     Path signingKeyDir();
@@ -199,5 +199,27 @@ public interface AuthConfig {
         /** Roles (groups) its tokens carry. */
         @WithDefault("service")
         Set<String> roles();
+    }
+
+    /** Signing-key rotation; see the signing keys in docs/operations.md. */
+    Keys keys();
+
+    interface Keys {
+
+        /** When the newest key is older than this, a replica writes a new one. */
+        @WithDefault("30D")
+        Duration rotateEvery();
+
+        /**
+         * A new key is published at once but signs only once it is this old, so that every replica publishes it and
+         * every resource server has fetched it first. Must exceed the JWKS cache max-age (5 min) plus the reload
+         * interval.
+         */
+        @WithDefault("10M")
+        Duration publishLead();
+
+        /** How often each replica re-reads the key folder (keys another replica or an operator wrote or deleted). */
+        @WithDefault("1M")
+        Duration reloadInterval();
     }
 }

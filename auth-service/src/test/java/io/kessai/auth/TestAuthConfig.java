@@ -11,11 +11,15 @@ public final class TestAuthConfig {
     }
 
     public static AuthConfig signingKeys(Path folder, boolean generate) {
-        return of(folder, generate, null);
+        return of(folder, generate, keyDefaults(), null);
+    }
+
+    public static AuthConfig signingKeys(Path folder, boolean generate, AuthConfig.Keys keys) {
+        return of(folder, generate, keys, null);
     }
 
     public static AuthConfig passwords(AuthConfig.Password password) {
-        return of(Path.of("unused"), false, password);
+        return of(Path.of("unused"), false, keyDefaults(), password);
     }
 
     /** Argon2id at OWASP's cost with the given pool size. */
@@ -44,7 +48,29 @@ public final class TestAuthConfig {
         };
     }
 
-    private static AuthConfig of(Path folder, boolean generate, AuthConfig.Password password) {
+    /** Key rotation with the production defaults (30 days, 10 min, 1 min). */
+    public static AuthConfig.Keys keyDefaults() {
+        return keys(Duration.ofDays(30), Duration.ofMinutes(10), Duration.ofMinutes(1));
+    }
+
+    public static AuthConfig.Keys keys(Duration rotateEvery, Duration publishLead, Duration reloadInterval) {
+        return new AuthConfig.Keys() {
+
+            public Duration rotateEvery() {
+                return rotateEvery;
+            }
+
+            public Duration publishLead() {
+                return publishLead;
+            }
+
+            public Duration reloadInterval() {
+                return reloadInterval;
+            }
+        };
+    }
+
+    private static AuthConfig of(Path folder, boolean generate, AuthConfig.Keys keys, AuthConfig.Password password) {
         return new AuthConfig() {
 
             public String issuer() {
@@ -65,6 +91,10 @@ public final class TestAuthConfig {
 
             public boolean generateSigningKey() {
                 return generate;
+            }
+
+            public Keys keys() {
+                return keys;
             }
 
             public Map<String, ServiceClient> serviceClients() {

@@ -24,8 +24,11 @@ import io.smallrye.common.annotation.NonBlocking;
 @NonBlocking
 public class WellKnownResource {
 
-    /** Keys rotate rarely; a short cache keeps resource servers from hammering us yet lets a new key spread fast. */
-    private static final String JWKS_CACHE = "public, max-age=300";
+    /**
+     * Keys rotate rarely; a short cache keeps resource servers from hammering us yet lets a new key spread fast. A new
+     * key is published longer than this before it signs (SigningKeys checks publish-lead against it).
+     */
+    private static final String JWKS_CACHE = "public, max-age=" + SigningKeys.JWKS_MAX_AGE.toSeconds();
 
     private final AuthConfig config;
     private final SigningKeys keys;
