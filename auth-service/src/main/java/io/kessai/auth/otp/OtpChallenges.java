@@ -88,9 +88,18 @@ public class OtpChallenges {
      * challenge even though the request fails (the count is committed before the refusal is raised).
      */
     public Uni<String> verify(UUID id, Purpose purpose, String code) {
+        return verify(id, purpose, code, null);
+    }
+
+    /**
+     * As {@link #verify(UUID, Purpose, String)}, for a challenge that must belong to {@code subject}: someone else's
+     * challenge is treated as unknown, and neither its code nor its attempts are touched.
+     */
+    public Uni<String> verify(UUID id, Purpose purpose, String code, String subject) {
         return pool.withTransaction(tx -> tx.preparedQuery("SELECT subject, code_hmac, attempts, used_at, "
-                + "expires_at <= now() AS expired FROM otp_challenge WHERE id = $1 AND purpose = $2 FOR UPDATE")
-                .execute(Tuple.of(id, purpose.wire()))
+                + "expires_at <= now() AS expired FROM otp_challenge WHERE id = $1 AND purpose = $2 "
+                + "AND ($3::text IS NULL OR subject = $3) FOR UPDATE")
+                .execute(Tuple.of(id, purpose.wire(), subject))
                 .flatMap(rows -> {
                     if (rows.size() == 0) {
                         return Uni.createFrom().item(Result.refused(invalid("The code is wrong or has expired.")));

@@ -1,14 +1,14 @@
 package io.kessai.auth.totp;
 
 /** RFC 4648 base32 without padding, the encoding authenticator apps expect for TOTP secrets. */
-final class Base32 {
+public final class Base32 {
 
     private static final char[] ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
 
     private Base32() {
     }
 
-    static String encode(byte[] bytes) {
+    public static String encode(byte[] bytes) {
         StringBuilder text = new StringBuilder((bytes.length * 8 + 4) / 5);
         int buffer = 0;
         int bits = 0;
