@@ -24,15 +24,16 @@ import io.kessai.testing.TokenMinter;
 import io.restassured.http.ContentType;
 
 /**
- * Registration across the real processes: auth-service sends the code through its outbox to notification-service
- * (read here from the dev inbox, as a phone would show it); confirming activates the user, and auth-service's outbox
- * opens the user's wallet in wallet-service, which the customer then reads at balance 0.
+ * Registration and sign-in across the real processes: auth-service sends the code through its outbox to
+ * notification-service (read here from the dev inbox, as a phone would show it); confirming activates the user, and
+ * auth-service's outbox opens the user's wallet in wallet-service. The customer then signs in from a new device with
+ * the SMS code, refreshes, and reads the wallet at balance 0 with the access token auth-service issued.
  */
 @ExtendWith(RunningStack.class)
 class RegistrationJourneyIT {
 
     @Test
-    void aCustomerRegistersConfirmsByTheSmsCodeAndGetsAWallet() throws Exception {
+    void aCustomerRegistersSignsInWithTwoFactorsRefreshesAndReadsTheWallet() throws Exception {
         int subscriber = 10_000_000 + ThreadLocalRandom.current().nextInt(89_999_999);
         String e164 = "+8180" + subscriber;
         String registration = given().baseUri(url(Service.AUTH)).contentType(ContentType.JSON)
@@ -58,9 +59,49 @@ class RegistrationJourneyIT {
                     return accounts.size() == 1;
                 });
 
-        String customer = TokenMinter.fromJwkFile(currentSigningKey(), RunningStack.stack().issuer())
-                .token(userId, "customer");
+        // Sign in from a new phone: the password is not enough, the SMS code binds the device.
+        String device = java.util.UUID.randomUUID().toString();
+        String challenge = given().baseUri(url(Service.AUTH)).contentType(ContentType.JSON)
+                .body(Map.of("phone", e164, "password", "tsukemen-at-lunch-4", "deviceId", device, "deviceName",
+                        "Hanako's phone"))
+                .when().post("/v1/sessions").then().statusCode(202).body("smsSent", equalTo(true))
+                .extract().path("challengeId");
+        String loginCode = awaitNewCode(e164, code.group(1));
+        String refreshToken = given().baseUri(url(Service.AUTH)).contentType(ContentType.JSON)
+                .body(Map.of("method", "sms", "code", loginCode))
+                .when().post("/v1/sessions/challenges/" + challenge).then().statusCode(201)
+                .extract().path("refreshToken");
+
+        // Refresh, and call wallet-service with the access token auth-service issued.
+        String customer = given().baseUri(url(Service.AUTH)).formParam("grant_type", "refresh_token")
+                .formParam("refresh_token", refreshToken).when().post("/oauth2/token").then().statusCode(200)
+                .extract().path("access_token");
         given().baseUri(url(Service.WALLET)).auth().oauth2(customer).when().get("/v1/accounts")
                 .then().statusCode(200).body("$", hasSize(1)).body("[0].balance.amount", equalTo(0));
+        // A token that is not the customer's own (another subject) sees nothing of this wallet.
+        String stranger = TokenMinter.fromJwkFile(currentSigningKey(), RunningStack.stack().issuer())
+                .token(java.util.UUID.randomUUID().toString(), "customer");
+        given().baseUri(url(Service.WALLET)).auth().oauth2(stranger).when().get("/v1/accounts")
+                .then().statusCode(200).body("$", hasSize(0));
+    }
+
+    /** The six-digit code of a message to {@code phone} in the dev inbox that is not {@code previous}. */
+    static String awaitNewCode(String phone, String previous) {
+        String token = serviceToken(Service.AUTH);
+        java.util.concurrent.atomic.AtomicReference<String> found = new java.util.concurrent.atomic.AtomicReference<>();
+        Eventually.until("a new code to " + phone + " in the dev inbox", Duration.ofSeconds(20), () -> {
+            List<String> bodies = given().baseUri(url(Service.NOTIFICATION)).auth().oauth2(token)
+                    .queryParam("recipient", phone).when().get("/v1/dev/inbox").then().statusCode(200)
+                    .extract().path("body");
+            for (String body : bodies) {
+                Matcher code = Pattern.compile("\\b(\\d{6})\\b").matcher(body);
+                if (code.find() && !code.group(1).equals(previous)) {
+                    found.set(code.group(1));
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found.get();
     }
 }
