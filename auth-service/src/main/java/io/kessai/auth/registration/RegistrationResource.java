@@ -17,6 +17,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.kessai.auth.AuthConfig;
+import io.kessai.auth.security.ClientAddress;
 import io.kessai.auth.throttle.TokenBuckets;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -47,7 +48,7 @@ public class RegistrationResource {
     public Uni<Response> start(@Valid @NotNull RegistrationRequest.Start request) {
         AuthConfig.Throttle limits = config.throttle();
         return buckets.take(new TokenBuckets.Limit("register", limits.registrationsPerAddress(),
-                limits.registrationRefill()), clientAddress())
+                limits.registrationRefill()), ClientAddress.of(http))
                 .flatMap(allowed -> registrations.start(request))
                 .map(started -> Response.accepted(started).build());
     }
@@ -59,12 +60,7 @@ public class RegistrationResource {
             @Valid @NotNull RegistrationRequest.Confirm request) {
         AuthConfig.Throttle limits = config.throttle();
         return buckets.take(new TokenBuckets.Limit("confirm", limits.confirmationsPerAddress(),
-                limits.confirmationRefill()), clientAddress())
+                limits.confirmationRefill()), ClientAddress.of(http))
                 .flatMap(allowed -> registrations.confirm(id, request.code()));
-    }
-
-    /** The caller's address: the peer, or the client named by a trusted proxy (quarkus.http.proxy.*). */
-    private String clientAddress() {
-        return http.remoteAddress().hostAddress();
     }
 }

@@ -24,12 +24,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import io.kessai.auth.TestClients;
 import io.kessai.auth.TestUsers;
 import io.kessai.auth.TestUsers.Phone;
 import io.kessai.auth.TestUsers.User;
+import io.kessai.auth.session.ExpiredRecordsPurge;
 import io.kessai.testing.PostgresResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -207,6 +210,29 @@ class LoginTest {
         expectProblem(given().delete("/v1/sessions/current").then(), 401, "unauthorized");
         expectProblem(given().auth().oauth2("not.a.jwt").delete("/v1/sessions/current").then(), 401,
                 "unauthorized");
+    }
+
+    @Inject
+    ExpiredRecordsPurge purge;
+
+    @Test
+    void endedChallengesCodesAndFamiliesArePurgedAfterADay() {
+        User user = TestUsers.registered();
+        JsonObject session = TestUsers.signedIn(user, newDeviceId());
+        JsonObject kept = TestUsers.signedIn(user, newDeviceId());
+        execute("UPDATE login_challenge SET expires_at = now() - interval '25 hours' WHERE user_id = '" + user.id()
+                + "'");
+        execute("UPDATE otp_challenge SET expires_at = now() - interval '25 hours' WHERE destination = '"
+                + user.phone().e164() + "'");
+        execute("UPDATE refresh_family SET revoked_at = now() - interval '25 hours' WHERE id = '"
+                + session.getString("sessionId") + "'");
+        assertTrue(purge.purge().await().atMost(java.time.Duration.ofSeconds(10)) >= 4);
+        assertEquals(0, count("SELECT count(*) FROM login_challenge WHERE user_id = '" + user.id() + "'"));
+        assertEquals(0, count("SELECT count(*) FROM otp_challenge WHERE destination = '" + user.phone().e164()
+                + "'"));
+        assertEquals(0, count("SELECT count(*) FROM refresh_token t JOIN refresh_family f ON f.id = t.family_id "
+                + "WHERE f.id = '" + session.getString("sessionId") + "'"));
+        refresh(kept.getString("refreshToken")).statusCode(200);
     }
 
     @Test
