@@ -130,7 +130,11 @@ public interface NotificationConfig {
     /** Per-recipient send limits against SMS pumping and mail bombing; deliveries over them are recorded as limited. */
     interface Limits {
 
-        @WithDefault("5")
+        /**
+         * A backstop above the callers' own limits: auth-service sends at most 5 codes an hour to a number, and its
+         * security alerts (new device, factor change) come on top; a limit of 5 here could drop a sign-in code.
+         */
+        @WithDefault("10")
         int smsPerRecipientPerHour();
 
         @WithDefault("20")

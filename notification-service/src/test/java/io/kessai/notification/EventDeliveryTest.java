@@ -258,15 +258,15 @@ class EventDeliveryTest {
     @Test
     void smsToOneNumberOverTheHourlyLimitIsRecordedAsLimitedAndNeverSent() {
         String to = phone("5678");
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 10; i++) {
             post(otpSms(newId(), to, "en")).statusCode(202).body("deliveries[0].status", equalTo("pending"));
         }
-        String sixth = newId();
-        post(otpSms(sixth, to, "en")).statusCode(202).body("deliveries[0].status", equalTo("limited"));
-        await("first five sent", () -> SmsProviderStub.to(to).size() == 5);
-        assertEquals("limited", deliveryStatus(sixth, "sms"));
+        String eleventh = newId();
+        post(otpSms(eleventh, to, "en")).statusCode(202).body("deliveries[0].status", equalTo("limited"));
+        await("first ten sent", () -> SmsProviderStub.to(to).size() == 10);
+        assertEquals("limited", deliveryStatus(eleventh, "sms"));
         assertEquals("per-recipient send limit reached",
-                queryText("SELECT last_error FROM delivery WHERE event_id = '" + sixth + "'"));
+                queryText("SELECT last_error FROM delivery WHERE event_id = '" + eleventh + "'"));
     }
 
     @Test
