@@ -40,7 +40,7 @@ public class OtpChallenges {
     /** What a code is for; a code for one purpose never passes for another. */
     public enum Purpose {
 
-        REGISTER, LOGIN, RESET, STEP_UP, FACTOR_CHANGE;
+        REGISTER, LOGIN, RESET, STEP_UP, FACTOR_CHANGE, EMAIL_VERIFY;
 
         public String wire() {
             return name().toLowerCase().replace('_', '-');
