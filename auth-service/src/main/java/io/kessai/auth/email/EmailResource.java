@@ -19,7 +19,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.security.Caller;
 import io.kessai.auth.security.ClientAddress;
-import io.kessai.auth.throttle.TokenBuckets;
+import io.kessai.auth.throttle.Throttles;
 import io.kessai.common.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -37,7 +37,7 @@ public class EmailResource {
     EmailAddresses emails;
 
     @Inject
-    TokenBuckets buckets;
+    Throttles throttles;
 
     @Inject
     AuthConfig config;
@@ -63,10 +63,8 @@ public class EmailResource {
             + "channel verified before is alerted")
     public Uni<EmailRequest.Verified> confirm(@Valid @NotNull EmailRequest.Confirm request) {
         Caller caller = Caller.of(identity);
-        AuthConfig.Throttle limits = config.throttle();
         String address = ClientAddress.of(http);
-        return buckets.take(new TokenBuckets.Limit("confirm", limits.confirmationsPerAddress(),
-                limits.confirmationRefill()), address)
+        return throttles.codeSubmission(address)
                 .flatMap(allowed -> emails.confirm(caller, request, address));
     }
 }

@@ -13,7 +13,7 @@ import io.kessai.auth.message.UserMessages;
 import io.kessai.auth.otp.OtpChallenges;
 import io.kessai.auth.recovery.RecoveryCodes;
 import io.kessai.auth.security.Caller;
-import io.kessai.auth.throttle.TokenBuckets;
+import io.kessai.auth.throttle.Throttles;
 import io.kessai.auth.token.AccessTokens;
 import io.kessai.common.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
@@ -35,19 +35,19 @@ public class StepUp {
     private final RecoveryCodes recoveryCodes;
     private final UserMessages messages;
     private final AccessTokens tokens;
-    private final TokenBuckets buckets;
+    private final Throttles throttles;
     private final AuditLog audit;
     private final AuthConfig config;
 
     StepUp(Pool pool, OtpChallenges otps, TotpFactors totp, RecoveryCodes recoveryCodes, UserMessages messages,
-            AccessTokens tokens, TokenBuckets buckets, AuditLog audit, AuthConfig config) {
+            AccessTokens tokens, Throttles throttles, AuditLog audit, AuthConfig config) {
         this.pool = pool;
         this.otps = otps;
         this.totp = totp;
         this.recoveryCodes = recoveryCodes;
         this.messages = messages;
         this.tokens = tokens;
-        this.buckets = buckets;
+        this.throttles = throttles;
         this.audit = audit;
         this.config = config;
     }
@@ -90,9 +90,7 @@ public class StepUp {
             return otps.verify(challenge, OtpChallenges.Purpose.STEP_UP, code, caller.userId().toString())
                     .replaceWithVoid();
         }
-        AuthConfig.Throttle limits = config.throttle();
-        return buckets.take(new TokenBuckets.Limit("second-factor", limits.secondFactorTriesPerAccount(),
-                limits.secondFactorRefill()), caller.userId().toString())
+        return throttles.secondFactor(caller.userId())
                 .flatMap(allowed -> pool.withTransaction(tx -> ("totp".equals(method)
                         ? totp.verify(tx, caller.userId(), code)
                         : recoveryCodes.use(tx, caller.userId(), code))

@@ -18,7 +18,7 @@ import io.kessai.auth.phone.PhoneNumbers;
 import io.kessai.auth.recovery.RecoveryCodes;
 import io.kessai.auth.session.Sessions;
 import io.kessai.auth.throttle.Lockouts;
-import io.kessai.auth.throttle.TokenBuckets;
+import io.kessai.auth.throttle.Throttles;
 import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
@@ -55,11 +55,11 @@ public class Logins {
     private final RecoveryCodes recoveryCodes;
     private final UserMessages messages;
     private final AuditLog audit;
-    private final TokenBuckets buckets;
+    private final Throttles throttles;
     private final AuthConfig config;
 
     Logins(Pool pool, PasswordHasher hasher, Lockouts lockouts, Sessions sessions, OtpChallenges otps,
-            TotpFactors totp, RecoveryCodes recoveryCodes, UserMessages messages, AuditLog audit, TokenBuckets buckets,
+            TotpFactors totp, RecoveryCodes recoveryCodes, UserMessages messages, AuditLog audit, Throttles throttles,
             AuthConfig config) {
         this.pool = pool;
         this.hasher = hasher;
@@ -70,7 +70,7 @@ public class Logins {
         this.recoveryCodes = recoveryCodes;
         this.messages = messages;
         this.audit = audit;
-        this.buckets = buckets;
+        this.throttles = throttles;
         this.config = config;
     }
 
@@ -221,9 +221,7 @@ public class Logins {
                         throw ended();
                     }
                     UUID userId = rows.iterator().next().getUUID("user_id");
-                    AuthConfig.Throttle limits = config.throttle();
-                    return buckets.take(new TokenBuckets.Limit("second-factor", limits.secondFactorTriesPerAccount(),
-                            limits.secondFactorRefill()), userId.toString());
+                    return throttles.secondFactor(userId);
                 })
                 .flatMap(allowed -> pool.withTransaction(tx -> open(tx, id).flatMap(challenge -> {
                     UUID userId = challenge.getUUID("user_id");

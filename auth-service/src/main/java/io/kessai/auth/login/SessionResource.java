@@ -18,11 +18,10 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.kessai.auth.AuthConfig;
 import io.kessai.auth.security.Caller;
 import io.kessai.auth.security.ClientAddress;
 import io.kessai.auth.session.Sessions;
-import io.kessai.auth.throttle.TokenBuckets;
+import io.kessai.auth.throttle.Throttles;
 import io.kessai.common.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -42,10 +41,7 @@ public class SessionResource {
     Sessions sessions;
 
     @Inject
-    TokenBuckets buckets;
-
-    @Inject
-    AuthConfig config;
+    Throttles throttles;
 
     @Inject
     SecurityIdentity identity;
@@ -58,9 +54,8 @@ public class SessionResource {
     @Operation(summary = "Sign in: 201 with a session on a bound device, 202 with a challenge for a second factor "
             + "otherwise; 401 invalid-credentials for any wrong part")
     public Uni<Response> start(@Valid @NotNull LoginRequest.Start request) {
-        AuthConfig.Throttle limits = config.throttle();
         String address = ClientAddress.of(http);
-        return buckets.take(new TokenBuckets.Limit("login", limits.loginsPerAddress(), limits.loginRefill()), address)
+        return throttles.login(address)
                 .flatMap(allowed -> logins.start(request, address))
                 .map(outcome -> outcome.session() != null
                         ? noStore(Response.status(201).entity(outcome.session()))
@@ -97,9 +92,7 @@ public class SessionResource {
     }
 
     private Uni<Void> confirmBucket() {
-        AuthConfig.Throttle limits = config.throttle();
-        return buckets.take(new TokenBuckets.Limit("confirm", limits.confirmationsPerAddress(),
-                limits.confirmationRefill()), ClientAddress.of(http));
+        return throttles.codeSubmission(ClientAddress.of(http));
     }
 
     static Response noStore(Response.ResponseBuilder response) {

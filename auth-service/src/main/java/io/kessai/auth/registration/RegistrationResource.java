@@ -16,9 +16,8 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.kessai.auth.AuthConfig;
 import io.kessai.auth.security.ClientAddress;
-import io.kessai.auth.throttle.TokenBuckets;
+import io.kessai.auth.throttle.Throttles;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -34,10 +33,7 @@ public class RegistrationResource {
     Registrations registrations;
 
     @Inject
-    TokenBuckets buckets;
-
-    @Inject
-    AuthConfig config;
+    Throttles throttles;
 
     @Context
     HttpServerRequest http;
@@ -46,9 +42,7 @@ public class RegistrationResource {
     @Operation(summary = "Start a registration; 202 with the registration id whether or not the number is known, and "
             + "a code by SMS to a number that has no account yet")
     public Uni<Response> start(@Valid @NotNull RegistrationRequest.Start request) {
-        AuthConfig.Throttle limits = config.throttle();
-        return buckets.take(new TokenBuckets.Limit("register", limits.registrationsPerAddress(),
-                limits.registrationRefill()), ClientAddress.of(http))
+        return throttles.registration(ClientAddress.of(http))
                 .flatMap(allowed -> registrations.start(request))
                 .map(started -> Response.accepted(started).build());
     }
@@ -58,9 +52,7 @@ public class RegistrationResource {
     @Operation(summary = "Confirm the phone number with the SMS code; the account becomes active")
     public Uni<RegistrationRequest.Confirmed> confirm(@PathParam("id") String id,
             @Valid @NotNull RegistrationRequest.Confirm request) {
-        AuthConfig.Throttle limits = config.throttle();
-        return buckets.take(new TokenBuckets.Limit("confirm", limits.confirmationsPerAddress(),
-                limits.confirmationRefill()), ClientAddress.of(http))
+        return throttles.codeSubmission(ClientAddress.of(http))
                 .flatMap(allowed -> registrations.confirm(id, request.code()));
     }
 }

@@ -16,9 +16,8 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.kessai.auth.AuthConfig;
 import io.kessai.auth.security.ClientAddress;
-import io.kessai.auth.throttle.TokenBuckets;
+import io.kessai.auth.throttle.Throttles;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -34,10 +33,7 @@ public class PasswordResetResource {
     PasswordResets resets;
 
     @Inject
-    TokenBuckets buckets;
-
-    @Inject
-    AuthConfig config;
+    Throttles throttles;
 
     @Context
     HttpServerRequest http;
@@ -46,9 +42,8 @@ public class PasswordResetResource {
     @Operation(summary = "Ask for a reset code; 202 with the reset id for any number, and a code only to a verified "
             + "channel of an active account (the phone, or the verified email with channel=email)")
     public Uni<Response> start(@Valid @NotNull PasswordResetRequest.Start request) {
-        AuthConfig.Throttle limits = config.throttle();
         String address = ClientAddress.of(http);
-        return buckets.take(new TokenBuckets.Limit("reset", limits.resetsPerAddress(), limits.resetRefill()), address)
+        return throttles.reset(address)
                 .flatMap(allowed -> resets.request(request, address))
                 .map(started -> Response.accepted(started).build());
     }
@@ -59,10 +54,8 @@ public class PasswordResetResource {
             + "authenticator app); every session ends")
     public Uni<PasswordResetRequest.Completed> complete(@PathParam("id") String id,
             @Valid @NotNull PasswordResetRequest.Complete request) {
-        AuthConfig.Throttle limits = config.throttle();
         String address = ClientAddress.of(http);
-        return buckets.take(new TokenBuckets.Limit("confirm", limits.confirmationsPerAddress(),
-                limits.confirmationRefill()), address)
+        return throttles.codeSubmission(address)
                 .flatMap(allowed -> resets.complete(id, request, address));
     }
 }

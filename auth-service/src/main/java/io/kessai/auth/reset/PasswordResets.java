@@ -15,7 +15,7 @@ import io.kessai.auth.phone.PhoneNumbers;
 import io.kessai.auth.recovery.RecoveryCodes;
 import io.kessai.auth.session.Sessions;
 import io.kessai.auth.throttle.Lockouts;
-import io.kessai.auth.throttle.TokenBuckets;
+import io.kessai.auth.throttle.Throttles;
 import io.kessai.common.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -54,12 +54,12 @@ public class PasswordResets {
     private final RecoveryCodes recoveryCodes;
     private final Sessions sessions;
     private final Lockouts lockouts;
-    private final TokenBuckets buckets;
+    private final Throttles throttles;
     private final AuditLog audit;
     private final AuthConfig config;
 
     PasswordResets(Pool pool, OtpChallenges challenges, UserMessages messages, PasswordHasher hasher,
-            TotpFactors totp, RecoveryCodes recoveryCodes, Sessions sessions, Lockouts lockouts, TokenBuckets buckets,
+            TotpFactors totp, RecoveryCodes recoveryCodes, Sessions sessions, Lockouts lockouts, Throttles throttles,
             AuditLog audit, AuthConfig config) {
         this.pool = pool;
         this.challenges = challenges;
@@ -69,7 +69,7 @@ public class PasswordResets {
         this.recoveryCodes = recoveryCodes;
         this.sessions = sessions;
         this.lockouts = lockouts;
-        this.buckets = buckets;
+        this.throttles = throttles;
         this.audit = audit;
         this.config = config;
     }
@@ -183,10 +183,8 @@ public class PasswordResets {
 
     private Uni<Decision<PasswordResetRequest.Completed>> secondFactor(SqlConnection tx, UUID resetId, UUID userId,
             String phone, String hash, PasswordResetRequest.SecondFactor factor, AuditLog.Event event) {
-        AuthConfig.Throttle limits = config.throttle();
         // The same per-account budget as sign-in and step-up: new reset codes do not buy new guesses.
-        Uni<ProblemException> throttled = buckets.take(new TokenBuckets.Limit("second-factor",
-                limits.secondFactorTriesPerAccount(), limits.secondFactorRefill()), userId.toString())
+        Uni<ProblemException> throttled = throttles.secondFactor(userId)
                 .replaceWith((ProblemException) null)
                 .onFailure(ProblemException.class).recoverWithItem(refusal -> (ProblemException) refusal);
         return throttled.flatMap(tooMany -> {
