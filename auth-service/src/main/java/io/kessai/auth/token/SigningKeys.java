@@ -46,7 +46,7 @@ import io.quarkus.scheduler.Scheduled;
  * <li>a new key is published in the JWKS as soon as a replica reads the folder;
  * <li>it signs once it is {@code publish-lead} old, which is longer than resource servers cache the JWKS plus the
  * reload interval, so every resource server knows it before it sees a token signed with it (on a fresh install, when
- * no key is that old, the newest signs at once);
+ * no key is that old, the oldest signs at once);
  * <li>the key it replaced stays published until all the tokens that key signed have expired (access-token lifetime
  * plus clock skew after the switch); then it is moved to {@code retired/} and no longer published.
  * </ol>
@@ -128,7 +128,7 @@ public class SigningKeys {
         }
     }
 
-    /** The key that signs new tokens now: the newest published key at least publish-lead old, else the newest. */
+    /** The key that signs new tokens now: the newest published key at least publish-lead old, else the oldest. */
     public RsaJsonWebKey current() {
         return snapshot.signingAt(clock.instant()).jwk();
     }
@@ -356,14 +356,17 @@ public class SigningKeys {
             return signingAt(published, now);
         }
 
-        /** The newest key whose lead is over; if none is (a fresh install), the newest. Keys are newest first. */
+        /**
+         * The newest key whose lead is over; if none is (a fresh install), the oldest, which was published first: a
+         * key rotated in right after the first start still waits its lead. Keys are newest first.
+         */
         static Key signingAt(List<Key> keys, Instant now) {
             for (Key key : keys) {
                 if (!key.signsFrom().isAfter(now)) {
                     return key;
                 }
             }
-            return keys.get(0);
+            return keys.get(keys.size() - 1);
         }
     }
 }
