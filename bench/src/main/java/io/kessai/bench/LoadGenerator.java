@@ -48,6 +48,7 @@ final class LoadGenerator {
         Histogram refusalLatencies = new Histogram(3);
         Map<Integer, Long> refusals = new TreeMap<>();
         long successes = 0;
+        long successesInWindow = 0;
         long errors = 0;
         for (Worker worker : running) {
             worker.thread.join();
@@ -55,12 +56,13 @@ final class LoadGenerator {
             refusalLatencies.add(worker.refusalLatencies);
             worker.refusals.forEach((status, count) -> refusals.merge(status, count, Long::sum));
             successes += worker.successes;
+            successesInWindow += worker.successesInWindow;
             errors += worker.errors;
         }
         // Requests sent before the deadline finish after it: count the time until the last one answered.
         double seconds = (System.nanoTime() - startNs) / 1e9;
-        return new LoadResult(label, workers, successes, errors, seconds, latencies, Map.copyOf(refusals),
-                refusalLatencies, Map.copyOf(errorSamples));
+        return new LoadResult(label, workers, successes, errors, seconds, duration.toNanos() / 1e9, successesInWindow,
+                latencies, Map.copyOf(refusals), refusalLatencies, Map.copyOf(errorSamples));
     }
 
     /** One closed loop; its counters are read only after its thread ended. */
@@ -73,6 +75,7 @@ final class LoadGenerator {
         private final Histogram refusalLatencies = new Histogram(3);
         private final Map<Integer, Long> refusals = new HashMap<>();
         private long successes;
+        private long successesInWindow;
         private long errors;
         private Thread thread;
 
@@ -92,11 +95,15 @@ final class LoadGenerator {
                     try {
                         HttpResponse<String> response = http.send(workload.next(sequence.incrementAndGet(), random),
                                 HttpResponse.BodyHandlers.ofString());
-                        long micros = (System.nanoTime() - sentNs) / 1_000;
+                        long answeredNs = System.nanoTime();
+                        long micros = (answeredNs - sentNs) / 1_000;
                         int status = response.statusCode();
                         if (status == workload.successStatus()) {
                             latencies.recordValue(micros);
                             successes++;
+                            if (answeredNs <= deadlineNs) {
+                                successesInWindow++;
+                            }
                         } else if (workload.refusalStatuses().contains(status)) {
                             refusalLatencies.recordValue(micros);
                             refusals.merge(status, 1L, Long::sum);
