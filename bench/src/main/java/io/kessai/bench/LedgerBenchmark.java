@@ -1,25 +1,16 @@
 package io.kessai.bench;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 import io.kessai.stack.LocalStack;
 import io.kessai.stack.Service;
-import io.kessai.stack.StackException;
 
 /**
  * The ledger benchmark ({@code ./kessai bench}): starts the stack from the packaged jars, sets up accounts, runs
@@ -27,54 +18,35 @@ import io.kessai.stack.StackException;
  */
 public final class LedgerBenchmark {
 
-    private final BenchmarkOptions options;
+    private final LedgerOptions options;
     private final LocalStack stack;
     private final PostgresServer postgres;
 
-    private LedgerBenchmark(BenchmarkOptions options, LocalStack stack) {
+    private LedgerBenchmark(LedgerOptions options, LocalStack stack) {
         this.options = options;
         this.stack = stack;
         this.postgres = new PostgresServer(stack.postgresPort());
     }
 
     public static void main(String[] args) {
-        Logger.getLogger("").setLevel(Level.WARNING);
-        Logger.getLogger("io.zonky").setLevel(Level.SEVERE);
-        try {
-            run(BenchmarkOptions.parse(args));
-        } catch (BenchmarkException | StackException e) {
-            fail(e.getMessage());
-        } catch (Exception e) {
-            e.printStackTrace();
-            fail("the benchmark failed: " + e);
-        }
+        BenchMain.main(args, arguments -> run(LedgerOptions.parse(arguments)));
     }
 
-    private static void run(BenchmarkOptions options) throws Exception {
+    private static void run(LedgerOptions options) throws Exception {
         // Checked before the slow start so that a missing tool costs a second, not a minute.
         Path pgbenchExecutable = options.skipPgbench() ? null : Pgbench.locate();
         Machine machine = Machine.describe(options.repository());
         Instant startedAt = Instant.now();
         double loadAtStart = Machine.loadAverage();
 
-        // A persistent data folder (not a temporary one) so that PostgreSQL runs with fsync on, as in production.
-        Path data = options.repository().resolve("bench/target/bench-data");
-        deleteRecursively(data);
-        System.out.println("Starting the stack (data in " + data + ") ...");
-        LocalStack stack = LocalStack.start(stackSettings(options, data));
-        Thread stopOnCtrlC = new Thread(stack::close, "bench-stop");
-        Runtime.getRuntime().addShutdownHook(stopOnCtrlC);
-        BenchmarkReport report;
-        try {
-            LedgerBenchmark benchmark = new LedgerBenchmark(options, stack);
+        LedgerReport report;
+        try (BenchStack bench = BenchStack.start(options.repository(),
+                options.repository().resolve("bench/target/bench-data"), options.jvmOptions())) {
+            LedgerBenchmark benchmark = new LedgerBenchmark(options, bench.stack());
             Map<String, String> settings = benchmark.configurePostgres();
             Measurements measured = benchmark.measure(pgbenchExecutable);
-            report = new BenchmarkReport(new BenchmarkReport.Run(options, machine, startedAt, loadAtStart,
+            report = new LedgerReport(new LedgerReport.Run(options, machine, startedAt, loadAtStart,
                     Machine.loadAverage(), settings, measured.pgbench(), measured.warmup(), measured.scenarios()));
-        } finally {
-            System.out.println("Stopping the stack ...");
-            stack.close();
-            Runtime.getRuntime().removeShutdownHook(stopOnCtrlC);
         }
         System.out.print(report.consoleTable());
         Path docs = options.docsFile();
@@ -86,7 +58,7 @@ public final class LedgerBenchmark {
     }
 
     /** The figures of one run; the warm-up is null and the lists are empty for skipped parts. */
-    private record Measurements(List<Pgbench.Result> pgbench, LoadResult warmup, List<LoadResult> scenarios) {
+    private record Measurements(List<Pgbench.Result> pgbench, LoadResult warmup, Map<Scenario, LoadResult> scenarios) {
     }
 
     /**
@@ -130,15 +102,18 @@ public final class LedgerBenchmark {
                 pgbenchRuns.add(runPgbench(pgbench, "before"));
             }
             if (accounts == null) {
-                return new Measurements(pgbenchRuns, null, List.of());
+                return new Measurements(pgbenchRuns, null, Map.of());
             }
 
-            LoadGenerator load = new LoadGenerator(stack.url(Service.WALLET), token, accounts, options.concurrency());
+            WalletClient wallet = new WalletClient(http, stack.url(Service.WALLET), token);
+            LoadGenerator load = new LoadGenerator(options.concurrency());
             // The warm-up lets C2 compile the hot paths and fills the connection pools before anything counts.
-            LoadResult warmup = runLoad(load, "warm-up", Scenario.SPREAD, options.warmupSeconds());
-            List<LoadResult> scenarios = new ArrayList<>();
+            LoadResult warmup = runLoad(load, "warm-up", Scenario.SPREAD.payments(wallet, accounts),
+                    options.warmupSeconds());
+            Map<Scenario, LoadResult> scenarios = new EnumMap<>(Scenario.class);
             for (Scenario scenario : Scenario.values()) {
-                scenarios.add(runLoad(load, scenario.label(), scenario, options.measureSeconds()));
+                scenarios.put(scenario, runLoad(load, scenario.label(), scenario.payments(wallet, accounts),
+                        options.measureSeconds()));
             }
             // A second pgbench run after the ledger runs shows whether the machine drifted meanwhile.
             if (pgbench != null) {
@@ -169,47 +144,14 @@ public final class LedgerBenchmark {
         return result;
     }
 
-    private LoadResult runLoad(LoadGenerator load, String label, Scenario scenario, int seconds) throws Exception {
+    private LoadResult runLoad(LoadGenerator load, String label, Workload workload, int seconds) throws Exception {
         postgres.checkpoint();
         System.out.println(label + ": " + seconds + " s ...");
-        LoadResult result = load.run(scenario, Duration.ofSeconds(seconds));
+        LoadResult result = load.run(label, workload, Duration.ofSeconds(seconds));
         System.out.printf("%s: %,d transfers in %.1f s = %.1f/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d errors%n",
-                label, result.transfers(), result.seconds(), result.transfersPerSecond(), result.percentileMs(50),
+                label, result.successes(), result.seconds(), result.perSecond(), result.percentileMs(50),
                 result.percentileMs(99), result.maxMs(), result.errors());
         result.errorSamples().forEach((sample, count) -> System.out.println("  error ×" + count + ": " + sample));
         return result;
-    }
-
-    /** Free loopback ports for the services, as the system tests pick them; PostgreSQL picks its own (port 0). */
-    private static LocalStack.Settings stackSettings(BenchmarkOptions options, Path data) throws IOException {
-        Map<Service, Integer> ports = new EnumMap<>(Service.class);
-        for (Service service : Service.values()) {
-            ports.put(service, freePort());
-        }
-        LocalStack.Settings defaults = LocalStack.settings(options.repository(), data).withPorts(0, ports);
-        return new LocalStack.Settings(defaults.repository(), defaults.dataDirectory(), defaults.persistent(),
-                defaults.postgresPort(), defaults.ports(), defaults.readyTimeout(), options.jvmOptions());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
-
-    private static void fail(String message) {
-        System.err.println("bench: " + message);
-        System.exit(1);
     }
 }

@@ -1,12 +1,13 @@
 package io.kessai.bench;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,64 +15,72 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
 /**
- * A closed-loop load of payments: each worker sends one transfer, waits for the answer, then sends the next, over its
- * own kept-alive connection, so the offered load adapts to what the service sustains.
+ * A closed-loop load: each worker sends one request, waits for the answer, then sends the next, over its own
+ * kept-alive connection, so the offered load adapts to what the service sustains.
  */
 final class LoadGenerator {
 
     /** Distinct error answers kept as examples; the rest are only counted. */
     private static final int ERROR_SAMPLES = 5;
 
-    private final URI walletUrl;
-    private final ServiceToken token;
-    private final LedgerSetup.Accounts accounts;
     private final int workers;
-    private final AtomicLong references = new AtomicLong();
+    private final AtomicLong sequence = new AtomicLong();
 
-    LoadGenerator(URI walletUrl, ServiceToken token, LedgerSetup.Accounts accounts, int workers) {
-        this.walletUrl = walletUrl;
-        this.token = token;
-        this.accounts = accounts;
+    LoadGenerator(int workers) {
         this.workers = workers;
     }
 
-    LoadResult run(Scenario scenario, Duration duration) throws InterruptedException {
+    /**
+     * Runs the workers on {@code workload} for {@code duration}. The sequence numbers the workload sees go on from
+     * the previous run of this generator, so that references stay unique across scenarios.
+     */
+    LoadResult run(String label, Workload workload, Duration duration) throws InterruptedException {
         long startNs = System.nanoTime();
         long deadlineNs = startNs + duration.toNanos();
         List<Worker> running = new ArrayList<>(workers);
         Map<String, Long> errorSamples = new ConcurrentHashMap<>();
         for (int i = 0; i < workers; i++) {
-            Worker worker = new Worker(scenario, deadlineNs, errorSamples);
+            Worker worker = new Worker(workload, deadlineNs, errorSamples);
             worker.thread = Thread.ofPlatform().name("bench-worker-" + i).start(worker);
             running.add(worker);
         }
         Histogram latencies = new Histogram(3);
-        long transfers = 0;
+        Histogram refusalLatencies = new Histogram(3);
+        Map<Integer, Long> refusals = new TreeMap<>();
+        long successes = 0;
+        long successesInWindow = 0;
         long errors = 0;
         for (Worker worker : running) {
             worker.thread.join();
             latencies.add(worker.latencies);
-            transfers += worker.transfers;
+            refusalLatencies.add(worker.refusalLatencies);
+            worker.refusals.forEach((status, count) -> refusals.merge(status, count, Long::sum));
+            successes += worker.successes;
+            successesInWindow += worker.successesInWindow;
             errors += worker.errors;
         }
         // Requests sent before the deadline finish after it: count the time until the last one answered.
         double seconds = (System.nanoTime() - startNs) / 1e9;
-        return new LoadResult(scenario, transfers, errors, seconds, latencies, Map.copyOf(errorSamples));
+        return new LoadResult(label, workers, successes, errors, seconds, duration.toNanos() / 1e9, successesInWindow,
+                latencies, Map.copyOf(refusals), refusalLatencies, Map.copyOf(errorSamples));
     }
 
     /** One closed loop; its counters are read only after its thread ended. */
     private final class Worker implements Runnable {
 
-        private final Scenario scenario;
+        private final Workload workload;
         private final long deadlineNs;
         private final Map<String, Long> errorSamples;
         private final Histogram latencies = new Histogram(3); // microseconds, resized as needed
-        private long transfers;
+        private final Histogram refusalLatencies = new Histogram(3);
+        private final Map<Integer, Long> refusals = new HashMap<>();
+        private long successes;
+        private long successesInWindow;
         private long errors;
         private Thread thread;
 
-        Worker(Scenario scenario, long deadlineNs, Map<String, Long> errorSamples) {
-            this.scenario = scenario;
+        Worker(Workload workload, long deadlineNs, Map<String, Long> errorSamples) {
+            this.workload = workload;
             this.deadlineNs = deadlineNs;
             this.errorSamples = errorSamples;
         }
@@ -79,22 +88,27 @@ final class LoadGenerator {
         @Override
         public void run() {
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            List<String> customers = accounts.customers();
             // One client per worker: with synchronous sends it holds exactly one HTTP/1.1 connection.
             try (HttpClient http = WalletClient.newHttpClient()) {
-                WalletClient wallet = new WalletClient(http, walletUrl, token);
                 while (System.nanoTime() < deadlineNs) {
-                    String from = customers.get(random.nextInt(customers.size()));
-                    String to = scenario.merchant(accounts.merchants(), random);
                     long sentNs = System.nanoTime();
                     try {
-                        HttpResponse<String> response = wallet.transfer("payment",
-                                "bench-" + references.incrementAndGet(), from, to, 1);
-                        if (response.statusCode() == 201) {
-                            latencies.recordValue((System.nanoTime() - sentNs) / 1_000);
-                            transfers++;
+                        HttpResponse<String> response = http.send(workload.next(sequence.incrementAndGet(), random),
+                                HttpResponse.BodyHandlers.ofString());
+                        long answeredNs = System.nanoTime();
+                        long micros = (answeredNs - sentNs) / 1_000;
+                        int status = response.statusCode();
+                        if (status == workload.successStatus()) {
+                            latencies.recordValue(micros);
+                            successes++;
+                            if (answeredNs <= deadlineNs) {
+                                successesInWindow++;
+                            }
+                        } else if (workload.refusalStatuses().contains(status)) {
+                            refusalLatencies.recordValue(micros);
+                            refusals.merge(status, 1L, Long::sum);
                         } else {
-                            error(response.statusCode() + " " + Json.abbreviate(response.body(), 200));
+                            error(status + " " + Json.abbreviate(response.body(), 200));
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();

@@ -76,7 +76,8 @@ final class PostgresServer {
         }
     }
 
-    private Connection connect(String database) throws SQLException {
+    /** A session of {@code database} as the superuser, for the benchmark's own setup. */
+    Connection connect(String database) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, USER, "");
     }
 }

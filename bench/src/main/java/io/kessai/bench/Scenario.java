@@ -1,6 +1,8 @@
 package io.kessai.bench;
 
+import java.net.http.HttpRequest;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
 /** Which merchant a benchmark payment credits: spread over all of them, or all on one hot account. */
@@ -30,6 +32,25 @@ enum Scenario {
     }
 
     abstract String merchant(List<String> merchants, RandomGenerator random);
+
+    /** Payments of 1 JPY from a random customer to this scenario's merchant; 201 means booked. */
+    Workload payments(WalletClient wallet, LedgerSetup.Accounts accounts) {
+        return new Workload() {
+
+            @Override
+            public HttpRequest next(long sequence, ThreadLocalRandom random) {
+                List<String> customers = accounts.customers();
+                String from = customers.get(random.nextInt(customers.size()));
+                return wallet.transferRequest("payment", "bench-" + sequence, from,
+                        merchant(accounts.merchants(), random), 1);
+            }
+
+            @Override
+            public int successStatus() {
+                return 201;
+            }
+        };
+    }
 
     String label() {
         return label;

@@ -23,6 +23,7 @@ final class WalletClient {
         this.token = token;
     }
 
+    /** An HTTP/1.1 client (one connection per client when requests are sent one at a time). */
     static HttpClient newHttpClient() {
         return HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -50,21 +51,30 @@ final class WalletClient {
     /** Posts a one-leg transfer of {@code amountYen} JPY under a fresh idempotency key; 201 means booked. */
     HttpResponse<String> transfer(String kind, String reference, String from, String to, long amountYen)
             throws IOException, InterruptedException {
+        return http.send(transferRequest(kind, reference, from, to, amountYen), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The request {@link #transfer} sends, for a load generator to send on its own connection. */
+    HttpRequest transferRequest(String kind, String reference, String from, String to, long amountYen) {
         String body = """
                 {"kind":"%s","reference":"%s","legs":[{"from":"%s","to":"%s","amount":%d,"currency":"JPY"}]}"""
                 .formatted(kind, reference, from, to, amountYen);
-        return post("/v1/internal/transfers", body, UUID.randomUUID().toString());
+        return postRequest("/v1/internal/transfers", body, UUID.randomUUID().toString());
     }
 
     private HttpResponse<String> post(String path, String json, String idempotencyKey)
             throws IOException, InterruptedException {
+        return http.send(postRequest(path, json, idempotencyKey), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest postRequest(String path, String json, String idempotencyKey) {
         HttpRequest.Builder request = authorized(path)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         if (idempotencyKey != null) {
             request.header("Idempotency-Key", idempotencyKey);
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return request.build();
     }
 
     private HttpRequest.Builder authorized(String path) {

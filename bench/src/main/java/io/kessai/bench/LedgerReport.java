@@ -1,7 +1,6 @@
 package io.kessai.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -15,17 +14,16 @@ import java.util.stream.Collectors;
  * Turns one run's figures into a console table and into the ledger section of docs/benchmarks.md, which it rewrites
  * between its markers and leaves the rest of the file alone.
  */
-final class BenchmarkReport {
+final class LedgerReport {
 
-    static final String START_MARKER = "<!-- ledger-bench:start -->";
-    static final String END_MARKER = "<!-- ledger-bench:end -->";
+    static final DocsSection SECTION = new DocsSection("<!-- ledger-bench:start -->", "<!-- ledger-bench:end -->");
     static final double LEDGER_TARGET = 0.50; // of pgbench TPS
     static final double HOT_TARGET = 0.80; // of spread throughput
 
     /** Everything one run measured; lists are empty for the parts that were skipped. */
-    record Run(BenchmarkOptions options, Machine machine, Instant startedAt, double loadAtStart, double loadAtEnd,
+    record Run(LedgerOptions options, Machine machine, Instant startedAt, double loadAtStart, double loadAtEnd,
             Map<String, String> postgresSettings, List<Pgbench.Result> pgbench, LoadResult warmup,
-            List<LoadResult> scenarios) {
+            Map<Scenario, LoadResult> scenarios) {
     }
 
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
@@ -33,7 +31,7 @@ final class BenchmarkReport {
 
     private final Run run;
 
-    BenchmarkReport(Run run) {
+    LedgerReport(Run run) {
         this.run = run;
     }
 
@@ -51,10 +49,10 @@ final class BenchmarkReport {
         if (!run.scenarios().isEmpty()) {
             text.append(format("%n%-8s %12s %9s %9s %9s %7s %11s%n", "scenario", "transfers/s", "p50 ms", "p99 ms",
                     "max ms", "errors", "vs pgbench"));
-            for (LoadResult result : run.scenarios()) {
-                text.append(format("%-8s %12.1f %9.1f %9.1f %9.1f %7d %11s%n", result.scenario().label(),
-                        result.transfersPerSecond(), result.percentileMs(50), result.percentileMs(99), result.maxMs(),
-                        result.errors(), percent(result.transfersPerSecond() / pgbenchTps())));
+            for (LoadResult result : run.scenarios().values()) {
+                text.append(format("%-8s %12.1f %9.1f %9.1f %9.1f %7d %11s%n", result.label(),
+                        result.perSecond(), result.percentileMs(50), result.percentileMs(99), result.maxMs(),
+                        result.errors(), percent(result.perSecond() / pgbenchTps())));
             }
         }
         text.append('\n');
@@ -64,10 +62,10 @@ final class BenchmarkReport {
         return text.toString();
     }
 
+    /** The section between the markers. */
     String markdownSection() {
-        BenchmarkOptions options = run.options();
+        LedgerOptions options = run.options();
         StringBuilder md = new StringBuilder();
-        md.append(START_MARKER).append('\n');
         md.append("## Ledger throughput\n\n");
         md.append("Measured ").append(WHEN.format(run.startedAt())).append(" (commit ").append(run.machine().commit())
                 .append(") with:\n\n    ").append(options.rerunCommand()).append("\n\n")
@@ -107,7 +105,7 @@ final class BenchmarkReport {
                     options.customers(), options.fundingYen(), options.merchants(),
                     options.merchantSubAccounts(),
                     options.warmupSeconds(),
-                    run.warmup().transfersPerSecond(), options.measureSeconds()));
+                    run.warmup().perSecond(), options.measureSeconds()));
         }
         if (!run.pgbench().isEmpty()) {
             md.append("\n| pgbench run | TPS | latency avg (ms) | transactions |\n|---|---:|---:|---:|\n");
@@ -119,18 +117,16 @@ final class BenchmarkReport {
         if (!run.scenarios().isEmpty()) {
             md.append("\n| Scenario | Transfers/s | p50 (ms) | p99 (ms) | max (ms) | Errors | vs pgbench TPS |\n");
             md.append("|---|---:|---:|---:|---:|---:|---:|\n");
-            for (LoadResult result : run.scenarios()) {
-                md.append(format("| %s: %s | %.1f | %.1f | %.1f | %.1f | %d | %s |%n", result.scenario().label(),
-                        result.scenario().description(options.merchants()), result.transfersPerSecond(),
-                        result.percentileMs(50),
-                        result.percentileMs(99), result.maxMs(), result.errors(),
-                        percent(result.transfersPerSecond() / pgbenchTps())));
-            }
-            if (run.scenarios().stream().anyMatch(result -> !result.errorSamples().isEmpty())) {
+            run.scenarios().forEach((scenario, result) -> md.append(format(
+                    "| %s: %s | %.1f | %.1f | %.1f | %.1f | %d | %s |%n", scenario.label(),
+                    scenario.description(options.merchants()), result.perSecond(), result.percentileMs(50),
+                    result.percentileMs(99), result.maxMs(), result.errors(),
+                    percent(result.perSecond() / pgbenchTps()))));
+            if (run.scenarios().values().stream().anyMatch(result -> !result.errorSamples().isEmpty())) {
                 md.append("\nFirst distinct error answers:\n\n");
-                for (LoadResult result : run.scenarios()) {
+                for (LoadResult result : run.scenarios().values()) {
                     result.errorSamples().forEach((sample, count) -> md.append(format("- %s, ×%d: `%s`%n",
-                            result.scenario().label(), count, sample.replace("`", "'"))));
+                            result.label(), count, sample.replace("`", "'"))));
                 }
             }
         }
@@ -139,26 +135,12 @@ final class BenchmarkReport {
             md.append("| ").append(target.name()).append(" | ").append(percent(target.measured())).append(" | ")
                     .append(target.result()).append(" |\n");
         }
-        md.append(END_MARKER);
         return md.toString();
     }
 
     /** Rewrites the section between the markers in {@code file}, or appends it with its markers if they are absent. */
     void writeInto(Path file) throws IOException {
-        String text = Files.exists(file) ? Files.readString(file) : "";
-        int start = text.indexOf(START_MARKER);
-        int end = text.indexOf(END_MARKER);
-        String updated;
-        if (start >= 0 && end > start) {
-            updated = text.substring(0, start) + markdownSection() + text.substring(end + END_MARKER.length());
-        } else if (start < 0 && end < 0) {
-            String separator = text.isEmpty() || text.endsWith("\n\n") ? "" : text.endsWith("\n") ? "\n" : "\n\n";
-            updated = text + separator + markdownSection() + "\n";
-        } else {
-            throw new BenchmarkException(file + " has a broken " + START_MARKER + " … " + END_MARKER
-                    + " pair: fix the markers by hand, then rerun");
-        }
-        Files.writeString(file, updated);
+        SECTION.writeInto(file, markdownSection());
     }
 
     /** A goal for a ratio of two throughputs, and what this run measured. */
@@ -172,10 +154,10 @@ final class BenchmarkReport {
     private List<Target> targets() {
         LoadResult spread = scenario(Scenario.SPREAD);
         LoadResult hot = scenario(Scenario.HOT);
-        double ledgerShare = spread == null ? Double.NaN : spread.transfersPerSecond() / pgbenchTps();
+        double ledgerShare = spread == null ? Double.NaN : spread.perSecond() / pgbenchTps();
         double hotShare = spread == null || hot == null
                 ? Double.NaN
-                : hot.transfersPerSecond() / spread.transfersPerSecond();
+                : hot.perSecond() / spread.perSecond();
         return List.of(
                 new Target("ledger (spread) ≥ " + percent(LEDGER_TARGET) + " of pgbench TPS", ledgerShare,
                         LEDGER_TARGET),
@@ -183,7 +165,7 @@ final class BenchmarkReport {
     }
 
     private LoadResult scenario(Scenario scenario) {
-        return run.scenarios().stream().filter(result -> result.scenario() == scenario).findFirst().orElse(null);
+        return run.scenarios().get(scenario);
     }
 
     private static String percent(double ratio) {
