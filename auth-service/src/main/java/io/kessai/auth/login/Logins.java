@@ -88,6 +88,7 @@ public class Logins {
                             Row user = rows.size() == 1 ? rows.iterator().next() : null;
                             return hasher.verifyOrDummy(request.password(),
                                     user == null ? null : user.getString("password_hash"))
+                                    .onFailure(Logins::shed).call(() -> lockouts.notChecked(phone, attempt))
                                     .flatMap(verification -> {
                                         String refusal = user == null
                                                 ? "unknown-number"
@@ -314,6 +315,11 @@ public class Logins {
         } catch (IllegalArgumentException e) {
             throw ended();
         }
+    }
+
+    /** A refusal of the hashing pool (full): the password was not checked at all. */
+    private static boolean shed(Throwable failure) {
+        return failure instanceof ProblemException problem && problem.status() == 503;
     }
 
     /** The one answer for every refused password: nothing tells which part was wrong or whether the number exists. */

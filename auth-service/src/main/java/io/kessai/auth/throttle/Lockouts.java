@@ -28,35 +28,47 @@ public class Lockouts {
 
     private final Pool pool;
     private final LockoutPolicy policy;
+    private final Double[] lockSeconds;
 
     Lockouts(Pool pool, AuthConfig config) {
         this.pool = pool;
         AuthConfig.Lockout lockout = config.lockout();
         this.policy = new LockoutPolicy(lockout.freeFailures(), lockout.firstLock(), lockout.maxLock(),
                 lockout.hardLimit());
+        // The lock after the n-th failure in a row is element n (1-based, as SQL arrays are); 0 means no lock.
+        this.lockSeconds = new Double[policy.hardLimit()];
+        for (int n = 1; n <= policy.hardLimit(); n++) {
+            lockSeconds[n - 1] = (double) policy.lockAfter(n).toSeconds();
+        }
     }
 
     /** Counts an attempt on {@code phone}, or fails with 429 {@code login-locked} while the number is locked. */
     public Uni<Attempt> attempt(String phone) {
-        return pool.preparedQuery("INSERT INTO login_lockout AS l (phone_e164, failures) VALUES ($1, 1) "
-                + "ON CONFLICT (phone_e164) DO UPDATE SET failures = l.failures + 1, updated_at = now() "
+        // The count and the lock it earns are one statement: the upsert holds the row, so a parallel attempt waits and
+        // then sees the lock (two statements let a burst of guesses in between them).
+        return pool.preparedQuery("INSERT INTO login_lockout AS l (phone_e164, failures, locked_until) "
+                + "VALUES ($1, 1, now() + make_interval(secs => ($3::float8[])[1])) "
+                + "ON CONFLICT (phone_e164) DO UPDATE SET failures = l.failures + 1, "
+                + "locked_until = now() + make_interval(secs => ($3::float8[])[l.failures + 1]), updated_at = now() "
                 + "WHERE (l.locked_until IS NULL OR l.locked_until <= now()) AND l.failures < $2 RETURNING failures")
-                .execute(Tuple.of(phone, policy.hardLimit()))
+                .execute(Tuple.of(phone, policy.hardLimit(), lockSeconds))
                 .flatMap(rows -> {
                     if (rows.size() == 0) {
                         return locked(phone);
                     }
                     int failures = rows.iterator().next().getInteger("failures");
-                    Duration lock = policy.lockAfter(failures);
-                    if (lock.isZero()) {
-                        return Uni.createFrom().item(new Attempt(failures, lock));
-                    }
-                    return pool
-                            .preparedQuery("UPDATE login_lockout SET locked_until = now() + make_interval(secs => $2) "
-                                    + "WHERE phone_e164 = $1")
-                            .execute(Tuple.of(phone, (double) lock.toSeconds()))
-                            .map(updated -> new Attempt(failures, lock));
+                    return Uni.createFrom().item(new Attempt(failures, policy.lockAfter(failures)));
                 });
+    }
+
+    /**
+     * The attempt's password was never checked (the hashing pool shed it with 503): it must not count, or a sign-in
+     * storm would lock out the people caught in it. Lifts the lock this attempt started, if it started one.
+     */
+    public Uni<Void> notChecked(String phone, Attempt attempt) {
+        return pool.preparedQuery("UPDATE login_lockout SET failures = greatest(0, failures - 1), "
+                + "locked_until = CASE WHEN $2 THEN NULL ELSE locked_until END WHERE phone_e164 = $1")
+                .execute(Tuple.of(phone, !attempt.lock().isZero())).replaceWithVoid();
     }
 
     /** The password was right: the run of failures ends. */
