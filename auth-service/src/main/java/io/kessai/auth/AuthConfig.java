@@ -54,8 +54,12 @@ public interface AuthConfig {
         @WithDefault("2")
         int workers();
 
-        /** Hashes that may wait for a worker; beyond that a login is answered 503 at once. */
-        @WithDefault("64")
+        /**
+         * Hashes that may wait for a worker; beyond that a login is answered 503 at once. At about 25 sign-ins/s per
+         * two cores, 16 waiting is well under a second of queue; a longer queue only makes callers wait for a 503
+         * anyway (docs/benchmarks.md).
+         */
+        @WithDefault("16")
         int queue();
     }
 

@@ -78,6 +78,11 @@ public class PasswordHasher {
         return onWorker(() -> hash(password, cost));
     }
 
+    /** Whether every worker is busy and the queue is full: a new hash would be shed. A cheap, racy pre-check. */
+    public boolean saturated() {
+        return workers.getQueue().remainingCapacity() == 0;
+    }
+
     /**
      * Verifies against {@code stored}, or, when it is null (no such account), against a dummy hash of the same cost,
      * which never matches: an unknown number takes as long to refuse as a wrong password.
