@@ -76,11 +76,6 @@ public class Logins {
 
     public Uni<Outcome> start(LoginRequest.Start request, String address) {
         String phone = PhoneNumbers.toE164(request.phone(), "phone");
-        if (hasher.saturated()) {
-            // Shed before any database work: in a storm the refusals must stay cheap, or they eat the hashing CPU.
-            return Uni.createFrom().failure(ProblemException.unavailable(
-                    "Too many sign-ins at once; try again in a few seconds."));
-        }
         AuditLog.Event event = AuditLog.Event.of(AuditLog.Type.LOGIN, AuditLog.Outcome.FAILURE).phone(phone)
                 .device(request.deviceId()).address(address);
         return lockouts.attempt(phone)

@@ -18,10 +18,12 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.kessai.auth.password.PasswordHasher;
 import io.kessai.auth.security.Caller;
 import io.kessai.auth.security.ClientAddress;
 import io.kessai.auth.session.Sessions;
 import io.kessai.auth.throttle.Throttles;
+import io.kessai.common.problem.ProblemException;
 import io.kessai.common.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -41,6 +43,9 @@ public class SessionResource {
     Sessions sessions;
 
     @Inject
+    PasswordHasher hasher;
+
+    @Inject
     Throttles throttles;
 
     @Inject
@@ -55,6 +60,12 @@ public class SessionResource {
             + "otherwise; 401 invalid-credentials for any wrong part")
     public Uni<Response> start(@Valid @NotNull LoginRequest.Start request) {
         String address = ClientAddress.of(http);
+        if (hasher.saturated()) {
+            // Shed before any database work, even the address's bucket: in a storm the refusals must stay cheap, or
+            // they take the CPU the hashing needs.
+            return Uni.createFrom().failure(ProblemException.unavailable(
+                    "Too many sign-ins at once; try again in a few seconds."));
+        }
         return throttles.login(address)
                 .flatMap(allowed -> logins.start(request, address))
                 .map(outcome -> outcome.session() != null
