@@ -30,7 +30,7 @@ final class Argon2id {
         static Cost of(List<String> jvmOptions) {
             return new Cost(setting(jvmOptions, "memory-kib", 19_456), setting(jvmOptions, "iterations", 2),
                     setting(jvmOptions, "parallelism", 1), setting(jvmOptions, "workers", 2),
-                    setting(jvmOptions, "queue", 64));
+                    setting(jvmOptions, "queue", 16));
         }
 
         private static int setting(List<String> jvmOptions, String name, int fallback) {

@@ -187,9 +187,8 @@ final class AuthReport {
                     burst.refusalPercentileMs(50), burst.refusalPercentileMs(99)));
         }
         md.append(format("- Per-number lockout when a load ended (cleared before the next): %,d numbers with"
-                + " failed attempts counted\n  (%,d locked) after steady, %,d (%,d locked) after the burst. Each"
-                + " attempt is counted before its password\n  is checked and only a success clears the count, so a"
-                + " shed sign-in stays counted.%n", logins.afterSteady().counted(), logins.afterSteady().locked(),
+                + " failed attempts counted\n  (%,d locked) after steady, %,d (%,d locked) after the burst. A sign-in"
+                + " shed with 503 is not counted\n  (its password was never checked), so a storm locks nobody out.%n", logins.afterSteady().counted(), logins.afterSteady().locked(),
                 logins.afterBurst().counted(), logins.afterBurst().locked()));
         appendErrors(md, logins.steady().load(), burst);
     }

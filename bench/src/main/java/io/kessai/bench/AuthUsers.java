@@ -76,8 +76,8 @@ final class AuthUsers {
 
     /**
      * Clears the per-number failure counts a load left behind and returns them. Every attempt is counted before its
-     * password is checked, and only a success clears the count: a sign-in refused because the hashing pool was full
-     * (503) stays counted, and enough of them in a row lock the number.
+     * password is checked and only a success clears the count, but a sign-in shed because the hashing pool was full
+     * (503) is taken back: after a load of right passwords there should be nothing to clear.
      */
     static Lockouts clearLockouts(PostgresServer postgres) throws SQLException {
         try (Connection connection = postgres.connect(Service.AUTH.database());
