@@ -188,7 +188,8 @@ final class AuthReport {
         }
         md.append(format("- Per-number lockout when a load ended (cleared before the next): %,d numbers with"
                 + " failed attempts counted\n  (%,d locked) after steady, %,d (%,d locked) after the burst. A sign-in"
-                + " shed with 503 is not counted\n  (its password was never checked), so a storm locks nobody out.%n", logins.afterSteady().counted(), logins.afterSteady().locked(),
+                + " shed with 503 is not counted\n  (its password was never checked), so a storm locks nobody out.%n",
+                logins.afterSteady().counted(), logins.afterSteady().locked(),
                 logins.afterBurst().counted(), logins.afterBurst().locked()));
         appendErrors(md, logins.steady().load(), burst);
     }
