@@ -147,7 +147,8 @@ public class PasswordHasher {
         }
     }
 
-    static String hash(String password, Cost cost) {
+    /** A hash of {@code password} at the given cost (for tools and tests; the service hashes through its pool). */
+    public static String hash(String password, Cost cost) {
         byte[] salt = new byte[SALT_BYTES];
         RANDOM.nextBytes(salt);
         byte[] hash = derive(password.getBytes(StandardCharsets.UTF_8), salt, cost, HASH_BYTES, null, null);

@@ -34,6 +34,7 @@ import io.kessai.auth.TestClients;
 import io.kessai.auth.TestUsers;
 import io.kessai.auth.TestUsers.Phone;
 import io.kessai.auth.TestUsers.User;
+import io.kessai.auth.password.PasswordHasher;
 import io.kessai.auth.session.ExpiredRecordsPurge;
 import io.kessai.testing.PostgresResource;
 import io.quarkus.test.common.WithTestResource;
@@ -96,6 +97,23 @@ class LoginTest {
         String again = login(user.phone().typed(), user.password(), device, randomAddress()).statusCode(201)
                 .extract().path("accessToken");
         assertEquals(List.of("pwd", "dev"), claims(again).getJsonArray("amr").getList());
+    }
+
+    @Test
+    void aHashOfAnOlderCostIsReplacedAtSignInAndAnExpiredBindingAsksForTheSecondFactorAgain() {
+        User user = TestUsers.registered();
+        String device = newDeviceId();
+        TestUsers.signedIn(user, device);
+        execute("UPDATE app_user SET password_hash = '" + PasswordHasher.hash(user.password(),
+                new PasswordHasher.Cost(8192, 1, 1)) + "' WHERE id = '" + user.id() + "'");
+        login(user.phone().typed(), user.password(), device, randomAddress()).statusCode(201);
+        assertTrue(queryText("SELECT password_hash FROM app_user WHERE id = '" + user.id() + "'")
+                .startsWith("$argon2id$v=19$m=19456,t=2,p=1$"), "rehashed with the configured cost");
+
+        execute("UPDATE device SET expires_at = now() - interval '1 second' WHERE user_id = '" + user.id() + "'");
+        TestUsers.pastResendInterval(user.phone());
+        login(user.phone().typed(), user.password(), device, randomAddress()).statusCode(202)
+                .body("smsSent", equalTo(true));
     }
 
     @Test
