@@ -1,6 +1,7 @@
 package io.kessai.auth.ops;
 
 import java.io.IOException;
+import java.time.Instant;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -22,8 +23,9 @@ import io.kessai.auth.token.SigningKeys;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.common.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.mutiny.core.Vertx;
 
 /**
  * Ops: rotate the signing key now (a suspected leak, or before the scheduled rotation). The new key is published at
@@ -51,24 +53,28 @@ public class OpsSigningKeyResource {
     @Inject
     SecurityIdentity identity;
 
+    @Inject
+    Vertx vertx;
+
     @Context
     HttpServerRequest http;
 
     @POST
     @Path("/rotate")
-    @Blocking
     @Operation(summary = "Write a new signing key: published now, signing after the publish lead")
-    public Response rotate() {
-        String kid;
-        try {
-            kid = keys.rotate();
-        } catch (IOException | JoseException e) {
-            throw ProblemException.unavailable("The signing-key folder cannot be written now: " + e.getMessage());
-        }
-        String signsFrom = java.time.Instant.now().plus(config.keys().publishLead()).toString();
-        audit.record(AuditLog.Event.of(AuditLog.Type.SIGNING_KEY_ROTATION, AuditLog.Outcome.SUCCESS)
-                .actor(identity.getPrincipal().getName()).address(ClientAddress.of(http)).with("kid", kid))
-                .await().indefinitely();
-        return Response.status(201).entity(new Rotated(kid, signsFrom)).build();
+    public Uni<Response> rotate() {
+        String actor = identity.getPrincipal().getName();
+        String address = ClientAddress.of(http);
+        // Writing the key file is blocking IO: it runs on a worker, and the request goes on on its own context.
+        return vertx.executeBlocking(() -> {
+            try {
+                return keys.rotate();
+            } catch (IOException | JoseException e) {
+                throw ProblemException.unavailable("The signing-key folder cannot be written now: " + e.getMessage());
+            }
+        }).call(kid -> audit.record(AuditLog.Event.of(AuditLog.Type.SIGNING_KEY_ROTATION, AuditLog.Outcome.SUCCESS)
+                .actor(actor).address(address).with("kid", kid)))
+                .map(kid -> Response.status(201)
+                        .entity(new Rotated(kid, Instant.now().plus(config.keys().publishLead()).toString())).build());
     }
 }
