@@ -1,5 +1,6 @@
 package io.kessai.auth.factor;
 
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
@@ -122,7 +123,7 @@ public class Factors {
         return pool.preparedQuery("SELECT device_id, name, status, bound_at, expires_at, last_seen_at FROM device "
                 + "WHERE user_id = $1 ORDER BY last_seen_at DESC").execute(Tuple.of(caller.userId()))
                 .map(rows -> {
-                    List<FactorRequest.Device> devices = new java.util.ArrayList<>();
+                    List<FactorRequest.Device> devices = new ArrayList<>();
                     for (Row row : rows) {
                         devices.add(new FactorRequest.Device(row.getString("device_id"), row.getString("name"),
                                 row.getString("status"), row.getOffsetDateTime("bound_at").toString(),

@@ -11,7 +11,6 @@ import io.kessai.auth.Decision;
 import io.kessai.auth.audit.AuditLog;
 import io.kessai.auth.message.UserMessages;
 import io.kessai.auth.otp.OtpChallenges;
-import io.kessai.auth.recovery.RecoveryCodes;
 import io.kessai.auth.security.Caller;
 import io.kessai.auth.throttle.Throttles;
 import io.kessai.auth.token.AccessTokens;
@@ -31,20 +30,18 @@ public class StepUp {
 
     private final Pool pool;
     private final OtpChallenges otps;
-    private final TotpFactors totp;
-    private final RecoveryCodes recoveryCodes;
+    private final SecondFactorCodes codes;
     private final UserMessages messages;
     private final AccessTokens tokens;
     private final Throttles throttles;
     private final AuditLog audit;
     private final AuthConfig config;
 
-    StepUp(Pool pool, OtpChallenges otps, TotpFactors totp, RecoveryCodes recoveryCodes, UserMessages messages,
+    StepUp(Pool pool, OtpChallenges otps, SecondFactorCodes codes, UserMessages messages,
             AccessTokens tokens, Throttles throttles, AuditLog audit, AuthConfig config) {
         this.pool = pool;
         this.otps = otps;
-        this.totp = totp;
-        this.recoveryCodes = recoveryCodes;
+        this.codes = codes;
         this.messages = messages;
         this.tokens = tokens;
         this.throttles = throttles;
@@ -91,9 +88,7 @@ public class StepUp {
                     .replaceWithVoid();
         }
         return throttles.secondFactor(caller.userId())
-                .flatMap(allowed -> pool.withTransaction(tx -> ("totp".equals(method)
-                        ? totp.verify(tx, caller.userId(), code)
-                        : recoveryCodes.use(tx, caller.userId(), code))
+                .flatMap(allowed -> pool.withTransaction(tx -> codes.use(tx, caller.userId(), method, code)
                         .flatMap(ok -> ok
                                 ? Uni.createFrom().item(Decision.<Void>accept(null))
                                 : audit.record(tx, AuditLog.Event.of(AuditLog.Type.SECOND_FACTOR,

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.kessai.auth.totp.Totp;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -37,7 +38,7 @@ public class TotpFactors {
         return tx.preparedQuery("INSERT INTO totp_factor (user_id, secret, status) VALUES ($1, $2, 'pending') "
                 + "ON CONFLICT (user_id) DO UPDATE SET secret = $2, last_step = 0, created_at = now() "
                 + "WHERE totp_factor.status = 'pending' RETURNING user_id")
-                .execute(Tuple.of(userId, io.vertx.core.buffer.Buffer.buffer(secret)))
+                .execute(Tuple.of(userId, Buffer.buffer(secret)))
                 .map(rows -> rows.size() == 1 ? secret : null);
     }
 

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.Decision;
 import io.kessai.auth.audit.AuditLog;
+import io.kessai.auth.factor.SecondFactorCodes;
 import io.kessai.auth.factor.TotpFactors;
 import io.kessai.auth.message.UserMessages;
 import io.kessai.auth.otp.OtpChallenges;
@@ -53,13 +54,15 @@ public class Logins {
     private final OtpChallenges otps;
     private final TotpFactors totp;
     private final RecoveryCodes recoveryCodes;
+    private final SecondFactorCodes codes;
     private final UserMessages messages;
     private final AuditLog audit;
     private final Throttles throttles;
     private final AuthConfig config;
 
     Logins(Pool pool, PasswordHasher hasher, Lockouts lockouts, Sessions sessions, OtpChallenges otps,
-            TotpFactors totp, RecoveryCodes recoveryCodes, UserMessages messages, AuditLog audit, Throttles throttles,
+            TotpFactors totp, RecoveryCodes recoveryCodes, SecondFactorCodes codes, UserMessages messages,
+            AuditLog audit, Throttles throttles,
             AuthConfig config) {
         this.pool = pool;
         this.hasher = hasher;
@@ -68,6 +71,7 @@ public class Logins {
         this.otps = otps;
         this.totp = totp;
         this.recoveryCodes = recoveryCodes;
+        this.codes = codes;
         this.messages = messages;
         this.audit = audit;
         this.throttles = throttles;
@@ -226,10 +230,7 @@ public class Logins {
                 })
                 .flatMap(allowed -> pool.withTransaction(tx -> open(tx, id).flatMap(challenge -> {
                     UUID userId = challenge.getUUID("user_id");
-                    Uni<Boolean> passed = "totp".equals(factor.method())
-                            ? totp.verify(tx, userId, factor.code())
-                            : recoveryCodes.use(tx, userId, factor.code());
-                    return passed.flatMap(ok -> ok
+                    return codes.use(tx, userId, factor.method(), factor.code()).flatMap(ok -> ok
                             ? finish(tx, challenge, "totp".equals(factor.method()) ? "otp" : "rec", address)
                             : wrongCode(tx, challenge, factor.method(), address));
                 })))

@@ -7,12 +7,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.Decision;
 import io.kessai.auth.audit.AuditLog;
+import io.kessai.auth.factor.SecondFactorCodes;
 import io.kessai.auth.factor.TotpFactors;
 import io.kessai.auth.message.UserMessages;
 import io.kessai.auth.otp.OtpChallenges;
 import io.kessai.auth.password.PasswordHasher;
 import io.kessai.auth.phone.PhoneNumbers;
-import io.kessai.auth.recovery.RecoveryCodes;
 import io.kessai.auth.session.Sessions;
 import io.kessai.auth.throttle.Lockouts;
 import io.kessai.auth.throttle.Throttles;
@@ -51,7 +51,7 @@ public class PasswordResets {
     private final UserMessages messages;
     private final PasswordHasher hasher;
     private final TotpFactors totp;
-    private final RecoveryCodes recoveryCodes;
+    private final SecondFactorCodes codes;
     private final Sessions sessions;
     private final Lockouts lockouts;
     private final Throttles throttles;
@@ -59,14 +59,14 @@ public class PasswordResets {
     private final AuthConfig config;
 
     PasswordResets(Pool pool, OtpChallenges challenges, UserMessages messages, PasswordHasher hasher,
-            TotpFactors totp, RecoveryCodes recoveryCodes, Sessions sessions, Lockouts lockouts, Throttles throttles,
+            TotpFactors totp, SecondFactorCodes codes, Sessions sessions, Lockouts lockouts, Throttles throttles,
             AuditLog audit, AuthConfig config) {
         this.pool = pool;
         this.challenges = challenges;
         this.messages = messages;
         this.hasher = hasher;
         this.totp = totp;
-        this.recoveryCodes = recoveryCodes;
+        this.codes = codes;
         this.sessions = sessions;
         this.lockouts = lockouts;
         this.throttles = throttles;
@@ -192,10 +192,7 @@ public class PasswordResets {
                 return reopen(tx, resetId, 0).replaceWith(Decision.<PasswordResetRequest.Completed>refuse(tooMany));
             }
             boolean app = "totp".equals(factor.method());
-            Uni<Boolean> passed = app
-                    ? totp.verify(tx, userId, factor.code())
-                    : recoveryCodes.use(tx, userId, factor.code());
-            return passed.flatMap(ok -> {
+            return codes.use(tx, userId, factor.method(), factor.code()).flatMap(ok -> {
                 if (ok) {
                     return apply(tx, userId, phone, hash, event.with("secondFactor", factor.method()));
                 }

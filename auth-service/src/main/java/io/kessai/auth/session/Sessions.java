@@ -5,6 +5,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -21,6 +23,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.SqlResult;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -66,7 +69,7 @@ public class Sessions {
         return tx.preparedQuery("INSERT INTO refresh_family (id, user_id, device_id, amr, auth_time, expires_at) "
                 + "VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) RETURNING expires_at")
                 .execute(Tuple.from(new Object[]{family, userId, deviceId, amr.toArray(String[]::new),
-                        java.time.OffsetDateTime.ofInstant(authTime, java.time.ZoneOffset.UTC),
+                        OffsetDateTime.ofInstant(authTime, ZoneOffset.UTC),
                         (double) config.session().refreshLifetime().toSeconds()}))
                 .flatMap(rows -> issue(tx, family, userId, deviceId, amr, authTime,
                         rows.iterator().next().getOffsetDateTime("expires_at").toInstant()));
@@ -165,7 +168,7 @@ public class Sessions {
     public Uni<Integer> revokeAll(SqlConnection tx, UUID userId, String reason) {
         return tx.preparedQuery("UPDATE refresh_family SET revoked_at = now(), revoked_reason = $2 "
                 + "WHERE user_id = $1 AND revoked_at IS NULL").execute(Tuple.of(userId, reason))
-                .map(io.vertx.mutiny.sqlclient.SqlResult::rowCount);
+                .map(SqlResult::rowCount);
     }
 
     /** Ends every family of one device of the user (device freeze or unbinding). */
@@ -173,7 +176,7 @@ public class Sessions {
         return tx.preparedQuery("UPDATE refresh_family SET revoked_at = now(), revoked_reason = $3 "
                 + "WHERE user_id = $1 AND device_id = $2 AND revoked_at IS NULL")
                 .execute(Tuple.of(userId, deviceId, reason))
-                .map(io.vertx.mutiny.sqlclient.SqlResult::rowCount);
+                .map(SqlResult::rowCount);
     }
 
     private static Uni<Void> revokeFamily(SqlConnection tx, UUID family, String reason) {
