@@ -40,9 +40,20 @@ public class Outbox {
      * @param path        where to POST {@code body} there, e.g. {@code /v1/internal/accounts/customers}
      */
     public Uni<Void> call(SqlConnection transaction, String key, String destination, String path, JsonObject body) {
-        return transaction.preparedQuery("INSERT INTO kessai_outbox (event_id, body, destination, path) "
-                + "VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING")
-                .execute(Tuple.of(key, body, destination, path))
+        return callInOrder(transaction, key, null, destination, path, body);
+    }
+
+    /**
+     * As {@link #call}, but delivered only after every earlier call with the same {@code orderingKey} has been
+     * delivered (or refused for good): the relay never has two of them on the way at once, whatever retries and
+     * outages do. For calls that each set an absolute state, such as freezing and unfreezing one user's wallet. The
+     * order is the order of the inserts; callers that must order concurrent changes serialise them (a row lock).
+     */
+    public Uni<Void> callInOrder(SqlConnection transaction, String key, String orderingKey, String destination,
+            String path, JsonObject body) {
+        return transaction.preparedQuery("INSERT INTO kessai_outbox (event_id, body, destination, path, ordering_key) "
+                + "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING")
+                .execute(Tuple.of(key, body, destination, path, orderingKey))
                 .replaceWithVoid();
     }
 }

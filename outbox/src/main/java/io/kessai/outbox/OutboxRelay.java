@@ -77,7 +77,10 @@ public class OutboxRelay {
     public Uni<Integer> relayDue() {
         return pool.preparedQuery("UPDATE kessai_outbox o SET attempts = o.attempts + 1, "
                 + "next_attempt_at = now() + make_interval(secs => $2) "
-                + "FROM (SELECT event_id FROM kessai_outbox WHERE NOT dead AND next_attempt_at <= now() "
+                + "FROM (SELECT event_id FROM kessai_outbox k WHERE NOT dead AND next_attempt_at <= now() "
+                // An ordered call waits while an earlier one with its key is undelivered (in flight or backing off).
+                + "AND (ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM kessai_outbox earlier "
+                + "WHERE earlier.ordering_key = k.ordering_key AND earlier.seq < k.seq AND NOT earlier.dead)) "
                 + "ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) due WHERE o.event_id = due.event_id "
                 + "RETURNING o.event_id, o.body::text AS body, o.attempts, o.destination, o.path")
                 .execute(Tuple.of(config.batchSize(), (double) config.lease().toSeconds()))

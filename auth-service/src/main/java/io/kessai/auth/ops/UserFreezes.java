@@ -8,6 +8,7 @@ import io.kessai.auth.audit.AuditLog;
 import io.kessai.auth.login.LoginRequest;
 import io.kessai.auth.message.UserMessages;
 import io.kessai.auth.session.Sessions;
+import io.kessai.auth.wallet.CustomerWallet;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -31,11 +32,11 @@ public class UserFreezes {
     private final Pool pool;
     private final UserDirectory directory;
     private final Sessions sessions;
-    private final WalletStatusCalls wallet;
+    private final CustomerWallet wallet;
     private final AuditLog audit;
     private final UserMessages messages;
 
-    UserFreezes(Pool pool, UserDirectory directory, Sessions sessions, WalletStatusCalls wallet, AuditLog audit,
+    UserFreezes(Pool pool, UserDirectory directory, Sessions sessions, CustomerWallet wallet, AuditLog audit,
             UserMessages messages) {
         this.pool = pool;
         this.directory = directory;
@@ -55,7 +56,7 @@ public class UserFreezes {
             return tx.preparedQuery("UPDATE app_user SET status = 'frozen', frozen_at = now(), frozen_reason = $2 "
                     + "WHERE id = $1").execute(Tuple.of(id, reason))
                     .flatMap(updated -> sessions.revokeAll(tx, id, "user-frozen"))
-                    .flatMap(revoked -> wallet.queue(tx, id, WalletStatusCalls.Change.FREEZE, reason)
+                    .flatMap(revoked -> wallet.freeze(tx, id, reason)
                             .flatMap(call -> audit.record(tx, event(AuditLog.Type.USER_FREEZE, user, operator)
                                     .with("reason", reason).with("sessionsRevoked", revoked)
                                     .with("walletCall", call))))
@@ -73,7 +74,7 @@ public class UserFreezes {
             }
             return tx.preparedQuery("UPDATE app_user SET status = 'active', frozen_at = NULL, frozen_reason = NULL "
                     + "WHERE id = $1").execute(Tuple.of(id))
-                    .flatMap(updated -> wallet.queue(tx, id, WalletStatusCalls.Change.UNFREEZE, reason))
+                    .flatMap(updated -> wallet.unfreeze(tx, id, reason))
                     .flatMap(call -> audit.record(tx, event(AuditLog.Type.USER_UNFREEZE, user, operator)
                             .with("reason", reason).with("frozenReason", user.getString("frozen_reason"))
                             .with("walletCall", call)))

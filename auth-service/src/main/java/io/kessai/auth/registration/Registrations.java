@@ -8,11 +8,10 @@ import io.kessai.auth.message.UserMessages;
 import io.kessai.auth.otp.OtpChallenges;
 import io.kessai.auth.password.PasswordHasher;
 import io.kessai.auth.phone.PhoneNumbers;
+import io.kessai.auth.wallet.CustomerWallet;
 import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.problem.ProblemException;
-import io.kessai.outbox.Outbox;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -30,20 +29,19 @@ public class Registrations {
 
     /** Marks a challenge recorded for a number that already has an account: it can never confirm anything. */
     private static final String DECOY = "decoy";
-    /** The outbox destination of wallet-service (kessai.outbox.destinations.wallet). */
-    static final String WALLET = "wallet";
 
     private final Pool pool;
     private final PasswordHasher hasher;
     private final OtpChallenges challenges;
-    private final Outbox outbox;
+    private final CustomerWallet wallet;
     private final UserMessages messages;
 
-    Registrations(Pool pool, PasswordHasher hasher, OtpChallenges challenges, Outbox outbox, UserMessages messages) {
+    Registrations(Pool pool, PasswordHasher hasher, OtpChallenges challenges, CustomerWallet wallet,
+            UserMessages messages) {
         this.pool = pool;
         this.hasher = hasher;
         this.challenges = challenges;
-        this.outbox = outbox;
+        this.wallet = wallet;
         this.messages = messages;
     }
 
@@ -85,8 +83,7 @@ public class Registrations {
                         }
                         // The wallet opens through the outbox: retried until wallet-service accepts, and idempotent
                         // there, so an outage of wallet-service never blocks or loses an activation.
-                        return outbox.call(tx, "auth:wallet-open:" + userId, WALLET, "/v1/internal/accounts/customers",
-                                new JsonObject().put("userId", userId.toString()));
+                        return wallet.open(tx, userId);
                     })
                     .map(opened -> new RegistrationRequest.Confirmed(userId.toString(), "active")));
         });

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
 import io.kessai.auth.TestClients;
 import io.kessai.auth.TestUsers;
 import io.kessai.auth.TestUsers.User;
+import io.kessai.outbox.OutboxRelay;
+import io.kessai.testing.Eventually;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TokenMinter;
 import io.quarkus.test.common.WithTestResource;
@@ -51,7 +53,7 @@ class OpsTest {
     private static final String REASON = "Ticket SEC-1042: customer reports a stolen phone";
 
     @Inject
-    WalletStatusCalls walletCalls;
+    OutboxRelay relay;
 
     static String clientToken(String clientId) {
         return given().formParam("grant_type", "client_credentials").formParam("client_id", clientId)
@@ -398,56 +400,46 @@ class OpsTest {
     // --- ordering of the wallet calls ---------------------------------------------------------------------------
 
     @Test
-    void aWalletFreezeWaitsForTheWalletToOpenAndOnlyTheNewestUntriedChangeIsKept() {
+    void oneUsersWalletCallsGoOutOneAtATimeInTheOrderOfTheChanges() {
         User user = TestUsers.registered();
-        // wallet-service is unreachable in this test: the wallet's opening is still in the outbox.
+        // wallet-service is unreachable in this test: the wallet's opening stays in the outbox, retried.
         assertEquals(1, count("SELECT count(*) FROM kessai_outbox WHERE event_id = 'auth:wallet-open:" + user.id()
                 + "'"));
         freeze(user.id(), REASON).statusCode(200);
         unfreeze(user.id(), "undo").statusCode(200);
         freeze(user.id(), "again").statusCode(200);
+        assertEquals(3, liveWalletCalls(user.id()));
 
-        // The untried freeze and unfreeze were superseded; the newest waits behind the opening.
-        assertEquals(1, liveWalletCalls(user.id()));
-        assertEquals("again|infinity", queryText("SELECT (body->>'reason') || '|' || next_attempt_at::text "
-                + "FROM kessai_outbox WHERE path = '/v1/internal/accounts/customers/" + user.id() + "/freeze'"));
-        walletCalls.release().await().atMost(Duration.ofSeconds(10));
-        assertEquals("infinity", heldState(user.id(), "freeze"));
+        // Nothing goes out behind the undelivered opening, however often the relay looks.
+        relay.relayDue().await().atMost(Duration.ofSeconds(10));
+        relay.relayDue().await().atMost(Duration.ofSeconds(10));
+        assertEquals(List.of(0L, 0L, 0L), attemptsOfChanges(user.id()));
 
-        // Once the wallet is open (the relay deletes a delivered row), the freeze is due.
+        // Once the wallet is open (the relay deletes a delivered row), the first freeze is tried, and only it.
         execute("DELETE FROM kessai_outbox WHERE event_id = 'auth:wallet-open:" + user.id() + "'");
-        walletCalls.release().await().atMost(Duration.ofSeconds(10));
-        assertEquals("due", heldState(user.id(), "freeze"));
+        Eventually.until("the first freeze is tried", Duration.ofSeconds(20), () -> {
+            relay.relayDue().await().atMost(Duration.ofSeconds(10));
+            return attemptsOfChanges(user.id()).get(0) > 0;
+        });
+        relay.relayDue().await().atMost(Duration.ofSeconds(10));
+        assertEquals(List.of(0L, 0L), attemptsOfChanges(user.id()).subList(1, 3));
+
+        // A call refused for good (dead) no longer holds the next one back.
+        execute("UPDATE kessai_outbox SET dead = true WHERE body->>'reason' = '" + REASON + "' AND path = "
+                + "'/v1/internal/accounts/customers/" + user.id() + "/freeze'");
+        Eventually.until("the unfreeze is tried", Duration.ofSeconds(20), () -> {
+            relay.relayDue().await().atMost(Duration.ofSeconds(10));
+            return attemptsOfChanges(user.id()).get(1) > 0;
+        });
+        assertEquals(0L, attemptsOfChanges(user.id()).get(2));
     }
 
-    @Test
-    void aChangeAlreadyTriedIsNotSupersededAndTheNextWaitsForIt() {
-        User user = TestUsers.registered();
-        execute("DELETE FROM kessai_outbox WHERE event_id = 'auth:wallet-open:" + user.id() + "'");
-        freeze(user.id(), REASON).statusCode(200);
-        assertEquals("due", heldState(user.id(), "freeze"));
-        // The relay has tried it (it may have reached wallet-service, or be on its way).
-        execute("UPDATE kessai_outbox SET attempts = 1, next_attempt_at = now() + interval '30 seconds' "
-                + "WHERE path = '/v1/internal/accounts/customers/" + user.id() + "/freeze'");
-
-        unfreeze(user.id(), "undo").statusCode(200);
-        assertEquals(2, liveWalletCalls(user.id()));
-        assertEquals("infinity", heldState(user.id(), "unfreeze"));
-        walletCalls.release().await().atMost(Duration.ofSeconds(10));
-        assertEquals("infinity", heldState(user.id(), "unfreeze"));
-
-        // A dead freeze (refused for good) no longer holds the unfreeze back; neither does a delivered one.
-        execute("UPDATE kessai_outbox SET dead = true WHERE path = '/v1/internal/accounts/customers/" + user.id()
-                + "/freeze'");
-        walletCalls.release().await().atMost(Duration.ofSeconds(10));
-        assertEquals("due", heldState(user.id(), "unfreeze"));
-    }
-
-    /** "infinity" while a wallet call is held, "due" once the relay may send it; null when there is none. */
-    private static String heldState(UUID userId, String action) {
-        return queryText("SELECT CASE WHEN next_attempt_at = 'infinity' THEN 'infinity' ELSE 'due' END "
-                + "FROM kessai_outbox WHERE NOT dead AND path = '/v1/internal/accounts/customers/" + userId + "/"
-                + action + "'");
+    /** How often the relay has tried each freeze or unfreeze of the user, in the order they were queued. */
+    private static List<Long> attemptsOfChanges(UUID userId) {
+        String list = queryText("SELECT string_agg(attempts::text, ',' ORDER BY seq) FROM kessai_outbox "
+                + "WHERE destination = 'wallet' AND event_id <> 'auth:wallet-open:" + userId + "' "
+                + "AND ordering_key = 'wallet-customer:" + userId + "'");
+        return java.util.Arrays.stream(list.split(",")).map(Long::valueOf).toList();
     }
 
     // --- the audit log ------------------------------------------------------------------------------------------

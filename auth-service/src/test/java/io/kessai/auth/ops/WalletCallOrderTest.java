@@ -61,7 +61,7 @@ class WalletCallOrderTest {
     }
 
     @Test
-    void changesQueuedWhileWalletServiceIsDownArriveAfterTheOpeningAndOnlyTheNewestCounts() {
+    void changesQueuedWhileWalletServiceIsDownArriveAfterTheOpeningInTheirOrder() {
         FakeWalletService.mode(Mode.DOWN);
         User user = TestUsers.registered();
         await("the opening tried", () -> !FakeWalletService.calls(user.id()).isEmpty());
@@ -75,7 +75,14 @@ class WalletCallOrderTest {
 
         FakeWalletService.mode(Mode.UP);
         await("delivered", () -> drained(user.id()));
-        assertEquals(List.of("open", "freeze:third"), applied(user.id()));
+        // Each change was sent only after the one before it had been applied.
+        assertEquals(List.of("open", "freeze:first", "unfreeze:second", "freeze:third"), applied(user.id()));
+        assertEquals(applied(user.id()), FakeWalletService.calls(user.id()).stream().skip(
+                FakeWalletService.calls(user.id()).size() - 4).map(
+                        call -> call.action()
+                                + (call.reason() == null ? "" : ":" + call.reason()))
+                .toList(),
+                "no change was sent twice or out of turn once wallet-service was back");
         assertEquals("frozen", FakeWalletService.wallet(user.id()));
     }
 
