@@ -34,7 +34,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 /**
  * Two-phase payments on a customer wallet: a hold reserves money (it stays in the balance but is no longer
  * available), then a capture turns all or part of it into a transfer and releases the rest, or a void releases it
- * all. Holds that pass their expiry are released by {@link HoldExpiry}; until then they can no longer be captured.
+ * all. A hold past its expiry can no longer be captured or voided; {@link HoldExpiry} releases it.
  * Every path locks the hold row before the sub-account rows, the same order as {@link HoldExpiry}.
  */
 @ApplicationScoped
@@ -144,10 +144,6 @@ public class Holds {
                     return transfers.replay(tx, claim);
                 }
                 checkActive(hold);
-                if (hold.getBoolean("expired")) {
-                    throw LedgerProblem.HOLD_EXPIRED.exception(
-                            "Hold " + holdId + " expired at " + hold.getOffsetDateTime("expires_at") + ".");
-                }
                 long amount = hold.getLong("amount");
                 if (captured > amount) {
                     throw LedgerProblem.CAPTURE_EXCEEDS_HOLD.exception(
@@ -165,7 +161,10 @@ public class Holds {
         }));
     }
 
-    /** Releases the whole hold. Voiding a voided hold answers it again; a captured or expired one cannot be voided. */
+    /**
+     * Releases the whole hold. Voiding a voided hold answers it again; a captured one cannot be voided, and an expired one
+     * needs no void: it answers {@code hold-expired} and is released by {@link HoldExpiry}, if it was not already.
+     */
     public Uni<HoldView> voidHold(String caller, UUID holdId) {
         return pool.withTransaction(tx -> lockHold(tx, caller, holdId).flatMap(hold -> {
             if ("voided".equals(hold.getString("status"))) {
@@ -205,10 +204,18 @@ public class Holds {
                 });
     }
 
+    /**
+     * Refuses a hold that can no longer be captured or voided. Expiry is decided by the hold's own {@code expires_at},
+     * never by whether {@link HoldExpiry} has released it yet, so a late capture hears {@code hold-expired} either way.
+     */
     private static void checkActive(Row hold) {
-        if (!"active".equals(hold.getString("status"))) {
-            throw LedgerProblem.HOLD_NOT_ACTIVE.exception(
-                    "Hold " + hold.getUUID("id") + " is " + hold.getString("status") + ".");
+        String status = hold.getString("status");
+        if ("expired".equals(status) || ("active".equals(status) && hold.getBoolean("expired"))) {
+            throw LedgerProblem.HOLD_EXPIRED.exception(
+                    "Hold " + hold.getUUID("id") + " expired at " + hold.getOffsetDateTime("expires_at") + ".");
+        }
+        if (!"active".equals(status)) {
+            throw LedgerProblem.HOLD_NOT_ACTIVE.exception("Hold " + hold.getUUID("id") + " is " + status + ".");
         }
     }
 
