@@ -1,12 +1,22 @@
 package io.kessai.auth;
 
+import static io.restassured.RestAssured.given;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
-/** Configures service clients with secrets generated for this test run (no secret lives in the repository). */
+/**
+ * Gives each application start what an install generates for itself: service-client secrets made for this test run
+ * (no secret lives in the repository) and an empty signing-key folder of its own, so that a key one start rotates in,
+ * or an earlier build left under target/, is never seen by another start.
+ */
 public class TestClients implements QuarkusTestResourceLifecycleManager {
 
     public static final String PAYMENT = "payment-service";
@@ -22,9 +32,24 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
         };
     }
 
+    /** A client-credentials access token for one of these clients, from the running auth-service. */
+    public static String token(String clientId) {
+        return given().formParam("grant_type", "client_credentials").formParam("client_id", clientId)
+                .formParam("client_secret", secretOf(clientId))
+                .post("/oauth2/token").then().statusCode(200).extract().path("access_token");
+    }
+
     @Override
     public Map<String, String> start() {
+        Path keys;
+        try {
+            Path parent = Files.createDirectories(Path.of("target", "signing-keys"));
+            keys = Files.createTempDirectory(parent, "start-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return Map.of(
+                "kessai.auth.signing-key-dir", keys.toAbsolutePath().toString(),
                 "kessai.auth.service-clients." + PAYMENT + ".secret", PAYMENT_SECRET,
                 "kessai.auth.service-clients." + OPS_TOOL + ".secret", OPS_SECRET,
                 "kessai.auth.service-clients." + OPS_TOOL + ".roles", "ops,service");

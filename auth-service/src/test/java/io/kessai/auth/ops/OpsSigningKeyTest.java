@@ -1,6 +1,5 @@
 package io.kessai.auth.ops;
 
-import static io.kessai.auth.ops.OpsTest.clientToken;
 import static io.kessai.auth.ops.OpsTest.ops;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
@@ -34,13 +33,13 @@ class OpsSigningKeyTest {
 
     @Test
     void aRotatedKeyIsPublishedAtOnceAndSignsOnlyAfterTheLead() {
-        String before = clientToken(TestClients.PAYMENT);
+        String before = TestClients.token(TestClients.PAYMENT);
         String kid = ops().post("/v1/ops/signing-keys/rotate").then().statusCode(201).extract().path("kid");
         List<String> published = given().get("/.well-known/jwks.json").then().statusCode(200).extract()
                 .path("keys.kid");
         assertTrue(published.contains(kid), published.toString());
         assertTrue(published.contains(kidOf(before)), "the key that signs stays published");
-        String after = clientToken(TestClients.PAYMENT);
+        String after = TestClients.token(TestClients.PAYMENT);
         assertNotEquals(kid, kidOf(after), "the new key must not sign before resource servers can know it");
         assertEquals(kidOf(before), kidOf(after));
         assertEquals(1, count("SELECT count(*) FROM audit_event WHERE type = 'signing-key-rotation' "
@@ -50,7 +49,7 @@ class OpsSigningKeyTest {
     @Test
     void onlyOpsMayRotate() {
         expectProblem(given().post("/v1/ops/signing-keys/rotate").then(), 401, "unauthorized");
-        expectProblem(given().auth().oauth2(clientToken(TestClients.PAYMENT)).post("/v1/ops/signing-keys/rotate")
+        expectProblem(given().auth().oauth2(TestClients.token(TestClients.PAYMENT)).post("/v1/ops/signing-keys/rotate")
                 .then(), 403, "forbidden");
     }
 }

@@ -55,14 +55,8 @@ class OpsTest {
     @Inject
     OutboxRelay relay;
 
-    static String clientToken(String clientId) {
-        return given().formParam("grant_type", "client_credentials").formParam("client_id", clientId)
-                .formParam("client_secret", TestClients.secretOf(clientId))
-                .post("/oauth2/token").then().statusCode(200).extract().path("access_token");
-    }
-
     static RequestSpecification ops() {
-        return given().auth().oauth2(clientToken(TestClients.OPS_TOOL)).header("X-Forwarded-For", "198.51.100.7");
+        return given().auth().oauth2(TestClients.token(TestClients.OPS_TOOL)).header("X-Forwarded-For", "198.51.100.7");
     }
 
     static ValidatableResponse freeze(UUID userId, String reason) {
@@ -141,7 +135,7 @@ class OpsTest {
         User user = TestUsers.registered();
         String device = newDeviceId();
         String customer = TestUsers.signedIn(user, device).getString("accessToken");
-        for (String token : List.of(customer, clientToken(TestClients.PAYMENT))) {
+        for (String token : List.of(customer, TestClients.token(TestClients.PAYMENT))) {
             for (ValidatableResponse answer : everyEndpoint(() -> given().auth().oauth2(token), user.id(), device)) {
                 expectProblem(answer, 403, "forbidden");
             }
