@@ -7,16 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.kessai.testing.Eventually;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
+/**
+ * The cache in front of quarkus-oidc, end to end. Exactly when a remembered token is forgotten is decided by
+ * {@link VerifiedTokens}' clock and is unit-tested by moving that clock ({@link VerifiedTokensExpiryTest}); here a
+ * real token is followed across its real expiry.
+ */
 @QuarkusTest
 @WithTestResource(PostgresResource.class)
 @WithTestResource(TestIssuer.class)
@@ -39,13 +47,19 @@ class VerifiedTokensTest {
     }
 
     @Test
-    void aRememberedTokenStopsWorkingWhenItExpires() throws InterruptedException {
-        String token = TestIssuer.tokens().tokenValidFor(Duration.ofSeconds(2), "payment-service", "service");
+    void aRememberedTokenStopsWorkingWhenItExpires() {
+        // An exact expiry (a whole second, as JWTs carry it) some seconds out: long enough for the first request to be
+        // checked and remembered on a slow machine, short enough to wait for.
+        Instant expiresAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(6);
+        String token = TestIssuer.tokens().tokenExpiringAt(expiresAt, "payment-service", "service");
         given().auth().oauth2(token).get("/v1/internal/whoami").then().statusCode(200);
         assertTrue(tokens.remembers(token));
-        Thread.sleep(3_100);
-        assertFalse(tokens.remembers(token));
+
+        Eventually.until("the cache to forget the token at its expiry", Duration.ofSeconds(30),
+                () -> !tokens.remembers(token));
+        assertFalse(Instant.now().isBefore(expiresAt), "forgotten at its expiry, not before");
         expectProblem(given().auth().oauth2(token).get("/v1/internal/whoami").then(), 401, "unauthorized");
+        assertFalse(tokens.remembers(token));
     }
 
     @Test
