@@ -4,11 +4,14 @@ import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Base64;
 
 import jakarta.inject.Inject;
 
@@ -66,10 +69,32 @@ class VerifiedTokensTest {
     void aForgeryOfARememberedTokenIsStillRefused() {
         String token = TestIssuer.tokens().token("payment-service", "service");
         given().auth().oauth2(token).get("/v1/internal/whoami").then().statusCode(200);
+        assertTrue(tokens.remembers(token));
+
         String forged = TestIssuer.tokens().tokenSignedByStranger("payment-service", "service");
         expectProblem(given().auth().oauth2(forged).get("/v1/internal/whoami").then(), 401, "unauthorized");
-        String tampered = token.substring(0, token.length() - 2) + (token.endsWith("A") ? "BB" : "AA");
-        expectProblem(given().auth().oauth2(tampered).get("/v1/internal/whoami").then(), 401, "unauthorized");
+
+        String[] parts = token.split("\\.");
+        // The claims rewritten to name another caller, the remembered token's genuine signature kept.
+        String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+        String otherCaller = claims.replace("\"sub\":\"payment-service\"", "\"sub\":\"auth-service\"");
+        assertNotEquals(claims, otherCaller, "the claims name the subject as expected: " + claims);
+        String altered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(otherCaller.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+        expectProblem(given().auth().oauth2(altered).get("/v1/internal/whoami").then(), 401, "unauthorized");
+
+        // The signature changed in its first character. Each base64url character but the last carries six bits of
+        // the signature, so a different one there is always a different signature. The last carries only its final
+        // two bits (256 bytes are 341 characters and a third) beside four that decoding ignores, so changing it can
+        // decode to the very same signature: a "forgery" that is the original token.
+        String signature = parts[2];
+        String resigned = parts[0] + "." + parts[1] + "." + (signature.charAt(0) == 'A' ? 'B' : 'A')
+                + signature.substring(1);
+        expectProblem(given().auth().oauth2(resigned).get("/v1/internal/whoami").then(), 401, "unauthorized");
+
         assertFalse(tokens.remembers(forged));
+        assertFalse(tokens.remembers(altered));
+        assertFalse(tokens.remembers(resigned));
+        assertTrue(tokens.remembers(token), "the genuine token is still remembered");
     }
 }
