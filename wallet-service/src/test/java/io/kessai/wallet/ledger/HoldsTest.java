@@ -214,8 +214,11 @@ class HoldsTest {
         expectProblem(given().auth().oauth2(other).get("/v1/internal/holds/" + id).then(), 404, "hold-not-found");
         expectProblem(given().auth().oauth2(other).post("/v1/internal/holds/" + id + "/void").then(), 404,
                 "hold-not-found");
-        expectProblem(given().auth().oauth2(other).contentType(ContentType.JSON).header("Idempotency-Key", "k")
-                .body(captureTo(shop, 100)).post("/v1/internal/holds/" + id + "/capture").then(), 404,
+        expectProblem(
+                given().auth().oauth2(other).contentType(ContentType.JSON)
+                        .header("Idempotency-Key", UUID.randomUUID().toString())
+                        .body(captureTo(shop, 100)).post("/v1/internal/holds/" + id + "/capture").then(),
+                404,
                 "hold-not-found");
         asOps().get("/v1/internal/holds/" + id).then().statusCode(200).body("status", equalTo("active"));
         assertEquals(9_900, available(alice));
