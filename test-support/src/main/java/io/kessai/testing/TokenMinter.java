@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
@@ -66,6 +67,19 @@ public final class TokenMinter {
     /** A valid token that expires after {@code lifetime}. */
     public String tokenValidFor(Duration lifetime, String subject, String... groups) {
         return sign(claims(subject, issuer, Instant.now(), lifetime, groups), key);
+    }
+
+    /**
+     * A valid token, issued now, whose {@code exp} is exactly {@code expiresAt}: for tests that wait for a token to
+     * expire. JWT times are whole seconds, so {@code expiresAt} must be one (a fraction would be cut off silently and
+     * the token would expire earlier than asked).
+     */
+    public String tokenExpiringAt(Instant expiresAt, String subject, String... groups) {
+        if (expiresAt.getNano() != 0) {
+            throw new IllegalArgumentException("JWT times are whole seconds: " + expiresAt);
+        }
+        Instant issuedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        return sign(claims(subject, issuer, issuedAt, Duration.between(issuedAt, expiresAt), groups), key);
     }
 
     public String expiredToken(String subject, String... groups) {

@@ -7,6 +7,7 @@ import static io.kessai.wallet.WalletApi.asService;
 import static io.kessai.wallet.WalletApi.move;
 import static io.kessai.wallet.WalletApi.openCustomer;
 import static io.kessai.wallet.WalletApi.openMerchant;
+import static io.kessai.wallet.WalletApi.queryText;
 import static io.kessai.wallet.WalletApi.topUp;
 import static io.kessai.wallet.WalletApi.unique;
 import static org.hamcrest.Matchers.equalTo;
@@ -80,12 +81,20 @@ class HistoryTest {
         asCustomer(user).queryParam("kind", "refund").queryParam("kind", "topup")
                 .get("/v1/accounts/" + wallet + "/entries").then().statusCode(200)
                 .body("items", hasSize(2)).body("items.kind", equalTo(List.of("refund", "topup")));
-        asCustomer(user).queryParam("from", OffsetDateTime.now().plusMinutes(1).toString())
+        // The filter compares with created_at, which the database stamps: take "now" from the same clock, not from
+        // this JVM's, which may differ from the database server's.
+        OffsetDateTime now = databaseNow();
+        asCustomer(user).queryParam("from", now.plusMinutes(1).toString())
                 .get("/v1/accounts/" + wallet + "/entries").then().statusCode(200).body("items", hasSize(0))
                 .body("nextCursor", nullValue());
-        asCustomer(user).queryParam("to", OffsetDateTime.now().plusMinutes(1).toString())
-                .queryParam("from", OffsetDateTime.now().minusMinutes(10).toString())
+        asCustomer(user).queryParam("to", now.plusMinutes(1).toString())
+                .queryParam("from", now.minusMinutes(10).toString())
                 .get("/v1/accounts/" + wallet + "/entries").then().statusCode(200).body("items", hasSize(9));
+    }
+
+    /** The database server's current time, as an ISO-8601 time with an offset (to_json writes that form). */
+    private static OffsetDateTime databaseNow() {
+        return OffsetDateTime.parse(queryText("SELECT to_json(now()) #>> '{}'"));
     }
 
     @Test

@@ -1,9 +1,11 @@
 package io.kessai.wallet.security;
 
+import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -36,10 +38,18 @@ public class VerifiedTokens implements SecurityIdentityAugmentor {
     private final Map<String, Verified> byToken = new ConcurrentHashMap<>();
     private final Counter hits;
     private final Counter misses;
+    private final InstantSource clock;
 
+    @Inject
     VerifiedTokens(MeterRegistry metrics) {
+        this(metrics, InstantSource.system());
+    }
+
+    /** With the clock that decides expiry given, so that a test can move time instead of waiting for it. */
+    VerifiedTokens(MeterRegistry metrics, InstantSource clock) {
         this.hits = metrics.counter("kessai.wallet.token.cache", "outcome", "hit");
         this.misses = metrics.counter("kessai.wallet.token.cache", "outcome", "miss");
+        this.clock = clock;
     }
 
     /** The identity of a token verified before and not yet expired, or null. */
@@ -49,7 +59,7 @@ public class VerifiedTokens implements SecurityIdentityAugmentor {
             misses.increment();
             return null;
         }
-        if (System.currentTimeMillis() >= verified.expiresAtMillis()) {
+        if (clock.millis() >= verified.expiresAtMillis()) {
             byToken.remove(token, verified);
             misses.increment();
             return null;
@@ -60,7 +70,7 @@ public class VerifiedTokens implements SecurityIdentityAugmentor {
 
     public boolean remembers(String token) {
         Verified verified = byToken.get(token);
-        return verified != null && System.currentTimeMillis() < verified.expiresAtMillis();
+        return verified != null && clock.millis() < verified.expiresAtMillis();
     }
 
     /** Runs after every other augmentor, on identities that quarkus-oidc has just verified. */

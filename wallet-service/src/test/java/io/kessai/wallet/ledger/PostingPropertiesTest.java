@@ -28,6 +28,11 @@ import net.jqwik.api.Provide;
  * Properties of the posting rules over random ledgers and random sequences of transfers: whatever is asked, money is
  * conserved, entries balance per leg, balance-after figures chain, no normal account goes below what it reserves, a
  * refused transfer is refused for a ledger rule, and the lock set is ordered and covers everything touched.
+ *
+ * <p>To replay a failure, put the seed jqwik reports with it ({@code seed = ...}) into that property's annotation,
+ * e.g. {@code @Property(tries = 300, seed = "-2783468212941045981")}, and remove it once fixed. Until the next
+ * {@code clean}, jqwik also tries the last failing sample first (its database is target/jqwik-database, set in the
+ * module's pom).
  */
 class PostingPropertiesTest {
 

@@ -134,7 +134,7 @@ class ReversalsTest {
 
         String second = move("payment", alice, shop, 100).statusCode(201).extract().path("id");
         expectProblem(given().auth().oauth2(TestIssuer.tokens().token("auth-service", "service"))
-                .contentType(ContentType.JSON).header("Idempotency-Key", "k").body(Map.of())
+                .contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString()).body(Map.of())
                 .post("/v1/internal/transfers/" + second + "/reversals").then(), 404, "transfer-not-found");
         assertEquals(100, balance(shop));
     }

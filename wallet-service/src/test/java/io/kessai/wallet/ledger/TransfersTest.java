@@ -238,7 +238,9 @@ class TransfersTest {
                 .path("id");
         asService().queryParam("idempotencyKey", key).get("/v1/internal/transfers").then().statusCode(200)
                 .body("id", equalTo(id)).body("entries", hasSize(2));
-        expectProblem(asService().queryParam("idempotencyKey", "never-used").get("/v1/internal/transfers").then(),
+        expectProblem(
+                asService().queryParam("idempotencyKey", UUID.randomUUID().toString()).get("/v1/internal/transfers")
+                        .then(),
                 404, "transfer-not-found");
 
         String otherService = TestIssuer.tokens().token("auth-service", "service");
@@ -253,15 +255,18 @@ class TransfersTest {
 
     @Test
     void onlyServicesPostTransfers() {
+        // A key no other request uses: were a refused caller's request ever claimed, it could not collide with
+        // another test's in the shared database.
+        String key = UUID.randomUUID().toString();
         String body = "{\"kind\":\"p2p\",\"legs\":[{\"from\":\"" + alice + "\",\"to\":\"" + bob + "\",\"amount\":1}]}";
-        expectProblem(asCustomer("alice").contentType(ContentType.JSON).header("Idempotency-Key", "k1").body(body)
+        expectProblem(asCustomer("alice").contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
                 .post("/v1/internal/transfers").then(), 403, "forbidden");
-        expectProblem(asOps().header("Idempotency-Key", "k1").body(body).post("/v1/internal/transfers").then(), 403,
+        expectProblem(asOps().header("Idempotency-Key", key).body(body).post("/v1/internal/transfers").then(), 403,
                 "forbidden");
-        expectProblem(given().contentType(ContentType.JSON).header("Idempotency-Key", "k1").body(body)
+        expectProblem(given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
                 .post("/v1/internal/transfers").then(), 401, "unauthorized");
         expectProblem(given().auth().oauth2(TestIssuer.tokens().tokenSignedByStranger("payment-service", "service"))
-                .contentType(ContentType.JSON).header("Idempotency-Key", "k1").body(body)
+                .contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
                 .post("/v1/internal/transfers").then(), 401, "unauthorized");
         assertEquals(0, balance(bob));
     }

@@ -4,19 +4,30 @@ import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
 
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.kessai.testing.Eventually;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
+/**
+ * The cache in front of quarkus-oidc, end to end. Exactly when a remembered token is forgotten is decided by
+ * {@link VerifiedTokens}' clock and is unit-tested by moving that clock ({@link VerifiedTokensExpiryTest}); here a
+ * real token is followed across its real expiry.
+ */
 @QuarkusTest
 @WithTestResource(PostgresResource.class)
 @WithTestResource(TestIssuer.class)
@@ -39,23 +50,51 @@ class VerifiedTokensTest {
     }
 
     @Test
-    void aRememberedTokenStopsWorkingWhenItExpires() throws InterruptedException {
-        String token = TestIssuer.tokens().tokenValidFor(Duration.ofSeconds(2), "payment-service", "service");
+    void aRememberedTokenStopsWorkingWhenItExpires() {
+        // An exact expiry (a whole second, as JWTs carry it) some seconds out: long enough for the first request to be
+        // checked and remembered on a slow machine, short enough to wait for.
+        Instant expiresAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(6);
+        String token = TestIssuer.tokens().tokenExpiringAt(expiresAt, "payment-service", "service");
         given().auth().oauth2(token).get("/v1/internal/whoami").then().statusCode(200);
         assertTrue(tokens.remembers(token));
-        Thread.sleep(3_100);
-        assertFalse(tokens.remembers(token));
+
+        Eventually.until("the cache to forget the token at its expiry", Duration.ofSeconds(30),
+                () -> !tokens.remembers(token));
+        assertFalse(Instant.now().isBefore(expiresAt), "forgotten at its expiry, not before");
         expectProblem(given().auth().oauth2(token).get("/v1/internal/whoami").then(), 401, "unauthorized");
+        assertFalse(tokens.remembers(token));
     }
 
     @Test
     void aForgeryOfARememberedTokenIsStillRefused() {
         String token = TestIssuer.tokens().token("payment-service", "service");
         given().auth().oauth2(token).get("/v1/internal/whoami").then().statusCode(200);
+        assertTrue(tokens.remembers(token));
+
         String forged = TestIssuer.tokens().tokenSignedByStranger("payment-service", "service");
         expectProblem(given().auth().oauth2(forged).get("/v1/internal/whoami").then(), 401, "unauthorized");
-        String tampered = token.substring(0, token.length() - 2) + (token.endsWith("A") ? "BB" : "AA");
-        expectProblem(given().auth().oauth2(tampered).get("/v1/internal/whoami").then(), 401, "unauthorized");
+
+        String[] parts = token.split("\\.");
+        // The claims rewritten to name another caller, the remembered token's genuine signature kept.
+        String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+        String otherCaller = claims.replace("\"sub\":\"payment-service\"", "\"sub\":\"auth-service\"");
+        assertNotEquals(claims, otherCaller, "the claims name the subject as expected: " + claims);
+        String altered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(otherCaller.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+        expectProblem(given().auth().oauth2(altered).get("/v1/internal/whoami").then(), 401, "unauthorized");
+
+        // The signature changed in its first character. Each base64url character but the last carries six bits of
+        // the signature, so a different one there is always a different signature. The last carries only its final
+        // two bits (256 bytes are 341 characters and a third) beside four that decoding ignores, so changing it can
+        // decode to the very same signature: a "forgery" that is the original token.
+        String signature = parts[2];
+        String resigned = parts[0] + "." + parts[1] + "." + (signature.charAt(0) == 'A' ? 'B' : 'A')
+                + signature.substring(1);
+        expectProblem(given().auth().oauth2(resigned).get("/v1/internal/whoami").then(), 401, "unauthorized");
+
         assertFalse(tokens.remembers(forged));
+        assertFalse(tokens.remembers(altered));
+        assertFalse(tokens.remembers(resigned));
+        assertTrue(tokens.remembers(token), "the genuine token is still remembered");
     }
 }
