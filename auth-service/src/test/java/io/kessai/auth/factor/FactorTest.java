@@ -1,9 +1,9 @@
 package io.kessai.auth.factor;
 
+import static io.kessai.auth.TestUsers.freshAddress;
 import static io.kessai.auth.TestUsers.login;
 import static io.kessai.auth.TestUsers.newDeviceId;
 import static io.kessai.auth.TestUsers.pastResendInterval;
-import static io.kessai.auth.TestUsers.randomAddress;
 import static io.kessai.auth.TestUsers.secondFactor;
 import static io.kessai.auth.TestUsers.sentCode;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
@@ -75,7 +75,7 @@ class FactorTest {
     }
 
     static ValidatableResponse post(String token, String path, Map<String, ?> body) {
-        var request = given().auth().oauth2(token).header("X-Forwarded-For", randomAddress());
+        var request = given().auth().oauth2(token).header("X-Forwarded-For", freshAddress());
         if (body != null) {
             request = request.contentType(ContentType.JSON).body(body);
         }
@@ -160,7 +160,7 @@ class FactorTest {
         expectProblem(post(stepped, "/v1/me/factors/totp", null), 409, "factor-already-enabled");
 
         // A new device now offers the app, and no SMS goes out unasked.
-        String address = randomAddress();
+        String address = freshAddress();
         long smsBefore = count("SELECT count(*) FROM kessai_outbox WHERE body->>'type' = 'otp.sms' AND "
                 + "body->'recipient'->>'userId' = '" + session.user().id() + "'");
         String challenge = login(session.user().phone().typed(), session.user().password(), newDeviceId(), address)

@@ -1,8 +1,8 @@
 package io.kessai.auth.login;
 
+import static io.kessai.auth.TestUsers.freshAddress;
 import static io.kessai.auth.TestUsers.login;
 import static io.kessai.auth.TestUsers.newDeviceId;
-import static io.kessai.auth.TestUsers.randomAddress;
 import static io.kessai.testing.TestDatabase.count;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,7 +52,7 @@ class LoginSheddingTest {
             Phone phone = Phone.fresh();
             phones.add(phone);
             answers.add(CompletableFuture.supplyAsync(() -> login(phone.typed(), "wrong-password-storm",
-                    newDeviceId(), randomAddress()).extract().statusCode(), clients));
+                    newDeviceId(), freshAddress()).extract().statusCode(), clients));
         }
         int shed = 0;
         int refused = 0;

@@ -1,8 +1,8 @@
 package io.kessai.auth.ops;
 
+import static io.kessai.auth.TestUsers.freshAddress;
 import static io.kessai.auth.TestUsers.login;
 import static io.kessai.auth.TestUsers.newDeviceId;
-import static io.kessai.auth.TestUsers.randomAddress;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
 import static io.kessai.testing.TestDatabase.execute;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 import jakarta.inject.Inject;
@@ -217,7 +216,7 @@ class OpsTest {
 
         // The refresh family ended, and login is refused like any wrong password.
         refresh(refreshToken).statusCode(400).body("error", equalTo("invalid_grant"));
-        expectProblem(login(user.phone().typed(), user.password(), device, randomAddress()), 401,
+        expectProblem(login(user.phone().typed(), user.password(), device, freshAddress()), 401,
                 "invalid-credentials");
         assertEquals(0, count("SELECT count(*) FROM refresh_family WHERE user_id = '" + user.id()
                 + "' AND revoked_at IS NULL"));
@@ -280,7 +279,7 @@ class OpsTest {
                 .body("status", equalTo("active")).body("frozenAt", nullValue()).body("frozenReason", nullValue());
 
         // The device is still bound: the password alone signs in again.
-        login(user.phone().typed(), user.password(), device, randomAddress()).statusCode(201)
+        login(user.phone().typed(), user.password(), device, freshAddress()).statusCode(201)
                 .body("refreshToken", notNullValue());
         refresh(refreshToken).statusCode(400).body("error", equalTo("invalid_grant"));
         JsonObject audit = new JsonObject(queryText("SELECT row_to_json(a)::text FROM audit_event a WHERE type = "
@@ -294,7 +293,7 @@ class OpsTest {
     @Test
     void aPendingRegistrationCannotBeFrozen() {
         TestUsers.Phone phone = TestUsers.Phone.fresh();
-        given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+        given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress())
                 .body(Map.of("phone", phone.typed(), "password", TestUsers.PASSWORD)).post("/v1/registrations")
                 .then().statusCode(202);
         UUID pending = UUID.fromString(queryText("SELECT id FROM app_user WHERE phone_e164 = '" + phone.e164()
@@ -350,9 +349,9 @@ class OpsTest {
 
         refresh(stolenRefresh).statusCode(400).body("error", equalTo("invalid_grant"));
         refresh(otherRefresh).statusCode(200).body("refresh_token", notNullValue());
-        expectProblem(login(user.phone().typed(), user.password(), stolen, randomAddress()), 401,
+        expectProblem(login(user.phone().typed(), user.password(), stolen, freshAddress()), 401,
                 "invalid-credentials");
-        login(user.phone().typed(), user.password(), other, randomAddress()).statusCode(201);
+        login(user.phone().typed(), user.password(), other, freshAddress()).statusCode(201);
         assertEquals("active", queryText("SELECT status FROM app_user WHERE id = '" + user.id() + "'"));
         assertEquals(0, liveWalletCalls(user.id()));
 
@@ -373,7 +372,7 @@ class OpsTest {
 
         device(user.id(), stolen, "unfreeze").statusCode(200).body("status", equalTo("active"))
                 .body("frozenReason", nullValue());
-        login(user.phone().typed(), user.password(), stolen, randomAddress()).statusCode(201);
+        login(user.phone().typed(), user.password(), stolen, freshAddress()).statusCode(201);
         assertEquals(1, count("SELECT count(*) FROM audit_event WHERE type = 'device-unfreeze' AND user_id = '"
                 + user.id() + "' AND device_id = '" + stolen + "' AND actor = '" + TestClients.OPS_TOOL + "'"));
     }
@@ -530,7 +529,7 @@ class OpsTest {
 
     @Test
     void auditPagesDefaultToFifty() {
-        String address = "2001:db8::" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1, 0xffff));
+        String address = TestUsers.freshIpv6Address();
         execute("INSERT INTO audit_event (type, outcome, address) SELECT 'login', 'failure', '" + address
                 + "' FROM generate_series(1, 120)");
         ValidatableResponse first = ops().queryParam("address", address).get("/v1/ops/audit").then().statusCode(200)

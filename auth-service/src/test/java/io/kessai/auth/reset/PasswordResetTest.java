@@ -1,9 +1,9 @@
 package io.kessai.auth.reset;
 
+import static io.kessai.auth.TestUsers.freshAddress;
 import static io.kessai.auth.TestUsers.login;
 import static io.kessai.auth.TestUsers.newDeviceId;
 import static io.kessai.auth.TestUsers.pastResendInterval;
-import static io.kessai.auth.TestUsers.randomAddress;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
 import static io.kessai.testing.TestDatabase.execute;
@@ -55,7 +55,7 @@ class PasswordResetTest {
     Pool pool;
 
     static ValidatableResponse request(Map<String, ?> body) {
-        return given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress()).body(body)
+        return given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress()).body(body)
                 .post("/v1/password-resets").then();
     }
 
@@ -71,7 +71,7 @@ class PasswordResetTest {
         if (factor != null) {
             body.put("secondFactor", factor);
         }
-        return given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress()).body(body)
+        return given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress()).body(body)
                 .post("/v1/password-resets/" + resetId + "/complete").then();
     }
 
@@ -128,7 +128,7 @@ class PasswordResetTest {
 
         complete(byEmail, resetCode(user), NEW_PASSWORD, null).statusCode(200)
                 .body("status", equalTo("password-changed"));
-        login(user.phone().typed(), NEW_PASSWORD, newDeviceId(), randomAddress()).statusCode(202);
+        login(user.phone().typed(), NEW_PASSWORD, newDeviceId(), freshAddress()).statusCode(202);
     }
 
     @Test
@@ -149,7 +149,7 @@ class PasswordResetTest {
         execute("UPDATE app_user SET status = 'frozen' WHERE id = '" + frozen.id() + "'");
         pastResendInterval(frozen.phone());
         Phone pending = Phone.fresh();
-        given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+        given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress())
                 .body(Map.of("phone", pending.typed(), "password", TestUsers.PASSWORD)).post("/v1/registrations")
                 .then().statusCode(202);
         User known = TestUsers.registered();
@@ -236,7 +236,7 @@ class PasswordResetTest {
         JsonObject session = TestUsers.signedIn(user, newDeviceId());
         execute("INSERT INTO login_lockout (phone_e164, failures, locked_until) VALUES ('" + user.phone().e164()
                 + "', 100, now() + interval '1 hour')");
-        expectProblem(login(user.phone().typed(), user.password(), newDeviceId(), randomAddress()), 429,
+        expectProblem(login(user.phone().typed(), user.password(), newDeviceId(), freshAddress()), 429,
                 "login-locked");
 
         pastResendInterval(user.phone());
@@ -247,10 +247,10 @@ class PasswordResetTest {
         assertEquals("password-reset", queryText("SELECT revoked_reason FROM refresh_family WHERE id = '"
                 + session.getString("sessionId") + "'"));
         assertEquals(0, count("SELECT count(*) FROM login_lockout WHERE phone_e164 = '" + user.phone().e164() + "'"));
-        expectProblem(login(user.phone().typed(), user.password(), newDeviceId(), randomAddress()), 401,
+        expectProblem(login(user.phone().typed(), user.password(), newDeviceId(), freshAddress()), 401,
                 "invalid-credentials");
         pastResendInterval(user.phone());
-        login(user.phone().typed(), NEW_PASSWORD, newDeviceId(), randomAddress()).statusCode(202);
+        login(user.phone().typed(), NEW_PASSWORD, newDeviceId(), freshAddress()).statusCode(202);
 
         JsonObject alert = new JsonObject(queryText("SELECT body::text FROM kessai_outbox WHERE body->>'type' = "
                 + "'security.password_changed' AND body->'recipient'->>'userId' = '" + user.id() + "'"));
@@ -325,7 +325,7 @@ class PasswordResetTest {
         expectProblem(complete(java.util.UUID.randomUUID().toString(), "123456", NEW_PASSWORD,
                 Map.of("method", "sms", "code", "123456")), 400, "validation-failed");
 
-        String address = randomAddress();
+        String address = freshAddress();
         int refused = 0;
         for (int i = 0; i < 6; i++) {
             refused += given().contentType(ContentType.JSON).header("X-Forwarded-For", address)
