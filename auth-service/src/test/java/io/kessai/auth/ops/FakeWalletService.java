@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpServer;
 
+import io.kessai.auth.TestClients;
 import io.kessai.testing.LoopbackHttpServer;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -22,9 +22,10 @@ import io.vertx.core.json.JsonObject;
  * gets its token from), so the real relay can be driven through outages. It keeps each customer's wallet state the
  * way wallet-service does: opening creates an active wallet, and freezing or unfreezing a customer without a wallet
  * changes nothing and still answers 200. Notification events are refused with 503, so codes stay readable in the
- * outbox for {@code TestUsers}.
+ * outbox for {@code TestUsers}. A {@link TestClients} whose outbox peers are this stand-in instead of one that refuses
+ * everything.
  */
-public class FakeWalletService implements QuarkusTestResourceLifecycleManager {
+public class FakeWalletService extends TestClients {
 
     /** How the stand-in answers. */
     public enum Mode {
@@ -59,7 +60,7 @@ public class FakeWalletService implements QuarkusTestResourceLifecycleManager {
     }
 
     @Override
-    public Map<String, String> start() {
+    protected Map<String, String> outboxPeers() {
         server = LoopbackHttpServer.start(Map.of("/oauth2/token", exchange -> {
             String expected = "Basic " + Base64.getEncoder()
                     .encodeToString(("auth-service:" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
@@ -108,6 +109,9 @@ public class FakeWalletService implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        server.stop(0);
+        if (server != null) {
+            server.stop(0);
+        }
+        super.stop();
     }
 }

@@ -15,7 +15,6 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.kessai.auth.TestClients;
 import io.kessai.auth.TestUsers;
 import io.kessai.auth.TestUsers.User;
 import io.kessai.auth.ops.FakeWalletService.Call;
@@ -32,7 +31,6 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @WithTestResource(PostgresResource.class)
-@WithTestResource(TestClients.class)
 @WithTestResource(FakeWalletService.class)
 class WalletCallOrderTest {
 
