@@ -18,22 +18,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 
-import jakarta.inject.Inject;
-
 import org.junit.jupiter.api.Test;
 
 import io.kessai.auth.TestClients;
 import io.kessai.auth.TestUsers;
 import io.kessai.auth.TestUsers.User;
-import io.kessai.outbox.OutboxRelay;
-import io.kessai.testing.Eventually;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TokenMinter;
 import io.quarkus.test.common.WithTestResource;
@@ -50,9 +45,6 @@ import io.vertx.core.json.JsonObject;
 class OpsTest {
 
     private static final String REASON = "Ticket SEC-1042: customer reports a stolen phone";
-
-    @Inject
-    OutboxRelay relay;
 
     static RequestSpecification ops() {
         return given().auth().oauth2(TestClients.token(TestClients.OPS_TOOL)).header("X-Forwarded-For", "198.51.100.7");
@@ -388,51 +380,6 @@ class OpsTest {
         // A device id of another user is not this user's device.
         expectProblem(device(someoneElse.id(), mine, "freeze"), 404, "device-not-found");
         assertEquals("active", queryText("SELECT status FROM device WHERE user_id = '" + user.id() + "'"));
-    }
-
-    // --- ordering of the wallet calls ---------------------------------------------------------------------------
-
-    @Test
-    void oneUsersWalletCallsGoOutOneAtATimeInTheOrderOfTheChanges() {
-        User user = TestUsers.registered();
-        // wallet-service is unreachable in this test: the wallet's opening stays in the outbox, retried.
-        assertEquals(1, count("SELECT count(*) FROM kessai_outbox WHERE event_id = 'auth:wallet-open:" + user.id()
-                + "'"));
-        freeze(user.id(), REASON).statusCode(200);
-        unfreeze(user.id(), "undo").statusCode(200);
-        freeze(user.id(), "again").statusCode(200);
-        assertEquals(3, liveWalletCalls(user.id()));
-
-        // Nothing goes out behind the undelivered opening, however often the relay looks.
-        relay.relayDue().await().atMost(Duration.ofSeconds(10));
-        relay.relayDue().await().atMost(Duration.ofSeconds(10));
-        assertEquals(List.of(0L, 0L, 0L), attemptsOfChanges(user.id()));
-
-        // Once the wallet is open (the relay deletes a delivered row), the first freeze is tried, and only it.
-        execute("DELETE FROM kessai_outbox WHERE event_id = 'auth:wallet-open:" + user.id() + "'");
-        Eventually.until("the first freeze is tried", Duration.ofSeconds(20), () -> {
-            relay.relayDue().await().atMost(Duration.ofSeconds(10));
-            return attemptsOfChanges(user.id()).get(0) > 0;
-        });
-        relay.relayDue().await().atMost(Duration.ofSeconds(10));
-        assertEquals(List.of(0L, 0L), attemptsOfChanges(user.id()).subList(1, 3));
-
-        // A call refused for good (dead) no longer holds the next one back.
-        execute("UPDATE kessai_outbox SET dead = true WHERE body->>'reason' = '" + REASON + "' AND path = "
-                + "'/v1/internal/accounts/customers/" + user.id() + "/freeze'");
-        Eventually.until("the unfreeze is tried", Duration.ofSeconds(20), () -> {
-            relay.relayDue().await().atMost(Duration.ofSeconds(10));
-            return attemptsOfChanges(user.id()).get(1) > 0;
-        });
-        assertEquals(0L, attemptsOfChanges(user.id()).get(2));
-    }
-
-    /** How often the relay has tried each freeze or unfreeze of the user, in the order they were queued. */
-    private static List<Long> attemptsOfChanges(UUID userId) {
-        String list = queryText("SELECT string_agg(attempts::text, ',' ORDER BY seq) FROM kessai_outbox "
-                + "WHERE destination = 'wallet' AND event_id <> 'auth:wallet-open:" + userId + "' "
-                + "AND ordering_key = 'wallet-customer:" + userId + "'");
-        return java.util.Arrays.stream(list.split(",")).map(Long::valueOf).toList();
     }
 
     // --- the audit log ------------------------------------------------------------------------------------------
