@@ -21,6 +21,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
@@ -91,23 +93,28 @@ class PasswordResetTest {
         return String.format("%06d", (Integer.parseInt(code) + 1) % 1_000_000);
     }
 
-    static long resetMessages() {
-        return count("SELECT count(*) FROM kessai_outbox WHERE body->>'type' = 'security.password_reset'");
+    /** Reset messages queued to any of these numbers or users: this test's own, whatever other tests queue. */
+    static long resetMessagesTo(List<Phone> phones, List<UUID> users) {
+        String numbers = phones.stream().map(phone -> "'" + phone.e164() + "'").collect(Collectors.joining(", "));
+        String ids = users.stream().map(id -> "'" + id + "'").collect(Collectors.joining(", "));
+        return count("SELECT count(*) FROM kessai_outbox WHERE body->>'type' = 'security.password_reset' AND ("
+                + "body->'recipient'->>'phone' IN (" + numbers + ") OR body->'recipient'->>'userId' IN (" + ids + "))");
     }
 
     @Test
     void theCodeGoesOnlyToTheAccountsOwnVerifiedChannels() {
         User user = TestUsers.registered();
-        execute("UPDATE app_user SET email = 'owner@example.jp', email_verified_at = now() WHERE id = '" + user.id()
+        String owner = "owner." + user.id() + "@example.jp";
+        execute("UPDATE app_user SET email = '" + owner + "', email_verified_at = now() WHERE id = '" + user.id()
                 + "'");
+        // An address no other test uses, so that finding it anywhere in the outbox means this test put it there.
+        String attacker = "attacker." + user.id() + "@evil.example";
 
         // A request cannot name a destination: any such field is refused before anything happens.
-        long before = resetMessages();
         for (String field : List.of("email", "destination", "phoneOverride")) {
-            expectProblem(request(Map.of("phone", user.phone().typed(), field, "attacker@evil.example")), 400,
-                    "malformed-body");
+            expectProblem(request(Map.of("phone", user.phone().typed(), field, attacker)), 400, "malformed-body");
         }
-        assertEquals(before, resetMessages());
+        assertEquals(0, resetMessagesTo(List.of(user.phone()), List.of(user.id())));
 
         request(user.phone(), "sms").statusCode(202).body("resetId", notNullValue())
                 .body("expiresAt", notNullValue());
@@ -121,8 +128,8 @@ class PasswordResetTest {
             recipients.add(new JsonObject(row));
         }
         assertEquals(List.of(new JsonObject().put("userId", user.id().toString()).put("phone", user.phone().e164()),
-                new JsonObject().put("userId", user.id().toString()).put("email", "owner@example.jp")), recipients);
-        assertEquals(0, count("SELECT count(*) FROM kessai_outbox WHERE body::text LIKE '%evil.example%'"));
+                new JsonObject().put("userId", user.id().toString()).put("email", owner)), recipients);
+        assertEquals(0, count("SELECT count(*) FROM kessai_outbox WHERE body::text LIKE '%" + attacker + "%'"));
         assertEquals(1, count("SELECT count(*) FROM audit_event WHERE type = 'password-reset-request' AND user_id = '"
                 + user.id() + "' AND detail->>'sentTo' = 'email' AND detail->>'decoy' = 'false'"));
 
@@ -134,7 +141,7 @@ class PasswordResetTest {
     @Test
     void emailChannelWithoutAVerifiedEmailFallsBackToThePhone() {
         User user = TestUsers.registered();
-        execute("UPDATE app_user SET email = 'unverified@example.jp' WHERE id = '" + user.id() + "'");
+        execute("UPDATE app_user SET email = 'unverified." + user.id() + "@example.jp' WHERE id = '" + user.id() + "'");
         request(user.phone(), "email").statusCode(202);
         JsonObject recipient = new JsonObject(queryText("SELECT body->>'recipient' FROM kessai_outbox WHERE "
                 + "body->>'type' = 'security.password_reset' AND body->'recipient'->>'userId' = '" + user.id() + "'"));
@@ -155,7 +162,11 @@ class PasswordResetTest {
         User known = TestUsers.registered();
         pastResendInterval(known.phone());
 
-        long before = resetMessages();
+        UUID pendingId = UUID.fromString(queryText("SELECT id FROM app_user WHERE phone_e164 = '" + pending.e164()
+                + "'"));
+        List<Phone> phones = List.of(unknown, frozen.phone(), pending, known.phone());
+        List<UUID> users = List.of(frozen.id(), pendingId, known.id());
+        assertEquals(0, resetMessagesTo(phones, users));
         List<String> decoys = new ArrayList<>();
         for (Phone phone : List.of(unknown, frozen.phone(), pending)) {
             for (String channel : List.of("sms", "email")) {
@@ -165,10 +176,12 @@ class PasswordResetTest {
                 decoys.add(body.getString("resetId"));
             }
         }
-        assertEquals(before, resetMessages(), "nothing was queued for a number without an active account");
+        assertEquals(0, resetMessagesTo(phones, users), "nothing was queued for a number without an active account");
         JsonObject real = new JsonObject(request(known.phone(), "sms").statusCode(202).extract().asString());
         assertEquals(Set.of("resetId", "expiresAt"), real.fieldNames());
-        assertEquals(before + 1, resetMessages());
+        assertEquals(1, resetMessagesTo(phones, users));
+        assertEquals(1, resetMessagesTo(List.of(known.phone()), List.of(known.id())),
+                "the one message is the known user's");
 
         for (String decoy : decoys) {
             expectProblem(complete(decoy, "123456", NEW_PASSWORD, null), 400, "invalid-code");
@@ -185,8 +198,8 @@ class PasswordResetTest {
     @Test
     void everyRequestCountsAgainstTheNumberWhicheverChannelItTakes() {
         User withEmail = TestUsers.registered();
-        execute("UPDATE app_user SET email = 'counted@example.jp', email_verified_at = now() WHERE id = '"
-                + withEmail.id() + "'");
+        execute("UPDATE app_user SET email = 'counted." + withEmail.id() + "@example.jp', email_verified_at = now() "
+                + "WHERE id = '" + withEmail.id() + "'");
         pastResendInterval(withEmail.phone());
         User withoutEmail = TestUsers.registered();
         pastResendInterval(withoutEmail.phone());
