@@ -3,19 +3,23 @@ package io.kessai.auth;
 import static io.kessai.testing.TestDatabase.queryText;
 import static io.restassured.RestAssured.given;
 
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.kessai.auth.totp.Totp;
 import io.kessai.testing.TestDatabase;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Users made through the public API, what tests read back of the messages sent to them, and the fresh numbers and
- * addresses tests need.
+ * Users made through the public API, what tests read back of the messages sent to them, and the fresh numbers,
+ * addresses and wrong codes tests need.
  */
 public final class TestUsers {
 
@@ -97,6 +101,26 @@ public final class TestUsers {
     public static String freshIpv6Address() {
         long n = NEXT.getAndIncrement() & 0xffff_ffffL;
         return "2001:db8::" + Long.toHexString(n >>> 16) + ":" + Long.toHexString(n & 0xffff);
+    }
+
+    /**
+     * A six-digit code that an authenticator app with this secret shows at none of the steps the server may accept when
+     * the request arrives: the server takes one step either side of its own now, which may be a step past the test's,
+     * so every step from two before to two after now is ruled out. ({@code code + 1} can be the next step's code.)
+     */
+    public static String wrongTotpCode(byte[] secret) {
+        long step = Totp.stepOf(Instant.now());
+        Set<String> accepted = new HashSet<>();
+        for (long near = step - 2; near <= step + 2; near++) {
+            accepted.add(Totp.codeAt(secret, near));
+        }
+        int candidate = Integer.parseInt(Totp.codeAt(secret, step));
+        String wrong;
+        do {
+            candidate = (candidate + 1) % 1_000_000;
+            wrong = String.format("%06d", candidate);
+        } while (accepted.contains(wrong));
+        return wrong;
     }
 
     public static String newDeviceId() {

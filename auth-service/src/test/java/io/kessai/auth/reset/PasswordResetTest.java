@@ -285,8 +285,9 @@ class PasswordResetTest {
 
         // The SMS code alone (a SIM swap) is not enough; the right code stays usable for the second try.
         expectProblem(complete(reset, code, NEW_PASSWORD, null), 400, "second-factor-required");
-        String appCode = Totp.codeAt(secret, Totp.stepOf(Instant.now()));
-        expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", wrong(appCode))), 400,
+        expectProblem(
+                complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", TestUsers.wrongTotpCode(secret))),
+                400,
                 "invalid-code");
         expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "recovery", "code", "AAAAA-AAAAA")),
                 400, "invalid-code");
@@ -294,6 +295,8 @@ class PasswordResetTest {
         assertEquals(2, count("SELECT count(*) FROM audit_event WHERE type = 'second-factor' AND user_id = '"
                 + user.id() + "' AND detail->>'for' = 'password-reset'"));
         String hashBefore = queryText("SELECT password_hash FROM app_user WHERE id = '" + user.id() + "'");
+        // The app's code of this moment, read just before it is typed, as a user does.
+        String appCode = Totp.codeAt(secret, Totp.stepOf(Instant.now()));
         complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", appCode)).statusCode(200);
         assertNotEquals(hashBefore, queryText("SELECT password_hash FROM app_user WHERE id = '" + user.id() + "'"));
         expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", appCode)), 400,
@@ -319,13 +322,13 @@ class PasswordResetTest {
         pastResendInterval(user.phone());
         String reset = request(user.phone(), null).statusCode(202).extract().path("resetId");
         String code = resetCode(user);
-        String wrongApp = wrong(Totp.codeAt(secret, Totp.stepOf(Instant.now())));
         for (int i = 0; i < 4; i++) {
-            expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", wrongApp)), 400,
-                    "invalid-code");
+            expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code",
+                    TestUsers.wrongTotpCode(secret))), 400, "invalid-code");
         }
-        expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", wrongApp)), 400,
-                "code-attempts-exhausted");
+        expectProblem(
+                complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", TestUsers.wrongTotpCode(secret))),
+                400, "code-attempts-exhausted");
         String appCode = Totp.codeAt(secret, Totp.stepOf(Instant.now()));
         expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", appCode)), 400,
                 "code-attempts-exhausted");
