@@ -25,8 +25,8 @@ import io.vertx.core.json.JsonObject;
  * test calls it (the scheduler is off in tests), after {@code TestUsers} has read the codes it needs.
  * <p>
  * A {@link TestClients} whose outbox peers are this stand-in instead of one that refuses everything. Failed calls are
- * due again at once (no backoff), so each {@code relayDue()} a test makes is one more try of every pending call: the
- * test decides how often the relay looks, never a timer.
+ * due again at once (no backoff), so each {@code relayDue()} a test makes tries every call that is due (for a user, the
+ * first in line) once more: the test decides how often the relay looks, never a timer.
  */
 public class FakeWalletService extends TestClients {
 
@@ -113,6 +113,7 @@ public class FakeWalletService extends TestClients {
                 "kessai.outbox.destinations.wallet", url,
                 "kessai.outbox.notification-url", url,
                 "kessai.outbox.client-secret", CLIENT_SECRET,
+                // For ScheduledJobsTest, the one start with the scheduler on; elsewhere tests call the relay.
                 "kessai.outbox.poll-interval", "0.2S",
                 "kessai.outbox.initial-backoff", "0S",
                 "kessai.outbox.max-backoff", "0S");
