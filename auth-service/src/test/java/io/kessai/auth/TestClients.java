@@ -8,14 +8,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
+import com.sun.net.httpserver.HttpServer;
+
+import io.kessai.testing.LoopbackHttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
- * Gives each application start what an install generates for itself: service-client secrets made for this test run
- * (no secret lives in the repository) and an empty signing-key folder of its own, so that a key one start rotates in,
- * or an earlier build left under target/, is never seen by another start.
+ * Gives each application start what an install generates for itself, and the peers its outbox relay talks to:
+ * <ul>
+ * <li>service-client secrets made for this test run (no secret lives in the repository);
+ * <li>a folder of its own under {@code target/test-starts/}, holding an empty signing-key folder and the OTP key
+ * file, so that a key one start rotates in, an OTP key another JVM is writing, or what an earlier build left under
+ * target/ is never seen by another start; the folder is deleted when the start stops;
+ * <li>the outbox's token endpoint, notification-service and wallet-service as a loopback stand-in that answers 503 to
+ * everything, so that nothing a test queues is ever delivered (tests read the rows), and nothing reaches a service
+ * that happens to listen on the local stack's ports (8081, 8082, 8084) on a developer's machine.
+ * {@link io.kessai.auth.ops.FakeWalletService} replaces it where a test drives the relay for real.
+ * </ul>
+ * Every {@code @QuarkusTest} start needs it: without it the %test settings name no key folder that could be generated,
+ * and the start fails instead of sharing files.
  */
 public class TestClients implements QuarkusTestResourceLifecycleManager {
 
@@ -23,6 +39,9 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
     public static final String OPS_TOOL = "ops-console";
     private static final String PAYMENT_SECRET = randomSecret();
     private static final String OPS_SECRET = randomSecret();
+
+    private Path folder;
+    private HttpServer peersDown;
 
     public static String secretOf(String clientId) {
         return switch (clientId) {
@@ -41,22 +60,55 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        Path keys;
         try {
-            Path parent = Files.createDirectories(Path.of("target", "signing-keys"));
-            keys = Files.createTempDirectory(parent, "start-");
+            folder = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-starts")), "start-")
+                    .toAbsolutePath();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.of(
-                "kessai.auth.signing-key-dir", keys.toAbsolutePath().toString(),
+        Map<String, String> config = new HashMap<>(Map.of(
+                "kessai.auth.signing-key-dir", folder.resolve("signing-keys").toString(),
+                "kessai.auth.generate-signing-key", "true",
+                "kessai.auth.otp.pepper-file", folder.resolve("otp-pepper").toString(),
+                "kessai.auth.otp.generate-pepper", "true",
                 "kessai.auth.service-clients." + PAYMENT + ".secret", PAYMENT_SECRET,
                 "kessai.auth.service-clients." + OPS_TOOL + ".secret", OPS_SECRET,
-                "kessai.auth.service-clients." + OPS_TOOL + ".roles", "ops,service");
+                "kessai.auth.service-clients." + OPS_TOOL + ".roles", "ops,service"));
+        config.putAll(outboxPeers());
+        return config;
+    }
+
+    /**
+     * Where the outbox relay of this start gets its token and delivers (every {@code kessai.outbox} URL): here a
+     * loopback server on a free port that refuses everything with 503, so whatever runs the relay leaves every row in
+     * place, to be retried.
+     */
+    protected Map<String, String> outboxPeers() {
+        peersDown = LoopbackHttpServer.start(Map.of("/", exchange -> {
+            LoopbackHttpServer.body(exchange);
+            LoopbackHttpServer.respond(exchange, 503, "{}");
+        }));
+        String url = LoopbackHttpServer.url(peersDown);
+        return Map.of("kessai.outbox.auth-url", url,
+                "kessai.outbox.notification-url", url,
+                "kessai.outbox.destinations.wallet", url);
     }
 
     @Override
     public void stop() {
+        if (peersDown != null) {
+            peersDown.stop(0);
+        }
+        if (folder != null) {
+            try (Stream<Path> files = Files.walk(folder)) {
+                // Deepest first: files (and retired/) before the folders that hold them.
+                for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            } catch (IOException e) {
+                System.err.println("Could not delete the test start's key folder " + folder + ": " + e);
+            }
+        }
     }
 
     private static String randomSecret() {

@@ -3,16 +3,24 @@ package io.kessai.auth;
 import static io.kessai.testing.TestDatabase.queryText;
 import static io.restassured.RestAssured.given;
 
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
+import io.kessai.auth.totp.Totp;
 import io.kessai.testing.TestDatabase;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.vertx.core.json.JsonObject;
 
-/** Users made through the public API, and what tests read back of the messages sent to them. */
+/**
+ * Users made through the public API, what tests read back of the messages sent to them, and the fresh numbers,
+ * addresses and wrong codes tests need.
+ */
 public final class TestUsers {
 
     public static final String PASSWORD = "tsukemen-at-lunch-4";
@@ -20,11 +28,20 @@ public final class TestUsers {
     private TestUsers() {
     }
 
+    /**
+     * Where the fresh numbers and addresses of this test run come from: one counter from a random start, so that no two
+     * are ever the same (random picks collide: a thousand addresses drawn from 10.0.0.0/8 share one in about 3% of
+     * runs, and two tests then share a bucket or a lockout). Consecutive values stay distinct modulo the size of each
+     * range as long as fewer values than that are drawn.
+     */
+    private static final AtomicLong NEXT = new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 48));
+
     /** A fresh Japanese mobile number, in national form as a customer types it, and its E.164 form. */
     public record Phone(String typed, String e164) {
 
+        /** 90 million numbers, 090-1000-0000 to 090-9999-9999; never one handed out before in this test run. */
         public static Phone fresh() {
-            int subscriber = 10_000_000 + ThreadLocalRandom.current().nextInt(89_999_999);
+            long subscriber = 10_000_000 + NEXT.getAndIncrement() % 90_000_000;
             return new Phone("090-" + subscriber / 10_000 + "-" + String.format("%04d", subscriber % 10_000),
                     "+8190" + subscriber);
         }
@@ -36,10 +53,10 @@ public final class TestUsers {
 
     public static User registered() {
         Phone phone = Phone.fresh();
-        String registration = given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+        String registration = given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress())
                 .body(Map.of("phone", phone.typed(), "password", PASSWORD)).post("/v1/registrations").then()
                 .statusCode(202).extract().path("registrationId");
-        String userId = given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+        String userId = given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress())
                 .body(Map.of("code", sentCode(phone.e164()).getJsonObject("data").getString("code")))
                 .post("/v1/registrations/" + registration + "/confirm").then().statusCode(200).extract()
                 .path("userId");
@@ -48,7 +65,7 @@ public final class TestUsers {
 
     /** A user signed in on a new device with the SMS code: the session's JSON. */
     public static JsonObject signedIn(User user, String deviceId) {
-        String address = randomAddress();
+        String address = freshAddress();
         pastResendInterval(user.phone());
         String challenge = login(user.phone().typed(), user.password(), deviceId, address).statusCode(202)
                 .extract().path("challengeId");
@@ -74,9 +91,36 @@ public final class TestUsers {
                 .body(Map.of("method", method, "code", code)).post("/v1/sessions/challenges/" + challengeId).then();
     }
 
-    public static String randomAddress() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return "10." + random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(1, 255);
+    /** A client address in 10.0.0.0/8 (host part 1 to 254) never handed out before in this test run. */
+    public static String freshAddress() {
+        long n = NEXT.getAndIncrement() % (256 * 256 * 254);
+        return "10." + n / (256 * 254) + "." + n / 254 % 256 + "." + (1 + n % 254);
+    }
+
+    /** An IPv6 client address in the documentation prefix 2001:db8::/32, never handed out before in this test run. */
+    public static String freshIpv6Address() {
+        long n = NEXT.getAndIncrement() & 0xffff_ffffL;
+        return "2001:db8::" + Long.toHexString(n >>> 16) + ":" + Long.toHexString(n & 0xffff);
+    }
+
+    /**
+     * A six-digit code that an authenticator app with this secret shows at none of the steps the server may accept when
+     * the request arrives: the server takes one step either side of its own now, which may be a step past the test's,
+     * so every step from two before to two after now is ruled out. ({@code code + 1} can be the next step's code.)
+     */
+    public static String wrongTotpCode(byte[] secret) {
+        long step = Totp.stepOf(Instant.now());
+        Set<String> accepted = new HashSet<>();
+        for (long near = step - 2; near <= step + 2; near++) {
+            accepted.add(Totp.codeAt(secret, near));
+        }
+        int candidate = Integer.parseInt(Totp.codeAt(secret, step));
+        String wrong;
+        do {
+            candidate = (candidate + 1) % 1_000_000;
+            wrong = String.format("%06d", candidate);
+        } while (accepted.contains(wrong));
+        return wrong;
     }
 
     public static String newDeviceId() {

@@ -120,6 +120,15 @@ public class PasswordHasher {
         });
     }
 
+    /**
+     * Test seam: puts {@code task} on the pool the way a hash goes there (a worker if one is free, else a place in the
+     * queue), or throws {@link RejectedExecutionException} when it is full. Tasks that block fill the pool, so a test
+     * can make the next hash shed for certain instead of hoping that concurrent requests overflow it.
+     */
+    void occupy(Runnable task) {
+        workers.execute(task);
+    }
+
     /** Runs {@code work} on the pool and answers on the caller's Vert.x context, so the request goes on there. */
     private <T> Uni<T> onWorker(Callable<T> work) {
         return Uni.createFrom().emitter(emitter -> {

@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
 import io.kessai.auth.TestClients;
+import io.kessai.auth.TestUsers;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.testing.PostgresResource;
 import io.quarkus.test.common.WithTestResource;
@@ -34,8 +34,9 @@ class OtpChallengesTest {
     @Inject
     Pool pool;
 
+    /** A number no other test of this run uses, so that its per-number limits are this test's alone. */
     private static String phone() {
-        return "+8190" + (10_000_000 + ThreadLocalRandom.current().nextInt(89_999_999));
+        return TestUsers.Phone.fresh().e164();
     }
 
     private OtpChallenges.Issued issue(OtpChallenges.Purpose purpose, String subject, String phone) {

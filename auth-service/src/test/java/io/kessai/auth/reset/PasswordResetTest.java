@@ -1,9 +1,9 @@
 package io.kessai.auth.reset;
 
+import static io.kessai.auth.TestUsers.freshAddress;
 import static io.kessai.auth.TestUsers.login;
 import static io.kessai.auth.TestUsers.newDeviceId;
 import static io.kessai.auth.TestUsers.pastResendInterval;
-import static io.kessai.auth.TestUsers.randomAddress;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
 import static io.kessai.testing.TestDatabase.execute;
@@ -21,6 +21,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
@@ -55,7 +57,7 @@ class PasswordResetTest {
     Pool pool;
 
     static ValidatableResponse request(Map<String, ?> body) {
-        return given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress()).body(body)
+        return given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress()).body(body)
                 .post("/v1/password-resets").then();
     }
 
@@ -71,7 +73,7 @@ class PasswordResetTest {
         if (factor != null) {
             body.put("secondFactor", factor);
         }
-        return given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress()).body(body)
+        return given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress()).body(body)
                 .post("/v1/password-resets/" + resetId + "/complete").then();
     }
 
@@ -91,23 +93,28 @@ class PasswordResetTest {
         return String.format("%06d", (Integer.parseInt(code) + 1) % 1_000_000);
     }
 
-    static long resetMessages() {
-        return count("SELECT count(*) FROM kessai_outbox WHERE body->>'type' = 'security.password_reset'");
+    /** Reset messages queued to any of these numbers or users: this test's own, whatever other tests queue. */
+    static long resetMessagesTo(List<Phone> phones, List<UUID> users) {
+        String numbers = phones.stream().map(phone -> "'" + phone.e164() + "'").collect(Collectors.joining(", "));
+        String ids = users.stream().map(id -> "'" + id + "'").collect(Collectors.joining(", "));
+        return count("SELECT count(*) FROM kessai_outbox WHERE body->>'type' = 'security.password_reset' AND ("
+                + "body->'recipient'->>'phone' IN (" + numbers + ") OR body->'recipient'->>'userId' IN (" + ids + "))");
     }
 
     @Test
     void theCodeGoesOnlyToTheAccountsOwnVerifiedChannels() {
         User user = TestUsers.registered();
-        execute("UPDATE app_user SET email = 'owner@example.jp', email_verified_at = now() WHERE id = '" + user.id()
+        String owner = "owner." + user.id() + "@example.jp";
+        execute("UPDATE app_user SET email = '" + owner + "', email_verified_at = now() WHERE id = '" + user.id()
                 + "'");
+        // An address no other test uses, so that finding it anywhere in the outbox means this test put it there.
+        String attacker = "attacker." + user.id() + "@evil.example";
 
         // A request cannot name a destination: any such field is refused before anything happens.
-        long before = resetMessages();
         for (String field : List.of("email", "destination", "phoneOverride")) {
-            expectProblem(request(Map.of("phone", user.phone().typed(), field, "attacker@evil.example")), 400,
-                    "malformed-body");
+            expectProblem(request(Map.of("phone", user.phone().typed(), field, attacker)), 400, "malformed-body");
         }
-        assertEquals(before, resetMessages());
+        assertEquals(0, resetMessagesTo(List.of(user.phone()), List.of(user.id())));
 
         request(user.phone(), "sms").statusCode(202).body("resetId", notNullValue())
                 .body("expiresAt", notNullValue());
@@ -121,20 +128,20 @@ class PasswordResetTest {
             recipients.add(new JsonObject(row));
         }
         assertEquals(List.of(new JsonObject().put("userId", user.id().toString()).put("phone", user.phone().e164()),
-                new JsonObject().put("userId", user.id().toString()).put("email", "owner@example.jp")), recipients);
-        assertEquals(0, count("SELECT count(*) FROM kessai_outbox WHERE body::text LIKE '%evil.example%'"));
+                new JsonObject().put("userId", user.id().toString()).put("email", owner)), recipients);
+        assertEquals(0, count("SELECT count(*) FROM kessai_outbox WHERE body::text LIKE '%" + attacker + "%'"));
         assertEquals(1, count("SELECT count(*) FROM audit_event WHERE type = 'password-reset-request' AND user_id = '"
                 + user.id() + "' AND detail->>'sentTo' = 'email' AND detail->>'decoy' = 'false'"));
 
         complete(byEmail, resetCode(user), NEW_PASSWORD, null).statusCode(200)
                 .body("status", equalTo("password-changed"));
-        login(user.phone().typed(), NEW_PASSWORD, newDeviceId(), randomAddress()).statusCode(202);
+        login(user.phone().typed(), NEW_PASSWORD, newDeviceId(), freshAddress()).statusCode(202);
     }
 
     @Test
     void emailChannelWithoutAVerifiedEmailFallsBackToThePhone() {
         User user = TestUsers.registered();
-        execute("UPDATE app_user SET email = 'unverified@example.jp' WHERE id = '" + user.id() + "'");
+        execute("UPDATE app_user SET email = 'unverified." + user.id() + "@example.jp' WHERE id = '" + user.id() + "'");
         request(user.phone(), "email").statusCode(202);
         JsonObject recipient = new JsonObject(queryText("SELECT body->>'recipient' FROM kessai_outbox WHERE "
                 + "body->>'type' = 'security.password_reset' AND body->'recipient'->>'userId' = '" + user.id() + "'"));
@@ -149,13 +156,17 @@ class PasswordResetTest {
         execute("UPDATE app_user SET status = 'frozen' WHERE id = '" + frozen.id() + "'");
         pastResendInterval(frozen.phone());
         Phone pending = Phone.fresh();
-        given().contentType(ContentType.JSON).header("X-Forwarded-For", randomAddress())
+        given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress())
                 .body(Map.of("phone", pending.typed(), "password", TestUsers.PASSWORD)).post("/v1/registrations")
                 .then().statusCode(202);
         User known = TestUsers.registered();
         pastResendInterval(known.phone());
 
-        long before = resetMessages();
+        UUID pendingId = UUID.fromString(queryText("SELECT id FROM app_user WHERE phone_e164 = '" + pending.e164()
+                + "'"));
+        List<Phone> phones = List.of(unknown, frozen.phone(), pending, known.phone());
+        List<UUID> users = List.of(frozen.id(), pendingId, known.id());
+        assertEquals(0, resetMessagesTo(phones, users));
         List<String> decoys = new ArrayList<>();
         for (Phone phone : List.of(unknown, frozen.phone(), pending)) {
             for (String channel : List.of("sms", "email")) {
@@ -165,10 +176,12 @@ class PasswordResetTest {
                 decoys.add(body.getString("resetId"));
             }
         }
-        assertEquals(before, resetMessages(), "nothing was queued for a number without an active account");
+        assertEquals(0, resetMessagesTo(phones, users), "nothing was queued for a number without an active account");
         JsonObject real = new JsonObject(request(known.phone(), "sms").statusCode(202).extract().asString());
         assertEquals(Set.of("resetId", "expiresAt"), real.fieldNames());
-        assertEquals(before + 1, resetMessages());
+        assertEquals(1, resetMessagesTo(phones, users));
+        assertEquals(1, resetMessagesTo(List.of(known.phone()), List.of(known.id())),
+                "the one message is the known user's");
 
         for (String decoy : decoys) {
             expectProblem(complete(decoy, "123456", NEW_PASSWORD, null), 400, "invalid-code");
@@ -185,8 +198,8 @@ class PasswordResetTest {
     @Test
     void everyRequestCountsAgainstTheNumberWhicheverChannelItTakes() {
         User withEmail = TestUsers.registered();
-        execute("UPDATE app_user SET email = 'counted@example.jp', email_verified_at = now() WHERE id = '"
-                + withEmail.id() + "'");
+        execute("UPDATE app_user SET email = 'counted." + withEmail.id() + "@example.jp', email_verified_at = now() "
+                + "WHERE id = '" + withEmail.id() + "'");
         pastResendInterval(withEmail.phone());
         User withoutEmail = TestUsers.registered();
         pastResendInterval(withoutEmail.phone());
@@ -236,7 +249,7 @@ class PasswordResetTest {
         JsonObject session = TestUsers.signedIn(user, newDeviceId());
         execute("INSERT INTO login_lockout (phone_e164, failures, locked_until) VALUES ('" + user.phone().e164()
                 + "', 100, now() + interval '1 hour')");
-        expectProblem(login(user.phone().typed(), user.password(), newDeviceId(), randomAddress()), 429,
+        expectProblem(login(user.phone().typed(), user.password(), newDeviceId(), freshAddress()), 429,
                 "login-locked");
 
         pastResendInterval(user.phone());
@@ -247,10 +260,10 @@ class PasswordResetTest {
         assertEquals("password-reset", queryText("SELECT revoked_reason FROM refresh_family WHERE id = '"
                 + session.getString("sessionId") + "'"));
         assertEquals(0, count("SELECT count(*) FROM login_lockout WHERE phone_e164 = '" + user.phone().e164() + "'"));
-        expectProblem(login(user.phone().typed(), user.password(), newDeviceId(), randomAddress()), 401,
+        expectProblem(login(user.phone().typed(), user.password(), newDeviceId(), freshAddress()), 401,
                 "invalid-credentials");
         pastResendInterval(user.phone());
-        login(user.phone().typed(), NEW_PASSWORD, newDeviceId(), randomAddress()).statusCode(202);
+        login(user.phone().typed(), NEW_PASSWORD, newDeviceId(), freshAddress()).statusCode(202);
 
         JsonObject alert = new JsonObject(queryText("SELECT body::text FROM kessai_outbox WHERE body->>'type' = "
                 + "'security.password_changed' AND body->'recipient'->>'userId' = '" + user.id() + "'"));
@@ -272,8 +285,9 @@ class PasswordResetTest {
 
         // The SMS code alone (a SIM swap) is not enough; the right code stays usable for the second try.
         expectProblem(complete(reset, code, NEW_PASSWORD, null), 400, "second-factor-required");
-        String appCode = Totp.codeAt(secret, Totp.stepOf(Instant.now()));
-        expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", wrong(appCode))), 400,
+        expectProblem(
+                complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", TestUsers.wrongTotpCode(secret))),
+                400,
                 "invalid-code");
         expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "recovery", "code", "AAAAA-AAAAA")),
                 400, "invalid-code");
@@ -281,6 +295,8 @@ class PasswordResetTest {
         assertEquals(2, count("SELECT count(*) FROM audit_event WHERE type = 'second-factor' AND user_id = '"
                 + user.id() + "' AND detail->>'for' = 'password-reset'"));
         String hashBefore = queryText("SELECT password_hash FROM app_user WHERE id = '" + user.id() + "'");
+        // The app's code of this moment, read just before it is typed, as a user does.
+        String appCode = Totp.codeAt(secret, Totp.stepOf(Instant.now()));
         complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", appCode)).statusCode(200);
         assertNotEquals(hashBefore, queryText("SELECT password_hash FROM app_user WHERE id = '" + user.id() + "'"));
         expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", appCode)), 400,
@@ -306,13 +322,13 @@ class PasswordResetTest {
         pastResendInterval(user.phone());
         String reset = request(user.phone(), null).statusCode(202).extract().path("resetId");
         String code = resetCode(user);
-        String wrongApp = wrong(Totp.codeAt(secret, Totp.stepOf(Instant.now())));
         for (int i = 0; i < 4; i++) {
-            expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", wrongApp)), 400,
-                    "invalid-code");
+            expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code",
+                    TestUsers.wrongTotpCode(secret))), 400, "invalid-code");
         }
-        expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", wrongApp)), 400,
-                "code-attempts-exhausted");
+        expectProblem(
+                complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", TestUsers.wrongTotpCode(secret))),
+                400, "code-attempts-exhausted");
         String appCode = Totp.codeAt(secret, Totp.stepOf(Instant.now()));
         expectProblem(complete(reset, code, NEW_PASSWORD, Map.of("method", "totp", "code", appCode)), 400,
                 "code-attempts-exhausted");
@@ -325,7 +341,7 @@ class PasswordResetTest {
         expectProblem(complete(java.util.UUID.randomUUID().toString(), "123456", NEW_PASSWORD,
                 Map.of("method", "sms", "code", "123456")), 400, "validation-failed");
 
-        String address = randomAddress();
+        String address = freshAddress();
         int refused = 0;
         for (int i = 0; i < 6; i++) {
             refused += given().contentType(ContentType.JSON).header("X-Forwarded-For", address)

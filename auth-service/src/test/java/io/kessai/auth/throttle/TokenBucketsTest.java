@@ -58,6 +58,25 @@ class TokenBucketsTest {
     }
 
     @Test
+    void bucketsIdleForADayAreDroppedAndOthersKept() {
+        String idle = UUID.randomUUID().toString();
+        String busy = UUID.randomUUID().toString();
+        buckets.take(THREE_AN_HOUR, idle).await().atMost(WAIT);
+        buckets.take(THREE_AN_HOUR, busy).await().atMost(WAIT);
+        pool.preparedQuery("UPDATE throttle_bucket SET updated_at = now() - interval '25 hours' WHERE key = $1")
+                .execute(Tuple.of("test:" + idle)).await().atMost(WAIT);
+        // The job itself, as the scheduler runs it (off in tests).
+        buckets.purgeIdle().await().atMost(WAIT);
+        assertEquals(List.of(), keys(idle));
+        assertEquals(List.of("test:" + busy), keys(busy));
+    }
+
+    private List<String> keys(String subject) {
+        return pool.preparedQuery("SELECT key FROM throttle_bucket WHERE key = $1").execute(Tuple.of("test:" + subject))
+                .await().atMost(WAIT).stream().map(row -> row.getString("key")).toList();
+    }
+
+    @Test
     void concurrentRequestsNeverTakeMoreThanTheBucketHolds() {
         TokenBuckets.Limit tenAtOnce = new TokenBuckets.Limit("burst", 10, Duration.ofHours(1));
         String subject = UUID.randomUUID().toString();
