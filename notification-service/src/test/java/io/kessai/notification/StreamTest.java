@@ -3,6 +3,7 @@ package io.kessai.notification;
 import static io.kessai.notification.NotificationTestSupport.post;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -157,6 +158,13 @@ class StreamTest {
             assertTrue(received.contains(second) && received.contains(third), received);
             assertTrue(received.indexOf(second) < received.indexOf(third), "in order");
         }
+    }
+
+    @Test
+    void replicaIsReadyWithItsStreamListenerInPlace() {
+        // Start-up waited for LISTEN, so the first test already finds it in place (and the readiness check says so).
+        given().when().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'Stream listener (LISTEN kessai_stream)' }.status", equalTo("UP"));
     }
 
     @Test
