@@ -27,8 +27,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <li>random, so that two builds on one machine rarely try the same ones, and distinct within one pick;
  * <li>bindable on 127.0.0.1 when picked, and never the stack's default ports (a later {@code ./kessai up} keeps
  * them);
- * <li>reserved until this JVM exits by a lock file in the temporary folder, which every Kessai JVM on the machine
- * respects, so that concurrent test runs cannot choose each other's ports in the moment before the servers bind.
+ * <li>reserved until this JVM exits by a lock on the port's byte in {@code kessai-ports.lock} in the temporary
+ * folder, which every Kessai JVM on the machine respects, so that concurrent test runs cannot choose each other's
+ * ports in the moment before the servers bind.
  * </ul>
  */
 public final class FreePorts {
@@ -39,6 +40,7 @@ public final class FreePorts {
     /** Held (never released) until this JVM exits, when the OS releases the locks. */
     private static final List<FileLock> RESERVED = new ArrayList<>();
     private static final Set<Integer> PICKED = new HashSet<>();
+    private static FileChannel lockFile;
 
     private FreePorts() {
     }
@@ -113,13 +115,13 @@ public final class FreePorts {
         }
     }
 
-    /** A port's lock, or none where the temporary folder cannot hold lock files. */
+    /** A port's lock, or none where the temporary folder cannot hold the lock file. */
     private record Reservation(FileLock lock) {
 
         void release() {
             if (lock != null) {
                 try {
-                    lock.channel().close();
+                    lock.release();
                 } catch (IOException ignored) {
                     // the lock goes with the JVM anyway
                 }
@@ -127,25 +129,25 @@ public final class FreePorts {
         }
     }
 
-    /** The reservation of {@code port}, or null if another JVM holds it. */
+    /**
+     * The reservation of {@code port}, or null if another JVM holds it. One file for all ports, each port a byte
+     * range in it (locks are per process, so they work between JVMs), so that nothing piles up in the temporary
+     * folder.
+     */
     private static Reservation reserve(int port) {
-        Path folder = Path.of(System.getProperty("java.io.tmpdir"), "kessai-ports");
         try {
-            Files.createDirectories(folder);
-            FileChannel channel = FileChannel.open(folder.resolve(port + ".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            if (lockFile == null) {
+                lockFile = FileChannel.open(Path.of(System.getProperty("java.io.tmpdir"), "kessai-ports.lock"),
+                        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            }
             FileLock lock;
             try {
-                lock = channel.tryLock();
+                lock = lockFile.tryLock(port, 1, false);
             } catch (OverlappingFileLockException heldHere) {
                 lock = null;
             }
-            if (lock == null) {
-                channel.close();
-                return null;
-            }
-            return new Reservation(lock);
-        } catch (IOException noLockFolder) {
+            return lock == null ? null : new Reservation(lock);
+        } catch (IOException noLockFile) {
             // A read-only temporary folder: the random choice and the bind check still apply.
             return new Reservation(null);
         }
