@@ -79,20 +79,20 @@ class NotificationJourneyIT {
     record InboxEntry(long id, String body) {
     }
 
-    /** The first dev-inbox text to {@code recipient}, waiting up to 20 s for it. */
+    /** The first dev-inbox text to {@code recipient}, waiting up to 60 s for it. */
     static String awaitInbox(String recipient) {
         return awaitInboxAfter(recipient, 0).body();
     }
 
     /**
      * The first dev-inbox message to {@code recipient} after the one with id {@code previousId} (0: the first one),
-     * waiting up to 20 s for it.
+     * waiting up to 60 s for it.
      */
     static InboxEntry awaitInboxAfter(String recipient, long previousId) {
         String token = serviceToken(Service.AUTH);
         AtomicReference<InboxEntry> found = new AtomicReference<>();
         Eventually.until("a message to " + recipient + " after #" + previousId + " in the dev inbox",
-                Duration.ofSeconds(20), () -> {
+                Duration.ofSeconds(60), () -> {
                     List<Map<String, Object>> entries = given().baseUri(url(Service.NOTIFICATION)).auth()
                             .oauth2(token).queryParam("recipient", recipient).queryParam("limit", 100)
                             .when().get("/v1/dev/inbox")

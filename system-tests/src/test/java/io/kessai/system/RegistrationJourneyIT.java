@@ -49,7 +49,7 @@ class RegistrationJourneyIT {
 
         String service = serviceToken(Service.PAYMENT);
         Eventually.until("the wallet of " + userId + " is opened through auth-service's outbox",
-                Duration.ofSeconds(20), () -> {
+                Duration.ofSeconds(60), () -> {
                     List<?> accounts = given().baseUri(url(Service.WALLET)).auth().oauth2(service)
                             .when().get("/v1/internal/accounts/customers/" + userId)
                             .then().statusCode(200).extract().path("$");
