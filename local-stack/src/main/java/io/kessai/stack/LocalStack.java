@@ -28,14 +28,21 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The data folder holds everything that must survive a restart: PostgreSQL's files, auth-service's signing keys,
  * the generated service-client secrets, and the logs.
+ *
+ * <p>The service processes never outlive the JVM that started them, however it ends short of a hard kill: besides
+ * {@link #close()}, a shutdown hook stops them (and PostgreSQL) when the JVM exits, e.g. a test JVM that Maven
+ * stops on a timeout or Ctrl-C in a terminal.
  */
 public final class LocalStack implements AutoCloseable {
 
     private final Settings settings;
     private final Map<Service, Integer> ports;
+    /** Guarded by itself; {@link #close()} and a launch must not interleave, or a process could be left behind. */
     private final Map<Service, Process> processes = new EnumMap<>(Service.class);
     private final Properties secrets;
-    private Postgres postgres;
+    private final Thread stopOnExit = new Thread(this::close, "kessai-stack-stop");
+    private volatile Postgres postgres;
+    private boolean closed;
 
     /** Everything the stack needs to know; build one with {@link #settings(Path, Path)}. */
     public record Settings(Path repository, Path dataDirectory, boolean persistent, int postgresPort,
@@ -48,6 +55,15 @@ public final class LocalStack implements AutoCloseable {
         public Settings ephemeral() {
             return new Settings(repository, dataDirectory, false, postgresPort, ports, readyTimeout, jvmOptions);
         }
+
+        /** PostgreSQL and every service on ports that {@link FreePorts} picks at start (as the tests run it). */
+        public Settings withFreePorts() {
+            Map<Service, Integer> any = new EnumMap<>(Service.class);
+            for (Service service : Service.values()) {
+                any.put(service, 0);
+            }
+            return withPorts(0, any);
+        }
     }
 
     public static Settings settings(Path repository, Path dataDirectory) {
@@ -55,7 +71,7 @@ public final class LocalStack implements AutoCloseable {
         for (Service service : Service.values()) {
             ports.put(service, service.defaultPort());
         }
-        return new Settings(repository, dataDirectory, true, 15432, ports, Duration.ofSeconds(120),
+        return new Settings(repository, dataDirectory, true, Postgres.DEFAULT_PORT, ports, Duration.ofSeconds(120),
                 List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     }
 
@@ -63,6 +79,20 @@ public final class LocalStack implements AutoCloseable {
         this.settings = settings;
         this.ports = new EnumMap<>(settings.ports());
         this.secrets = loadOrCreateSecrets(settings.dataDirectory().resolve("secrets.properties"));
+    }
+
+    /** The settings with every port 0 replaced by a distinct free one, PostgreSQL's included. */
+    private static Settings withChosenPorts(Settings settings) {
+        Map<Service, Integer> ports = new EnumMap<>(settings.ports());
+        long wanted = ports.values().stream().filter(port -> port == 0).count()
+                + (settings.postgresPort() == 0 ? 1 : 0);
+        if (wanted == 0) {
+            return settings;
+        }
+        java.util.Iterator<Integer> free = FreePorts.pick((int) wanted).iterator();
+        ports.replaceAll((service, port) -> port == 0 ? free.next() : port);
+        int postgresPort = settings.postgresPort() == 0 ? free.next() : settings.postgresPort();
+        return settings.withPorts(postgresPort, ports);
     }
 
     /** Starts PostgreSQL and the four services and returns once every service reports ready. */
@@ -75,7 +105,8 @@ public final class LocalStack implements AutoCloseable {
             }
         }
         Files.createDirectories(settings.dataDirectory());
-        LocalStack stack = new LocalStack(settings);
+        LocalStack stack = new LocalStack(withChosenPorts(settings));
+        Runtime.getRuntime().addShutdownHook(stack.stopOnExit);
         try {
             stack.startPostgres();
             for (Service service : Service.values()) {
@@ -120,7 +151,9 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public Process process(Service service) {
-        return processes.get(service);
+        synchronized (processes) {
+            return processes.get(service);
+        }
     }
 
     private void startPostgres() throws Exception {
@@ -149,12 +182,15 @@ public final class LocalStack implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command);
         // Environment variables outrank config files in Quarkus: drop the ones this stack sets through its file.
         builder.environment().keySet().removeIf(LocalStack::overridesStackConfiguration);
-        Process process = builder
-                .directory(workDir.toFile())
+        builder.directory(workDir.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
-        processes.put(service, process);
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        synchronized (processes) {
+            if (closed) {
+                throw new StackException("the stack is stopping; " + service.module() + " is not started again");
+            }
+            processes.put(service, builder.start());
+        }
     }
 
     private String configurationOf(Service service) {
@@ -200,10 +236,17 @@ public final class LocalStack implements AutoCloseable {
     private void awaitReady() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plus(settings.readyTimeout());
-        for (Service service : processes.keySet()) {
+        List<Service> launched;
+        synchronized (processes) {
+            launched = List.copyOf(processes.keySet()); // a service stopped on purpose stays stopped
+        }
+        for (Service service : launched) {
             URI ready = url(service).resolve("/q/health/ready");
             while (true) {
-                Process process = processes.get(service);
+                Process process = process(service);
+                if (process == null) {
+                    throw new StackException(service.module() + " is not running (stopped, or the stack is stopping)");
+                }
                 if (!process.isAlive()) {
                     throw new StackException(service.module() + " exited with code " + process.exitValue()
                             + " during start; see " + logFile(service));
@@ -231,7 +274,10 @@ public final class LocalStack implements AutoCloseable {
 
     /** Stops one service gracefully (SIGTERM, then a hard kill after 30 s), e.g. to test what its callers do. */
     public void stop(Service service) throws InterruptedException {
-        Process process = processes.remove(service);
+        Process process;
+        synchronized (processes) {
+            process = processes.remove(service);
+        }
         if (process != null) {
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -247,12 +293,49 @@ public final class LocalStack implements AutoCloseable {
         awaitReady();
     }
 
-    /** Stops the services gracefully (SIGTERM, then a hard kill after the grace period), then PostgreSQL. */
+    /**
+     * Starts again every service that is not running (stopped and not restarted, or exited), waits until all are
+     * ready, and returns the ones it started, so that one test that left a service down does not fail the next ones.
+     */
+    public List<Service> ensureRunning() throws Exception {
+        List<Service> relaunched = new ArrayList<>();
+        for (Service service : Service.values()) {
+            Process process = process(service);
+            if (process == null || !process.isAlive()) {
+                stop(service);
+                launch(service);
+                relaunched.add(service);
+            }
+        }
+        if (!relaunched.isEmpty()) {
+            awaitReady();
+        }
+        return relaunched;
+    }
+
+    /**
+     * Stops the services gracefully (SIGTERM, then a hard kill after the grace period), then PostgreSQL. Safe to call
+     * more than once and from several threads (the shutdown hook and the owner): every caller returns once all is
+     * stopped.
+     */
     @Override
-    public void close() {
-        processes.values().forEach(Process::destroy);
+    public synchronized void close() {
+        List<Process> running;
+        synchronized (processes) {
+            closed = true;
+            running = new ArrayList<>(processes.values());
+            processes.clear();
+        }
+        if (Thread.currentThread() != stopOnExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran) anyway and finds nothing left to stop
+            }
+        }
+        running.forEach(Process::destroy);
         Instant deadline = Instant.now().plusSeconds(30);
-        for (Process process : processes.values()) {
+        for (Process process : running) {
             try {
                 long waitMs = Math.max(1, Duration.between(Instant.now(), deadline).toMillis());
                 if (!process.waitFor(waitMs, TimeUnit.MILLISECONDS)) {
@@ -263,11 +346,10 @@ public final class LocalStack implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        processes.clear();
         if (postgres != null) {
             try {
                 postgres.close();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 System.err.println("kessai: PostgreSQL did not stop cleanly: " + e.getMessage());
             }
             postgres = null;

@@ -1,8 +1,6 @@
 package io.kessai.stack;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -58,6 +56,8 @@ public final class Main {
             System.out.println("Starting Kessai (data in " + data + ") ...");
             LocalStack stack = LocalStack.start(settings);
             CountDownLatch stopped = new CountDownLatch(1);
+            // LocalStack's own hook stops the processes as well; this one tells the user, and close() returns to
+            // whichever hook calls it second only once everything is stopped.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.out.println("\nStopping Kessai ...");
                 stack.close();
@@ -82,9 +82,7 @@ public final class Main {
     }
 
     private static void ensureFree(int port, String what, String variable) {
-        try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            probe.setReuseAddress(true);
-        } catch (IOException busy) {
+        if (!FreePorts.bindable(port)) {
             throw new StackException("port " + port + " for " + what + " is busy; free it or choose another with "
                     + variable + "=<port>");
         }

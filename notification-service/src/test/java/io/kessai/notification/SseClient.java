@@ -58,17 +58,20 @@ final class SseClient implements AutoCloseable {
         throw new AssertionError("no line starting with '" + prefix + "' within " + timeout + "; read " + read);
     }
 
-    /** Every line that arrives within the window. */
-    List<String> drain(Duration window) throws InterruptedException {
+    /** Reads lines until one contains {@code text}, or fails after the timeout; returns every line read. */
+    List<String> readUntilContaining(String text, Duration timeout) throws InterruptedException {
         List<String> read = new ArrayList<>();
-        long deadline = System.nanoTime() + window.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            String line = lines.poll(20, TimeUnit.MILLISECONDS);
+            String line = lines.poll(50, TimeUnit.MILLISECONDS);
             if (line != null) {
                 read.add(line);
+                if (line.contains(text)) {
+                    return read;
+                }
             }
         }
-        return read;
+        throw new AssertionError("no line containing '" + text + "' within " + timeout + "; read " + read);
     }
 
     @Override

@@ -3,12 +3,14 @@ package io.kessai.notification;
 import static io.kessai.notification.NotificationTestSupport.post;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -35,6 +37,13 @@ class StreamTest {
     @TestHTTPResource("/v1/streams/merchant")
     URI merchantStream;
 
+    /**
+     * How long a test waits for a line that must come. Generous: it only bounds a failing test, and a busy machine
+     * (two cores shared by several builds) must not turn a slow arrival into a failure. How fast events arrive is
+     * measured by the benchmarks (docs/benchmarks.md), not asserted here.
+     */
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
     private static String payment(String eventId, String userId, String merchantId) {
         return """
                 {"eventId": "%s", "type": "payment.completed",
@@ -44,33 +53,35 @@ class StreamTest {
     }
 
     @Test
-    void customerReceivesOwnEventWithinASecondAndNeverAnothers() throws Exception {
+    void customerReceivesOwnEventAndNeverAnothers() throws Exception {
         String me = "u-" + UUID.randomUUID();
         String other = "u-" + UUID.randomUUID();
         try (SseClient stream = new SseClient(customerStream, TestIssuer.tokens().token(me, "customer"), null)) {
             assertEquals(200, stream.status());
-            stream.readUntil(":connected", Duration.ofSeconds(5));
+            stream.readUntil(":connected", PATIENCE);
 
             String othersEvent = "test:" + UUID.randomUUID();
             String myEvent = "test:" + UUID.randomUUID();
             post(payment(othersEvent, other, "m-1")).statusCode(202);
-            long sentNs = System.nanoTime();
             post(payment(myEvent, me, "m-1")).statusCode(202);
 
-            List<String> lines = stream.readUntil("data:", Duration.ofSeconds(5));
-            long latencyMs = (System.nanoTime() - sentNs) / 1_000_000;
+            List<String> lines = new ArrayList<>(stream.readUntil("data:", PATIENCE));
             String data = lines.get(lines.size() - 1);
             assertTrue(data.contains(myEvent), data);
             assertTrue(lines.contains("event: payment.completed") || lines.contains("event:payment.completed"),
                     lines.toString());
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("id:")), "events carry ids: " + lines);
-            // The target is well under a second (docs/benchmarks.md); this generous bound only catches a regression
-            // to waiting for polls, without letting a busy CI machine fail the build.
-            System.out.printf("stream latency: %d ms%n", latencyMs);
-            assertTrue(latencyMs < 4_000, "arrived after " + latencyMs + " ms");
 
-            List<String> later = stream.drain(Duration.ofMillis(1_500));
-            assertFalse(String.join("\n", later).contains(othersEvent), "another customer's event leaked: " + later);
+            // Once the other customer's event is stored (and announced, in the same transaction), a marker event of
+            // mine is stored after it; a stream sends in id order, so one that leaked the other's event would send it
+            // before the marker. This needs no quiet window of a guessed length.
+            NotificationTestSupport.await("the other customer's event stored", () -> NotificationTestSupport.count(
+                    "SELECT count(*) FROM stream_event WHERE audience = 'user:" + other + "' AND data->>'eventId' = '"
+                            + othersEvent + "'") == 1);
+            String marker = "test:" + UUID.randomUUID();
+            post(payment(marker, me, "m-1")).statusCode(202);
+            lines.addAll(stream.readUntilContaining(marker, PATIENCE));
+            assertFalse(String.join("\n", lines).contains(othersEvent), "another customer's event leaked: " + lines);
         }
     }
 
@@ -78,7 +89,7 @@ class StreamTest {
     void eventStoredAndAnnouncedByAnotherReplicaReachesThisReplicasClient() throws Exception {
         String me = "u-" + UUID.randomUUID();
         try (SseClient stream = new SseClient(customerStream, TestIssuer.tokens().token(me, "customer"), null)) {
-            stream.readUntil(":connected", Duration.ofSeconds(5));
+            stream.readUntil(":connected", PATIENCE);
             String eventId = "replica:" + UUID.randomUUID();
             // What another replica's worker does, over its own connection: store, then NOTIFY in one transaction.
             NotificationTestSupport.queryText("""
@@ -87,7 +98,7 @@ class StreamTest {
                         VALUES ('user:%s', 'topup.completed', '{"eventId": "%s", "type": "topup.completed"}')
                         RETURNING id)
                     SELECT pg_notify('kessai_stream', 'user:%s ' || id) FROM stored""".formatted(me, eventId, me));
-            List<String> lines = stream.readUntil("data:", Duration.ofSeconds(3));
+            List<String> lines = stream.readUntil("data:", PATIENCE);
             assertTrue(lines.get(lines.size() - 1).contains(eventId), lines.toString());
             assertTrue(lines.contains("event: topup.completed") || lines.contains("event:topup.completed"),
                     lines.toString());
@@ -98,8 +109,8 @@ class StreamTest {
     void idleStreamGetsHeartbeats() throws Exception {
         try (SseClient stream = new SseClient(customerStream,
                 TestIssuer.tokens().token("u-" + UUID.randomUUID(), "customer"), null)) {
-            stream.readUntil(":connected", Duration.ofSeconds(5));
-            stream.readUntil(":heartbeat", Duration.ofSeconds(5)); // every 1 s in tests, 15 s by default
+            stream.readUntil(":connected", PATIENCE);
+            stream.readUntil(":heartbeat", PATIENCE); // every 1 s in tests, 15 s by default
             String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
             double open = metrics.lines().filter(l -> l.startsWith("kessai_notification_streams_open "))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
@@ -111,10 +122,10 @@ class StreamTest {
     void merchantTillReceivesItsPayments() throws Exception {
         String merchant = "m-" + UUID.randomUUID();
         try (SseClient till = new SseClient(merchantStream, TestIssuer.tokens().token(merchant, "merchant"), null)) {
-            till.readUntil(":connected", Duration.ofSeconds(5));
+            till.readUntil(":connected", PATIENCE);
             String eventId = "test:" + UUID.randomUUID();
             post(payment(eventId, "u-9", merchant)).statusCode(202);
-            List<String> lines = till.readUntil("data:", Duration.ofSeconds(5));
+            List<String> lines = till.readUntil("data:", PATIENCE);
             assertTrue(lines.get(lines.size() - 1).contains(eventId));
         }
     }
@@ -126,9 +137,9 @@ class StreamTest {
         String first = "test:" + UUID.randomUUID();
         String id;
         try (SseClient stream = new SseClient(customerStream, token, null)) {
-            stream.readUntil(":connected", Duration.ofSeconds(5));
+            stream.readUntil(":connected", PATIENCE);
             post(payment(first, me, "m-2")).statusCode(202);
-            List<String> lines = stream.readUntil("data:", Duration.ofSeconds(5));
+            List<String> lines = stream.readUntil("data:", PATIENCE);
             id = lines.stream().filter(l -> l.startsWith("id:")).findFirst().orElseThrow().substring(3).trim();
         }
         // Two events while the app is offline.
@@ -140,12 +151,20 @@ class StreamTest {
                 "SELECT count(*) FROM stream_event WHERE audience = 'user:" + me + "'") == 3);
 
         try (SseClient resumed = new SseClient(customerStream, token, id)) {
-            resumed.readUntil(":connected", Duration.ofSeconds(5));
-            String received = String.join("\n", resumed.drain(Duration.ofSeconds(2)));
+            resumed.readUntil(":connected", PATIENCE);
+            // Read until the last event arrives, however long that takes, rather than for a fixed time.
+            String received = String.join("\n", resumed.readUntilContaining(third, PATIENCE));
             assertFalse(received.contains(first), "already seen before the reconnect");
             assertTrue(received.contains(second) && received.contains(third), received);
             assertTrue(received.indexOf(second) < received.indexOf(third), "in order");
         }
+    }
+
+    @Test
+    void replicaIsReadyWithItsStreamListenerInPlace() {
+        // Start-up waited for LISTEN, so the first test already finds it in place (and the readiness check says so).
+        given().when().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'Stream listener (LISTEN kessai_stream)' }.status", equalTo("UP"));
     }
 
     @Test

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -22,11 +23,15 @@ import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.kessai.notification.webhook.WebhookWorker;
 import io.kessai.testing.PostgresResource;
+import io.kessai.testing.TestDatabase;
 import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,6 +45,9 @@ import io.restassured.http.ContentType;
 @WithTestResource(SmtpServer.class)
 @WithTestResource(WebhookReceiver.class)
 class WebhookTest {
+
+    @Inject
+    WebhookWorker worker;
 
     private static String merchantToken(String merchant) {
         return TestIssuer.tokens().token(merchant, "merchant");
@@ -108,14 +116,28 @@ class WebhookTest {
                 .body("[0].lastStatus", equalTo(200));
     }
 
+    private static String deliveryStatus(String eventId) {
+        return queryText("SELECT status FROM webhook_delivery WHERE event_id = '" + eventId + "'");
+    }
+
+    /**
+     * Ends the delivery's retry window now, as 24 hours passing would. Tests use the long default window and drive
+     * the give-up this way, so that no test depends on how many tries fit into a few seconds of a busy machine.
+     */
+    private static void endRetryWindow(String eventId) {
+        TestDatabase.execute("UPDATE webhook_delivery SET give_up_at = now() WHERE event_id = '" + eventId + "'");
+    }
+
     @Test
     void endpointThatNeverAcceptsIsDeadLetteredAndCanBeRedeliveredOnDemand() {
         String merchant = "m-" + UUID.randomUUID();
         String path = "/down/" + merchant;
         Object id = register(merchant, WebhookReceiver.url(path)).get("id");
         String eventId = paymentFor(merchant);
-        await("dead after the retry window", () -> "dead".equals(queryText(
-                "SELECT status FROM webhook_delivery WHERE event_id = '" + eventId + "'")));
+        await("retried while the window is open", () -> WebhookReceiver.at(path).size() >= 3);
+        assertEquals("pending", deliveryStatus(eventId), "not given up inside the retry window");
+        endRetryWindow(eventId);
+        await("dead after the retry window", () -> "dead".equals(deliveryStatus(eventId)));
         int attempts = WebhookReceiver.at(path).size();
         assertTrue(attempts >= 3, "retried before giving up: " + attempts);
         Number deliveryId = given().auth().oauth2(merchantToken(merchant)).when()
@@ -125,6 +147,30 @@ class WebhookTest {
         given().auth().oauth2(merchantToken(merchant)).when()
                 .post("/v1/webhooks/" + id + "/deliveries/" + deliveryId + "/redeliver").then().statusCode(202);
         await("sent again", () -> WebhookReceiver.at(path).size() > attempts);
+
+        // The redelivery is retried for a new window; end that too and see it dead-lettered, so that it is not
+        // called for the rest of this JVM, loading every later test.
+        endRetryWindow(eventId);
+        await("dead again after the redelivery's window", () -> "dead".equals(deliveryStatus(eventId)));
+    }
+
+    @Test
+    void deliveryDueToARemovedEndpointIsDeadLetteredWithoutAnotherCall() {
+        String merchant = "m-" + UUID.randomUUID();
+        String path = "/down/" + merchant;
+        Object id = register(merchant, WebhookReceiver.url(path)).get("id");
+        String eventId = paymentFor(merchant);
+        await("tried and backing off", () -> WebhookReceiver.at(path).size() >= 1);
+
+        given().auth().oauth2(merchantToken(merchant)).when().delete("/v1/webhooks/" + id).then().statusCode(204);
+        // Without the check, the removed endpoint would be called until the retry window (24 h) ends.
+        await("dead-lettered once due", () -> "dead".equals(deliveryStatus(eventId)));
+        assertEquals("endpoint removed",
+                queryText("SELECT last_error FROM webhook_delivery WHERE event_id = '" + eventId + "'"));
+        int calls = WebhookReceiver.at(path).size();
+        // Dead, so never claimed again: a further run of the worker calls no one.
+        worker.sendDue().await().atMost(Duration.ofSeconds(10));
+        assertEquals(calls, WebhookReceiver.at(path).size());
     }
 
     @ParameterizedTest

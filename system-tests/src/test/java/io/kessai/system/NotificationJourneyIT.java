@@ -4,6 +4,7 @@ import static io.kessai.system.StackSmokeIT.serviceToken;
 import static io.kessai.system.StackSmokeIT.url;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -26,7 +27,7 @@ class NotificationJourneyIT {
     @Test
     void eventInPaymentServicesOutboxIsRelayedWithARealServiceToken() throws Exception {
         // payment-service has no business endpoint yet, so the test writes the row its transaction would write.
-        String phone = "+8170" + (10_000_000 + (int) (Math.random() * 89_999_999));
+        String phone = TestPhones.next("+8170");
         String eventId = "outbox:" + UUID.randomUUID();
         insertIntoPaymentOutbox(eventId, phone, "310477");
         assertTrue(awaitInbox(phone).contains("310477"));
@@ -35,22 +36,35 @@ class NotificationJourneyIT {
     @Test
     void backlogInPaymentServicesOutboxDrainsAfterNotificationServiceReturns() throws Exception {
         RunningStack.stack().stop(Service.NOTIFICATION);
-        String phone = "+8170" + (10_000_000 + (int) (Math.random() * 89_999_999));
+        String phone = TestPhones.next("+8170");
+        String eventId = "outbox:" + UUID.randomUUID();
         try {
-            insertIntoPaymentOutbox("outbox:" + UUID.randomUUID(), phone, "664201");
-            // The relay tries, fails and backs off; the row stays.
-            Thread.sleep(2_500);
-            assertTrue(pendingInPaymentOutbox(phone) == 1, "kept while notification-service is down");
+            insertIntoPaymentOutbox(eventId, phone, "664201");
+            // The relay tries, fails and backs off; the row stays, pending. Waiting for the failed try itself (not
+            // a fixed time, after which the row would be there whether or not the relay had tried).
+            Eventually.until("payment-service's relay tries " + eventId + " and backs off", Duration.ofSeconds(30),
+                    () -> failedTries(eventId));
+            assertEquals(List.of(false), deadFlags(eventId), "kept, not dead, while notification-service is down");
         } finally {
-            RunningStack.stack().restart(Service.NOTIFICATION);
+            restartNotificationService();
         }
         assertTrue(awaitInbox(phone).contains("664201"));
+    }
+
+    /** Restarts it, so that a failure says what failed (the later tests start it again, see RunningStack). */
+    private static void restartNotificationService() {
+        try {
+            RunningStack.stack().restart(Service.NOTIFICATION);
+        } catch (Exception e) {
+            throw new AssertionError("notification-service did not come back after the outage: " + e.getMessage()
+                    + " (log: " + RunningStack.stack().logFile(Service.NOTIFICATION) + ")", e);
+        }
     }
 
     @Test
     void otpEventIsDeliveredAndReadableFromTheDevInbox() {
         String token = serviceToken(Service.AUTH);
-        String phone = "+8180" + (10_000_000 + (int) (Math.random() * 89_999_999));
+        String phone = TestPhones.next("+8180");
         String eventId = "journey:" + UUID.randomUUID();
         given().baseUri(url(Service.NOTIFICATION)).auth().oauth2(token).contentType(ContentType.JSON)
                 .body(Map.of("eventId", eventId, "type", "otp.sms", "locale", "en",
@@ -61,18 +75,36 @@ class NotificationJourneyIT {
         assertTrue(awaitInbox(phone).contains("905172"));
     }
 
-    /** The newest dev-inbox text to {@code recipient}, waiting up to 20 s for it. */
+    /** A message in the dev inbox; ids grow with each message. */
+    record InboxEntry(long id, String body) {
+    }
+
+    /** The first dev-inbox text to {@code recipient}, waiting up to 60 s for it. */
     static String awaitInbox(String recipient) {
+        return awaitInboxAfter(recipient, 0).body();
+    }
+
+    /**
+     * The first dev-inbox message to {@code recipient} after the one with id {@code previousId} (0: the first one),
+     * waiting up to 60 s for it.
+     */
+    static InboxEntry awaitInboxAfter(String recipient, long previousId) {
         String token = serviceToken(Service.AUTH);
-        AtomicReference<List<String>> bodies = new AtomicReference<>(List.of());
-        Eventually.until("a message to " + recipient + " in the dev inbox", Duration.ofSeconds(20), () -> {
-            bodies.set(given().baseUri(url(Service.NOTIFICATION)).auth().oauth2(token)
-                    .queryParam("recipient", recipient)
-                    .when().get("/v1/dev/inbox")
-                    .then().statusCode(200).extract().path("body"));
-            return !bodies.get().isEmpty();
-        });
-        return bodies.get().get(0);
+        AtomicReference<InboxEntry> found = new AtomicReference<>();
+        Eventually.until("a message to " + recipient + " after #" + previousId + " in the dev inbox",
+                Duration.ofSeconds(60), () -> {
+                    List<Map<String, Object>> entries = given().baseUri(url(Service.NOTIFICATION)).auth()
+                            .oauth2(token).queryParam("recipient", recipient).queryParam("limit", 100)
+                            .when().get("/v1/dev/inbox")
+                            .then().statusCode(200).extract().path("$");
+                    // Newest first: the last one newer than previousId is the next message.
+                    entries.stream()
+                            .map(e -> new InboxEntry(((Number) e.get("id")).longValue(), (String) e.get("body")))
+                            .filter(e -> e.id() > previousId).reduce((newer, older) -> older)
+                            .ifPresent(found::set);
+                    return found.get() != null;
+                });
+        return found.get();
     }
 
     /** Writes the row payment-service's transaction would write (it has no business endpoint yet). */
@@ -89,14 +121,32 @@ class NotificationJourneyIT {
         }
     }
 
-    private static long pendingInPaymentOutbox(String phone) throws Exception {
+    /** Whether the relay has tried the row at least once, failed and recorded why (then it backs off). */
+    private static boolean failedTries(String eventId) {
         try (java.sql.Connection db = paymentDatabase();
-                java.sql.PreparedStatement count = db.prepareStatement(
-                        "SELECT count(*) FROM kessai_outbox WHERE body->'recipient'->>'phone' = ? AND NOT dead")) {
-            count.setString(1, phone);
-            try (java.sql.ResultSet row = count.executeQuery()) {
-                row.next();
-                return row.getLong(1);
+                java.sql.PreparedStatement query = db.prepareStatement(
+                        "SELECT attempts >= 1 AND last_error IS NOT NULL FROM kessai_outbox WHERE event_id = ?")) {
+            query.setString(1, eventId);
+            try (java.sql.ResultSet row = query.executeQuery()) {
+                return row.next() && row.getBoolean(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The {@code dead} flag of the row (an empty list when the row is gone). */
+    private static List<Boolean> deadFlags(String eventId) throws Exception {
+        try (java.sql.Connection db = paymentDatabase();
+                java.sql.PreparedStatement query = db.prepareStatement(
+                        "SELECT dead FROM kessai_outbox WHERE event_id = ?")) {
+            query.setString(1, eventId);
+            try (java.sql.ResultSet row = query.executeQuery()) {
+                List<Boolean> flags = new java.util.ArrayList<>();
+                while (row.next()) {
+                    flags.add(row.getBoolean(1));
+                }
+                return flags;
             }
         }
     }

@@ -1,6 +1,6 @@
 package io.kessai.system;
 
-import static io.kessai.system.NotificationJourneyIT.awaitInbox;
+import static io.kessai.system.NotificationJourneyIT.awaitInboxAfter;
 import static io.kessai.system.StackSmokeIT.currentSigningKey;
 import static io.kessai.system.StackSmokeIT.serviceToken;
 import static io.kessai.system.StackSmokeIT.url;
@@ -11,7 +11,6 @@ import static org.hamcrest.Matchers.hasSize;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,25 +33,23 @@ class RegistrationJourneyIT {
 
     @Test
     void aCustomerRegistersSignsInWithTwoFactorsRefreshesAndReadsTheWallet() throws Exception {
-        int subscriber = 10_000_000 + ThreadLocalRandom.current().nextInt(89_999_999);
+        int subscriber = TestPhones.nextSubscriber();
         String e164 = "+8180" + subscriber;
         String registration = given().baseUri(url(Service.AUTH)).contentType(ContentType.JSON)
                 .body(Map.of("phone", "080-" + subscriber / 10_000 + "-" + String.format("%04d", subscriber % 10_000),
                         "password", "tsukemen-at-lunch-4", "locale", "en"))
                 .when().post("/v1/registrations").then().statusCode(202).extract().path("registrationId");
 
-        Matcher code = Pattern.compile("\\b(\\d{6})\\b").matcher(awaitInbox(e164));
-        if (!code.find()) {
-            throw new AssertionError("no six-digit code in the SMS to " + e164);
-        }
+        NotificationJourneyIT.InboxEntry registrationSms = awaitInboxAfter(e164, 0);
+        String code = codeIn(registrationSms, e164);
         String userId = given().baseUri(url(Service.AUTH)).contentType(ContentType.JSON)
-                .body(Map.of("code", code.group(1)))
+                .body(Map.of("code", code))
                 .when().post("/v1/registrations/" + registration + "/confirm")
                 .then().statusCode(200).body("status", equalTo("active")).extract().path("userId");
 
         String service = serviceToken(Service.PAYMENT);
         Eventually.until("the wallet of " + userId + " is opened through auth-service's outbox",
-                Duration.ofSeconds(20), () -> {
+                Duration.ofSeconds(60), () -> {
                     List<?> accounts = given().baseUri(url(Service.WALLET)).auth().oauth2(service)
                             .when().get("/v1/internal/accounts/customers/" + userId)
                             .then().statusCode(200).extract().path("$");
@@ -66,7 +63,8 @@ class RegistrationJourneyIT {
                         "Hanako's phone"))
                 .when().post("/v1/sessions").then().statusCode(202).body("smsSent", equalTo(true))
                 .extract().path("challengeId");
-        String loginCode = awaitNewCode(e164, code.group(1));
+        // The sign-in code is the next message to this phone (the new-device alert comes only after it is used).
+        String loginCode = codeIn(awaitInboxAfter(e164, registrationSms.id()), e164);
         String refreshToken = given().baseUri(url(Service.AUTH)).contentType(ContentType.JSON)
                 .body(Map.of("method", "sms", "code", loginCode))
                 .when().post("/v1/sessions/challenges/" + challenge).then().statusCode(201)
@@ -85,23 +83,12 @@ class RegistrationJourneyIT {
                 .then().statusCode(200).body("$", hasSize(0));
     }
 
-    /** The six-digit code of a message to {@code phone} in the dev inbox that is not {@code previous}. */
-    static String awaitNewCode(String phone, String previous) {
-        String token = serviceToken(Service.AUTH);
-        java.util.concurrent.atomic.AtomicReference<String> found = new java.util.concurrent.atomic.AtomicReference<>();
-        Eventually.until("a new code to " + phone + " in the dev inbox", Duration.ofSeconds(20), () -> {
-            List<String> bodies = given().baseUri(url(Service.NOTIFICATION)).auth().oauth2(token)
-                    .queryParam("recipient", phone).when().get("/v1/dev/inbox").then().statusCode(200)
-                    .extract().path("body");
-            for (String body : bodies) {
-                Matcher code = Pattern.compile("\\b(\\d{6})\\b").matcher(body);
-                if (code.find() && !code.group(1).equals(previous)) {
-                    found.set(code.group(1));
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found.get();
+    /** The six-digit code in a message to {@code phone}. */
+    private static String codeIn(NotificationJourneyIT.InboxEntry sms, String phone) {
+        Matcher code = Pattern.compile("\\b(\\d{6})\\b").matcher(sms.body());
+        if (!code.find()) {
+            throw new AssertionError("no six-digit code in the SMS #" + sms.id() + " to " + phone + ": " + sms.body());
+        }
+        return code.group(1);
     }
 }

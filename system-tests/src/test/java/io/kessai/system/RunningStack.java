@@ -1,14 +1,13 @@
 package io.kessai.system;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumMap;
-import java.util.Map;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import io.kessai.stack.LocalStack;
@@ -16,10 +15,14 @@ import io.kessai.stack.Service;
 
 /**
  * Starts the real stack (embedded PostgreSQL + the four packaged services as processes) once per test JVM, on free
- * ports and in a throw-away data folder, and stops it when all tests are done. Test classes share it with
+ * ports and in a data folder of its own, and stops it when all tests are done. Test classes share it with
  * {@code @ExtendWith(RunningStack.class)} and {@link #stack()}.
+ *
+ * <p>Each run gets a new folder {@code system-tests/target/stack/<date>-<time>-<random>}: signing keys, client
+ * secrets and logs of an earlier run (which would make auth-service rotate its key once it is 30 days old, and made
+ * reruns share state) are never seen again, while the logs of a failed run stay for reading.
  */
-public final class RunningStack implements BeforeAllCallback {
+public final class RunningStack implements BeforeAllCallback, BeforeEachCallback {
 
     private static LocalStack stack;
 
@@ -37,19 +40,33 @@ public final class RunningStack implements BeforeAllCallback {
                 return;
             }
             Path repository = Path.of(System.getProperty("kessai.repository", "..")).toAbsolutePath().normalize();
-            Path data = Files.createDirectories(repository.resolve("system-tests/target/stack"));
-            Map<Service, Integer> ports = new EnumMap<>(Service.class);
-            for (Service service : Service.values()) {
-                ports.put(service, freePort());
-            }
-            LocalStack.Settings settings = LocalStack.settings(repository, data).withPorts(0, ports).ephemeral();
+            Path runs = Files.createDirectories(repository.resolve("system-tests/target/stack"));
+            Path data = Files.createTempDirectory(runs,
+                    LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-")));
+            LocalStack.Settings settings = LocalStack.settings(repository, data).withFreePorts().ephemeral();
             long startNs = System.nanoTime();
             stack = LocalStack.start(settings);
-            System.out.printf("Kessai stack ready in %d ms (logs in %s)%n", (System.nanoTime() - startNs) / 1_000_000,
-                    data.resolve("logs"));
-            // Closed when the root context closes, i.e. after the last test class of this JVM.
+            System.out.printf("Kessai stack ready in %d ms (data and logs in %s)%n",
+                    (System.nanoTime() - startNs) / 1_000_000, data);
+            // Closed when the root context closes, i.e. after the last test class of this JVM. LocalStack's own
+            // shutdown hook stops the processes if this JVM ends without getting there.
             context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
                     .put(RunningStack.class.getName(), (ExtensionContext.Store.CloseableResource) RunningStack::stop);
+        }
+    }
+
+    /**
+     * A test that stops a service restarts it, but if that restart failed (or a service died), every later test
+     * would fail for a reason of its own: start what is not running first, and say so.
+     */
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        synchronized (RunningStack.class) {
+            List<Service> relaunched = stack().ensureRunning();
+            if (!relaunched.isEmpty()) {
+                System.out.printf("Kessai stack: %s was not running before %s and was started again (see %s)%n",
+                        relaunched, context.getDisplayName(), stack.logFile(relaunched.get(0)).getParent());
+            }
         }
     }
 
@@ -57,12 +74,6 @@ public final class RunningStack implements BeforeAllCallback {
         if (stack != null) {
             stack.close();
             stack = null;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

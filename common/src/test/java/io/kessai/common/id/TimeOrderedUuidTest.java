@@ -23,14 +23,22 @@ class TimeOrderedUuidTest {
     }
 
     @Test
-    void idsMadeLaterSortAfterAndNoneRepeat() throws InterruptedException {
+    void idsMadeLaterSortAfterAndNoneRepeat() {
         UUID first = TimeOrderedUuid.next();
-        Thread.sleep(2);
-        UUID second = TimeOrderedUuid.next();
+        // "Later" means a later millisecond (ids of one millisecond are in random order): make ids until the clock
+        // has moved on, instead of sleeping and hoping it did.
+        UUID second;
+        do {
+            second = TimeOrderedUuid.next();
+        } while (millis(second) <= millis(first));
         assertTrue(first.toString().compareTo(second.toString()) < 0, first + " before " + second);
         Set<UUID> seen = new HashSet<>();
         for (int i = 0; i < 100_000; i++) {
             assertTrue(seen.add(TimeOrderedUuid.next()));
         }
+    }
+
+    private static long millis(UUID id) {
+        return id.getMostSignificantBits() >>> 16;
     }
 }

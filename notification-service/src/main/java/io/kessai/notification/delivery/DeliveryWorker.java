@@ -96,11 +96,13 @@ public class DeliveryWorker {
     }
 
     private Uni<Void> markSent(OutgoingMessage message) {
-        // The text may hold a one-time code: once it is out, it is not kept.
-        return pool.preparedQuery("UPDATE delivery SET status = 'sent', sent_at = now(), subject = NULL, body = NULL, "
-                + "last_error = NULL WHERE id = $1")
+        // The text may hold a one-time code: once it is out, it is not kept. The dev inbox copy is written in the
+        // same transaction, so that whoever sees 'sent' (a test, the local stack's user) finds the message there too.
+        return pool.withTransaction(connection -> connection
+                .preparedQuery("UPDATE delivery SET status = 'sent', sent_at = now(), subject = NULL, body = NULL, "
+                        + "last_error = NULL WHERE id = $1")
                 .execute(Tuple.of(message.id()))
-                .flatMap(updated -> devInbox.keep(message))
+                .flatMap(updated -> devInbox.keep(connection, message)))
                 .invoke(() -> count(message.channel(), "sent"));
     }
 

@@ -13,6 +13,7 @@ import io.quarkus.runtime.configuration.ConfigUtils;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -47,11 +48,12 @@ public class DevInbox {
             OffsetDateTime deliveredAt) {
     }
 
-    public Uni<Void> keep(OutgoingMessage message) {
+    /** Keeps a copy of a sent message, through {@code client} (the transaction that marks it sent). */
+    public Uni<Void> keep(SqlClient client, OutgoingMessage message) {
         if (!enabled || message.channel() == Channel.PUSH) {
             return Uni.createFrom().voidItem();
         }
-        return pool.preparedQuery("INSERT INTO dev_inbox (channel, recipient, subject, body) VALUES ($1, $2, $3, $4)")
+        return client.preparedQuery("INSERT INTO dev_inbox (channel, recipient, subject, body) VALUES ($1, $2, $3, $4)")
                 .execute(Tuple.of(message.channel().wire(), message.recipient(), message.subject(), message.body()))
                 .replaceWithVoid();
     }

@@ -1,9 +1,14 @@
 package io.kessai.notification.stream;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,23 +23,32 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 
 /**
  * Feeds the open SSE streams of this replica. Every replica LISTENs on {@code kessai_stream}; a NOTIFY names an
  * audience, and each of that audience's clients here fetches what it has not yet seen from {@code stream_event}. The
  * table, not the notification, is the source of truth: a client that reconnects with {@code Last-Event-ID} misses
  * nothing, and a lost notification is made up for by the next one or the next reconnect.
+ *
+ * <p>A replica is not ready until its LISTEN is in place: start-up waits for it (up to {@link #LISTEN_WAIT}), and
+ * the readiness check {@link StreamListenerCheck} is DOWN while it is not (not yet connected, or reconnecting after
+ * the connection was lost), so that no client is sent here to wait for announcements this replica would not hear.
  */
 @ApplicationScoped
 public class StreamHub {
 
     private static final Logger LOG = Logger.getLogger(StreamHub.class);
+    /** How long start-up waits for LISTEN; after that the replica starts unready and keeps trying. */
+    static final Duration LISTEN_WAIT = Duration.ofSeconds(30);
+    private static final long RETRY_MS = 1_000;
 
     private final Map<String, Set<StreamClient>> clients = new ConcurrentHashMap<>();
     private final AtomicInteger openStreams = new AtomicInteger();
@@ -44,7 +58,11 @@ public class StreamHub {
     private final String databaseUrl;
     private final String databaseUser;
     private final Optional<String> databasePassword;
-    private PgSubscriber subscriber;
+    private final CompletableFuture<Void> firstListen = new CompletableFuture<>();
+    private volatile PgSubscriber subscriber;
+    /** The connection on which LISTEN last succeeded; listening while it is the subscriber's current one. */
+    private volatile PgConnection listeningOn;
+    private volatile boolean stopped;
     private long heartbeatTimer = -1;
 
     StreamHub(Pool pool, Vertx vertx, NotificationConfig config, MeterRegistry metrics,
@@ -61,22 +79,73 @@ public class StreamHub {
     }
 
     void start(@Observes StartupEvent event) {
+        listen();
+        heartbeatTimer = vertx.setPeriodic(config.heartbeat().toMillis(), id -> heartbeat());
+        // Until LISTEN is in place, an event stored now would be announced to no one here: the application (and a
+        // test right after start) must not run before it. Start-up events come on the main thread; an event loop is
+        // never blocked (there, readiness alone tells).
+        if (Context.isOnEventLoopThread()) {
+            return;
+        }
+        try {
+            firstListen.get(LISTEN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException notYet) {
+            LOG.warnf("Not listening for stream events after %d s; not ready until the database answers",
+                    LISTEN_WAIT.toSeconds());
+        } catch (ExecutionException impossible) {
+            LOG.warnf("Stream listener failed: %s", impossible.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Connects a subscriber and LISTENs. PgSubscriber reconnects by itself (and LISTENs again) after it lost a
+     * connection, but not when its first connection fails: then a new one is tried a second later.
+     */
+    private void listen() {
         PgConnectOptions options = PgConnectOptions.fromUri(databaseUrl).setUser(databaseUser);
         databasePassword.filter(p -> !p.isEmpty()).ifPresent(options::setPassword);
-        subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1_000L);
-        subscriber.channel(StreamPublisher.NOTIFY_CHANNEL).handler(this::onNotify);
-        subscriber.connect().subscribe().with(connected -> LOG.info("Listening for stream events"),
-                failure -> LOG.warnf("Stream listener could not connect yet: %s", failure.toString()));
-        heartbeatTimer = vertx.setPeriodic(config.heartbeat().toMillis(), id -> heartbeat());
+        PgSubscriber candidate = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> RETRY_MS);
+        candidate.channel(StreamPublisher.NOTIFY_CHANNEL)
+                .subscribeHandler(() -> {
+                    // Called after each successful LISTEN, the first and every one after a reconnect.
+                    listeningOn = candidate.getDelegate().actualConnection();
+                    firstListen.complete(null);
+                    LOG.info("Listening for stream events");
+                })
+                .handler(this::onNotify);
+        subscriber = candidate;
+        candidate.connect().subscribe().with(connected -> {
+        }, failure -> {
+            LOG.warnf("Stream listener could not connect yet (retrying): %s", failure.toString());
+            candidate.closeAndForget();
+            if (!stopped) {
+                vertx.setTimer(RETRY_MS, id -> {
+                    if (!stopped) {
+                        listen();
+                    }
+                });
+            }
+        });
+    }
+
+    /** Whether LISTEN is in place on the current connection, i.e. this replica hears every announcement now. */
+    public boolean listening() {
+        PgSubscriber current = subscriber;
+        PgConnection listened = listeningOn;
+        return current != null && listened != null && current.getDelegate().actualConnection() == listened;
     }
 
     void stop(@Observes ShutdownEvent event) {
+        stopped = true;
         if (heartbeatTimer >= 0) {
             vertx.cancelTimer(heartbeatTimer);
         }
         clients.values().forEach(set -> set.forEach(client -> client.sink.close()));
-        if (subscriber != null) {
-            subscriber.closeAndForget();
+        PgSubscriber current = subscriber;
+        if (current != null) {
+            current.closeAndForget();
         }
     }
 

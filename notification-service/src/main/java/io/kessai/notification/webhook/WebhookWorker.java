@@ -28,12 +28,15 @@ import io.vertx.mutiny.sqlclient.Tuple;
 /**
  * Sends merchant webhooks: claims due deliveries like the message worker ({@code SKIP LOCKED}, a lease), re-checks
  * the target address, POSTs the signed payload without following redirects, and retries anything but a 2xx with
- * backoff until the delivery's {@code give_up_at} (24 h after the event), when it is dead-lettered.
+ * backoff until the delivery's {@code give_up_at} (24 h after the event), when it is dead-lettered. A delivery to an
+ * endpoint the merchant has removed is dead-lettered without a call, whenever it comes due (one still backing off at
+ * the removal, or one queued by an event stored while the removal committed).
  */
 @ApplicationScoped
 public class WebhookWorker {
 
     private static final Logger LOG = Logger.getLogger(WebhookWorker.class);
+    static final String ENDPOINT_REMOVED = "endpoint removed";
 
     private final Pool pool;
     private final TargetPolicy policy;
@@ -54,7 +57,7 @@ public class WebhookWorker {
     }
 
     record Claimed(long id, String eventId, String url, String secret, String payload, int attempt,
-            Instant giveUpAt) {
+            Instant giveUpAt, boolean endpointActive) {
     }
 
     @Scheduled(every = "${kessai.notification.webhooks.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -69,14 +72,14 @@ public class WebhookWorker {
                 + "FROM (SELECT wd.id FROM webhook_delivery wd WHERE wd.status = 'pending' AND wd.next_attempt_at <= now() "
                 + "ORDER BY wd.next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due, webhook_endpoint e "
                 + "WHERE d.id = due.id AND e.id = d.endpoint_id "
-                + "RETURNING d.id, d.event_id, e.url, e.secret, d.payload, d.attempts, d.give_up_at")
+                + "RETURNING d.id, d.event_id, e.url, e.secret, d.payload, d.attempts, d.give_up_at, e.active")
                 .execute(Tuple.of(config.batchSize(), (double) config.lease().toSeconds()))
                 .flatMap(rows -> {
                     List<Claimed> claimed = new ArrayList<>();
                     for (Row row : rows) {
                         claimed.add(new Claimed(row.getLong("id"), row.getString("event_id"), row.getString("url"),
                                 row.getString("secret"), row.getString("payload"), row.getInteger("attempts"),
-                                row.getOffsetDateTime("give_up_at").toInstant()));
+                                row.getOffsetDateTime("give_up_at").toInstant(), row.getBoolean("active")));
                     }
                     return Multi.createFrom().iterable(claimed).onItem().transformToUniAndMerge(this::deliver)
                             .collect().asList().map(List::size);
@@ -84,6 +87,9 @@ public class WebhookWorker {
     }
 
     private Uni<Void> deliver(Claimed delivery) {
+        if (!delivery.endpointActive()) {
+            return removed(delivery);
+        }
         return policy.addressProblemAsync(URI.create(delivery.url()).getHost())
                 .flatMap(refused -> refused != null
                         ? failed(delivery, null, "target refused: " + refused)
@@ -119,6 +125,13 @@ public class WebhookWorker {
                 .preparedQuery("UPDATE webhook_delivery SET status = 'sent', delivered_at = now(), last_status = $2, "
                         + "last_error = NULL WHERE id = $1")
                 .execute(Tuple.of(delivery.id(), status)).replaceWithVoid();
+    }
+
+    private Uni<Void> removed(Claimed delivery) {
+        metrics.counter("kessai.notification.webhooks", "outcome", "dead").increment();
+        LOG.infof("Webhook delivery %d dead-lettered without a call: its endpoint was removed", delivery.id());
+        return pool.preparedQuery("UPDATE webhook_delivery SET status = 'dead', last_error = $2 WHERE id = $1")
+                .execute(Tuple.of(delivery.id(), ENDPOINT_REMOVED)).replaceWithVoid();
     }
 
     private Uni<Void> failed(Claimed delivery, Integer status, String reason) {
