@@ -13,10 +13,12 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.kessai.common.security.Roles;
@@ -44,6 +46,16 @@ public class HoldResource {
             @Valid @NotNull HoldRequest.Reserve request) {
         return holds.reserve(caller(), key, request).map(reserved -> Response.status(Response.Status.CREATED)
                 .entity(reserved.hold()).header("Idempotent-Replayed", reserved.replayed() ? "true" : null).build());
+    }
+
+    @GET
+    @RolesAllowed({Roles.SERVICE, Roles.OPS})
+    @Operation(summary = "The hold a caller reserved under an idempotency key, as it is now (how a reconciler learns "
+            + "an unknown outcome: 404 means it was never reserved and may be retried with the same key)")
+    public Uni<HoldView> byKey(@QueryParam("idempotencyKey") String key,
+            @Parameter(description = "ops only: whose key (a service's client id); a service always asks about its own") @QueryParam("caller") String caller) {
+        TransferResource.requireLookupKey(key, "holds");
+        return holds.byKey(identity.hasRole(Roles.OPS) && caller != null ? caller : caller(), key);
     }
 
     @GET

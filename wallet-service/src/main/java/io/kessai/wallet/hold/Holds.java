@@ -121,7 +121,20 @@ public class Holds {
                         throw LedgerProblem.IDEMPOTENCY_KEY_REUSED.exception("Idempotency key " + key
                                 + " was already used for a different hold; use a new key for a new hold.");
                     }
-                    return byId(tx, row.getUUID("id")).map(hold -> new Reserved(hold, true));
+                    return byId(tx, row.getUUID("id")).map(hold -> new Reserved(hold.asReserved(), true));
+                });
+    }
+
+    /** The hold {@code caller} reserved under {@code idempotencyKey}, as it is now: how a reconciler learns an outcome. */
+    public Uni<HoldView> byKey(String caller, String idempotencyKey) {
+        return pool.preparedQuery("SELECT id FROM hold WHERE caller = $1 AND idempotency_key = $2")
+                .execute(Tuple.of(caller, idempotencyKey))
+                .flatMap(rows -> {
+                    if (rows.size() == 0) {
+                        throw LedgerProblem.HOLD_NOT_FOUND.exception(
+                                "No hold was reserved under key " + idempotencyKey + ".");
+                    }
+                    return byId(pool, rows.iterator().next().getUUID("id"));
                 });
     }
 

@@ -89,10 +89,7 @@ public class TransferResource {
             + "outcome: 404 means it was never posted and may be retried with the same key)")
     public Uni<TransferView> byKey(@QueryParam("idempotencyKey") String key,
             @Parameter(description = "ops only: whose key (a service's client id); a service always asks about its own") @QueryParam("caller") String caller) {
-        if (key == null || key.isBlank()) {
-            throw new ProblemException(400, ProblemCodes.VALIDATION_FAILED, "Validation failed",
-                    "Look transfers up with ?idempotencyKey=<key>.");
-        }
+        requireLookupKey(key, "transfers");
         String owner = identity.hasRole(Roles.OPS) && caller != null ? caller : caller();
         return reader.byKey(pool, owner, key).map(stored -> {
             if (stored == null) {
@@ -100,6 +97,14 @@ public class TransferResource {
             }
             return stored.view();
         });
+    }
+
+    /** A lookup by idempotency key (of transfers or holds) names the key. */
+    public static void requireLookupKey(String key, String what) {
+        if (key == null || key.isBlank()) {
+            throw new ProblemException(400, ProblemCodes.VALIDATION_FAILED, "Validation failed",
+                    "Look " + what + " up with ?idempotencyKey=<key>.");
+        }
     }
 
     private boolean visible(TransferReader.Stored stored) {

@@ -2,6 +2,7 @@ package io.kessai.wallet.ledger;
 
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
+import static io.kessai.wallet.WalletApi.PAYMENT_SERVICE;
 import static io.kessai.wallet.WalletApi.asOps;
 import static io.kessai.wallet.WalletApi.asService;
 import static io.kessai.wallet.WalletApi.available;
@@ -37,6 +38,7 @@ import io.quarkus.scheduler.Scheduler;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.ValidatableResponse;
 
 @QuarkusTest
@@ -188,6 +190,46 @@ class HoldsTest {
                 .body("id", equalTo(first));
         expectProblem(hold(key, Map.of("accountId", alice, "amount", 701)), 422, "idempotency-key-reused");
         assertEquals(9_300, available(alice));
+    }
+
+    @Test
+    void aReplayAnswersTheFirstResultByteForByteEvenAfterTheHoldWasCaptured() {
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> body = Map.of("accountId", alice, "amount", 1_200, "reference", "order-9");
+        String first = hold(key, body).statusCode(201).extract().asString();
+        String id = JsonPath.from(first).getString("id");
+        capture(id, UUID.randomUUID().toString(), captureTo(shop, 1_000)).statusCode(201);
+
+        String replayed = hold(key, body).statusCode(201).header("Idempotent-Replayed", "true").extract().asString();
+        assertEquals(first, replayed, "a replay repeats the first answer, not the hold's state now");
+        asService().get("/v1/internal/holds/" + id).then().statusCode(200).body("status", equalTo("captured"))
+                .body("captured", equalTo(1000));
+        assertEquals(9_000, balance(alice), "the replays moved nothing");
+        assertEquals(1_000, balance(shop));
+    }
+
+    @Test
+    void aHoldIsFoundByItsIdempotencyKeyAsItIsNow() {
+        String key = UUID.randomUUID().toString();
+        String id = hold(key, Map.of("accountId", alice, "amount", 500)).statusCode(201).extract().path("id");
+        asService().queryParam("idempotencyKey", key).get("/v1/internal/holds").then().statusCode(200)
+                .body("id", equalTo(id)).body("status", equalTo("active")).body("amount", equalTo(500));
+        asService().post("/v1/internal/holds/" + id + "/void").then().statusCode(200);
+        asService().queryParam("idempotencyKey", key).get("/v1/internal/holds").then().statusCode(200)
+                .body("id", equalTo(id)).body("status", equalTo("voided"));
+
+        expectProblem(asService().queryParam("idempotencyKey", UUID.randomUUID().toString())
+                .get("/v1/internal/holds").then(), 404, "hold-not-found");
+        String other = TestIssuer.tokens().token("auth-service", "service");
+        expectProblem(given().auth().oauth2(other).queryParam("idempotencyKey", key).get("/v1/internal/holds")
+                .then(), 404, "hold-not-found");
+        asOps().queryParam("idempotencyKey", key).queryParam("caller", PAYMENT_SERVICE).get("/v1/internal/holds")
+                .then().statusCode(200).body("id", equalTo(id));
+        expectProblem(asService().get("/v1/internal/holds").then(), 400, "validation-failed");
+        expectProblem(given().queryParam("idempotencyKey", key).get("/v1/internal/holds").then(), 401,
+                "unauthorized");
+        expectProblem(given().auth().oauth2(TestIssuer.tokens().token("usr-1", "customer"))
+                .queryParam("idempotencyKey", key).get("/v1/internal/holds").then(), 403, "forbidden");
     }
 
     @Test
