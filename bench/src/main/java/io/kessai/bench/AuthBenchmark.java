@@ -86,7 +86,8 @@ public final class AuthBenchmark {
 
         AuthReport report;
         try (BenchStack bench = BenchStack.start(options.repository(),
-                options.repository().resolve("bench/target/auth-bench-data"), options.jvmOptions())) {
+                options.repository().resolve("bench/target/auth-bench-data"), options.jvmOptions(),
+                options.synchronousCommit())) {
             AuthBenchmark benchmark = new AuthBenchmark(options, bench.stack());
             Map<String, String> settings = benchmark.configurePostgres();
             try (HttpClient http = WalletClient.newHttpClient()) {

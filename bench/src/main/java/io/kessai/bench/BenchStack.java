@@ -1,18 +1,14 @@
 package io.kessai.bench;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import io.kessai.stack.LocalStack;
-import io.kessai.stack.Service;
 
 /**
  * The stack a benchmark measures: PostgreSQL and the four services from their packaged jars, on free loopback ports,
@@ -21,22 +17,26 @@ import io.kessai.stack.Service;
 final class BenchStack implements AutoCloseable {
 
     private final LocalStack stack;
-    private final Thread stopOnCtrlC;
 
+    /** On Ctrl-C, LocalStack's own shutdown hook stops the processes. */
     private BenchStack(LocalStack stack) {
         this.stack = stack;
-        this.stopOnCtrlC = new Thread(stack::close, "bench-stop");
-        Runtime.getRuntime().addShutdownHook(stopOnCtrlC);
     }
 
     /**
-     * Starts the stack with its data in {@code data}, deleted first. A persistent folder (not a temporary one) so that
-     * PostgreSQL runs with fsync on, as in production.
+     * Starts the stack with its data in {@code data}, deleted first; PostgreSQL runs durable there (fsync and
+     * synchronous_commit on), as in production.
      */
-    static BenchStack start(Path repository, Path data, List<String> jvmOptions) throws Exception {
+    static BenchStack start(Path repository, Path data, List<String> jvmOptions, String synchronousCommit)
+            throws Exception {
         deleteRecursively(data);
+        List<String> options = new ArrayList<>(jvmOptions);
+        if ("off".equals(synchronousCommit)) {
+            // Measuring what durability costs, on purpose: the services would otherwise refuse such a database.
+            options.add("-Dkessai.db.require-durable-commits=false");
+        }
         System.out.println("Starting the stack (data in " + data + ") ...");
-        return new BenchStack(LocalStack.start(settings(repository, data, jvmOptions)));
+        return new BenchStack(LocalStack.start(settings(repository, data, options)));
     }
 
     LocalStack stack() {
@@ -47,25 +47,11 @@ final class BenchStack implements AutoCloseable {
     public void close() {
         System.out.println("Stopping the stack ...");
         stack.close();
-        Runtime.getRuntime().removeShutdownHook(stopOnCtrlC);
     }
 
-    /** Free loopback ports for the services, as the system tests pick them; PostgreSQL picks its own (port 0). */
-    private static LocalStack.Settings settings(Path repository, Path data, List<String> jvmOptions)
-            throws IOException {
-        Map<Service, Integer> ports = new EnumMap<>(Service.class);
-        for (Service service : Service.values()) {
-            ports.put(service, freePort());
-        }
-        LocalStack.Settings defaults = LocalStack.settings(repository, data).withPorts(0, ports);
-        return new LocalStack.Settings(defaults.repository(), defaults.dataDirectory(), defaults.persistent(),
-                defaults.postgresPort(), defaults.ports(), defaults.readyTimeout(), jvmOptions);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    /** Free loopback ports for PostgreSQL and the services, as the system tests pick them. */
+    private static LocalStack.Settings settings(Path repository, Path data, List<String> jvmOptions) {
+        return LocalStack.settings(repository, data).withFreePorts().withJvmOptions(jvmOptions);
     }
 
     private static void deleteRecursively(Path directory) throws IOException {

@@ -41,7 +41,8 @@ public final class LedgerBenchmark {
 
         LedgerReport report;
         try (BenchStack bench = BenchStack.start(options.repository(),
-                options.repository().resolve("bench/target/bench-data"), options.jvmOptions())) {
+                options.repository().resolve("bench/target/bench-data"), options.jvmOptions(),
+                options.synchronousCommit())) {
             LedgerBenchmark benchmark = new LedgerBenchmark(options, bench.stack());
             Map<String, String> settings = benchmark.configurePostgres();
             Measurements measured = benchmark.measure(pgbenchExecutable);

@@ -64,8 +64,8 @@ final class PostgresServer {
     }
 
     /**
-     * Sets {@code synchronous_commit} for new sessions of {@code database}. The embedded server starts with it off (a
-     * test-friendly default of its launcher, given on the command line); a per-database setting outranks that.
+     * Sets {@code synchronous_commit} for new sessions of {@code database}, to measure what durability costs. The
+     * stack's server starts with it on, as production runs; a per-database setting outranks that.
      */
     void setSynchronousCommit(String database, String value) throws SQLException {
         if (!SYNCHRONOUS_COMMIT_VALUES.contains(value)) { // it goes into SQL text

@@ -45,15 +45,15 @@ public final class LocalStack implements AutoCloseable {
     private boolean closed;
 
     /** Everything the stack needs to know; build one with {@link #settings(Path, Path)}. */
-    public record Settings(Path repository, Path dataDirectory, boolean persistent, int postgresPort,
-            Map<Service, Integer> ports, Duration readyTimeout, List<String> jvmOptions) {
+    public record Settings(Path repository, Path dataDirectory, int postgresPort, Map<Service, Integer> ports,
+            Duration readyTimeout, List<String> jvmOptions) {
 
         public Settings withPorts(int postgresPort, Map<Service, Integer> ports) {
-            return new Settings(repository, dataDirectory, persistent, postgresPort, ports, readyTimeout, jvmOptions);
+            return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions);
         }
 
-        public Settings ephemeral() {
-            return new Settings(repository, dataDirectory, false, postgresPort, ports, readyTimeout, jvmOptions);
+        public Settings withJvmOptions(List<String> jvmOptions) {
+            return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions);
         }
 
         /** PostgreSQL and every service on ports that {@link FreePorts} picks at start (as the tests run it). */
@@ -71,7 +71,7 @@ public final class LocalStack implements AutoCloseable {
         for (Service service : Service.values()) {
             ports.put(service, service.defaultPort());
         }
-        return new Settings(repository, dataDirectory, true, Postgres.DEFAULT_PORT, ports, Duration.ofSeconds(120),
+        return new Settings(repository, dataDirectory, Postgres.DEFAULT_PORT, ports, Duration.ofSeconds(120),
                 List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     }
 
@@ -157,11 +157,24 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private void startPostgres() throws Exception {
-        Path data = settings.persistent() ? settings.dataDirectory().resolve("postgres") : null;
-        postgres = Postgres.start(data, settings.postgresPort());
+        // Always in the data folder, so PostgreSQL runs durable (see Postgres) and can be crashed and restarted.
+        postgres = Postgres.start(settings.dataDirectory().resolve("postgres"), settings.postgresPort());
         for (Service service : Service.values()) {
             postgres.ensureDatabase(service.database());
         }
+    }
+
+    /**
+     * Kills PostgreSQL as a crash would (SIGKILL), leaving the services running: they see their connections drop and
+     * must answer 503 until {@link #restartPostgres()}.
+     */
+    public void crashPostgres() throws Exception {
+        postgres.crash();
+    }
+
+    /** Starts PostgreSQL again on the same data and port after {@link #crashPostgres()}; it replays its WAL. */
+    public void restartPostgres() throws Exception {
+        postgres = postgres.restart();
     }
 
     private void launch(Service service) throws IOException {
@@ -272,8 +285,11 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** Stops one service gracefully (SIGTERM, then a hard kill after 30 s), e.g. to test what its callers do. */
-    public void stop(Service service) throws InterruptedException {
+    /**
+     * Stops one service gracefully (SIGTERM, then a hard kill after 30 s), e.g. to test what its callers do. Answers
+     * whether it exited by itself (false: it had to be killed).
+     */
+    public boolean stop(Service service) throws InterruptedException {
         Process process;
         synchronized (processes) {
             process = processes.remove(service);
@@ -282,8 +298,10 @@ public final class LocalStack implements AutoCloseable {
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                return false;
             }
         }
+        return true;
     }
 
     /** Starts a stopped service again with the same configuration and waits until it is ready. */

