@@ -4,9 +4,9 @@ import java.util.Set;
 
 /**
  * Recognises failures that mean "a dependency cannot serve us right now" (the token issuer unreachable, an open
- * circuit, a full bulkhead, a timeout, a refused connection, a database that is busy or gone), which callers must
- * see as a 503 to retry, not as a
- * bug. Matched by class name so that this module needs none of the libraries that throw them.
+ * circuit, a full bulkhead, a timeout, a refused or broken connection, a database that is busy or gone), which callers
+ * must see as a 503 to retry, not as a bug. Matched by class name (and superclass names), so that this module needs
+ * none of the libraries that throw them.
  */
 final class DependencyUnavailable {
 
@@ -19,7 +19,10 @@ final class DependencyUnavailable {
             "io.vertx.core.http.ConnectionPoolTooBusyException",
             "io.netty.channel.ConnectTimeoutException",
             "io.vertx.sqlclient.ClosedConnectionException",
-            "java.net.ConnectException");
+            // Any I/O failure on a connection to a dependency: refused, reset, a broken pipe to a database that just
+            // died. A write cut off this way may or may not have committed; the caller's retry with the same
+            // Idempotency-Key answers whichever it was, so "retry" is the true answer, and 500 was not.
+            "java.io.IOException");
 
     /**
      * PostgreSQL answers that mean "not now" rather than "never": a statement or lock wait that timed out, a deadlock
