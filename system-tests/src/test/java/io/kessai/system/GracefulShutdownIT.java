@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,6 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import io.kessai.stack.LocalStack;
 import io.kessai.stack.Service;
 import io.kessai.testing.Eventually;
+import io.kessai.testing.TokenMinter;
 
 /**
  * A rolling update as a pod sees it: wallet-service gets SIGTERM while 16 callers keep posting transfers over
@@ -127,6 +132,40 @@ class GracefulShutdownIT {
                 + "%d found the port closed%n", attempts.size(), posted.get(),
                 attempts.stream().filter(a -> a.status() == 503).count(),
                 attempts.stream().filter(a -> a.status() == 0).count());
+    }
+
+    /**
+     * A stream is a request that never ends by itself: notification-service closes its streams when SIGTERM comes
+     * (their clients resume on another replica with Last-Event-ID), so its shutdown does not sit out the whole timeout
+     * waiting for them.
+     */
+    @Test
+    void aStoppingNotificationServiceHandsItsStreamsOverAtOnce() throws Exception {
+        LocalStack stack = RunningStack.stack();
+        TokenMinter issuer = TokenMinter.fromJwkFile(StackSmokeIT.currentSigningKey(), stack.issuer());
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(stack.url(Service.NOTIFICATION).resolve("/v1/streams/customer"))
+                .header("Authorization", "Bearer " + issuer.token("usr-" + UUID.randomUUID(), "customer"))
+                .header("Accept", "text/event-stream").GET().build();
+        HttpResponse<java.util.stream.Stream<String>> stream = http.send(request,
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, stream.statusCode());
+        java.util.Iterator<String> lines = stream.body().iterator();
+        assertTrue(lines.hasNext() && lines.next().contains("connected"), "the stream is open");
+        long logBefore = Files.size(stack.logFile(Service.NOTIFICATION));
+        try {
+            assertTrue(stack.stop(Service.NOTIFICATION), "notification-service exited by itself");
+        } finally {
+            stack.restart(Service.NOTIFICATION);
+        }
+        String shutdownLog;
+        try (var log = Files.newInputStream(stack.logFile(Service.NOTIFICATION))) {
+            log.skipNBytes(logBefore);
+            shutdownLog = new String(log.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertTrue(shutdownLog.contains("stopped in"), "the shutdown is in the log: " + shutdownLog);
+        assertTrue(!shutdownLog.contains("Timed out waiting for graceful shutdown"),
+                "the open stream did not hold the shutdown for its whole timeout: " + shutdownLog);
     }
 
     private void call(WalletCalls wallet, String customer, String merchant, Random random) {

@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 
 import io.kessai.notification.NotificationConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -63,6 +64,7 @@ public class StreamHub {
     /** The connection on which LISTEN last succeeded; listening while it is the subscriber's current one. */
     private volatile PgConnection listeningOn;
     private volatile boolean stopped;
+    private volatile boolean closing;
     private long heartbeatTimer = -1;
 
     StreamHub(Pool pool, Vertx vertx, NotificationConfig config, MeterRegistry metrics,
@@ -137,7 +139,24 @@ public class StreamHub {
         return current != null && listened != null && current.getDelegate().actualConnection() == listened;
     }
 
+    /**
+     * On SIGTERM, before the shutdown delay, a replica hands its streams over at once: it closes them, so their
+     * clients reconnect to another replica with Last-Event-ID and miss nothing, and it refuses new ones. An open
+     * stream is a request in flight that never ends by itself; left open, it would hold the shutdown for its whole
+     * timeout.
+     */
+    void handOver(@Observes ShutdownDelayInitiatedEvent event) {
+        closing = true;
+        clients.values().forEach(set -> set.forEach(client -> client.sink.close()));
+    }
+
+    /** Whether this replica is shutting down and takes no new streams. */
+    public boolean closing() {
+        return closing;
+    }
+
     void stop(@Observes ShutdownEvent event) {
+        closing = true;
         stopped = true;
         if (heartbeatTimer >= 0) {
             vertx.cancelTimer(heartbeatTimer);
@@ -159,6 +178,10 @@ public class StreamHub {
             client.lastSentId.set(id);
             if (clients.computeIfAbsent(client.audience, a -> ConcurrentHashMap.newKeySet()).add(client)) {
                 openStreams.incrementAndGet();
+            }
+            if (closing) {
+                client.sink.close(); // shutdown began while this stream was opening: hand it over too
+                return;
             }
             client.sink.send(client.sse.newEventBuilder().comment("connected").build());
             pump(client);

@@ -57,6 +57,10 @@ public class StreamResource {
 
     private void open(String audience, SseEventSink sink, Sse sse, String lastEventId) {
         Long resumeAfter = parse(lastEventId);
+        if (hub.closing()) {
+            throw ProblemException.unavailable("This replica is shutting down; reconnect (with Last-Event-ID) in a "
+                    + "moment and another one serves the stream.");
+        }
         hub.open(new StreamClient(audience, sink, sse, 0), resumeAfter).subscribe().with(opened -> {
         }, failure -> sink.close());
     }
