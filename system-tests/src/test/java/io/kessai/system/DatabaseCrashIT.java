@@ -135,6 +135,12 @@ class DatabaseCrashIT {
         for (Future<?> client : clients) {
             client.get(); // a client that threw fails here with its cause
         }
+        for (Service service : Service.values()) {
+            // Every service finds its database again by itself (pools reconnect, the stream listener listens again),
+            // and the tests after this one get a healthy stack.
+            Eventually.until(service.module() + " ready again after the crash", Duration.ofSeconds(60),
+                    () -> given().baseUri(StackSmokeIT.url(service)).get("/q/health/ready").statusCode() == 200);
+        }
 
         assertEquals(List.of(), List.copyOf(wrongAnswers), "answers other than success, a ledger rule or 503");
         try (Connection db = WalletCalls.database(stack)) {

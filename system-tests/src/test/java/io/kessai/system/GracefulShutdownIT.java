@@ -38,6 +38,10 @@ import io.kessai.testing.TokenMinter;
  * sent before the signal is answered, every 201 is in the database, everything refused while draining is a 503 with
  * Retry-After that wrote nothing, a request that found the port closed wrote nothing either, and the process exits by
  * itself within its shutdown timeout.
+ *
+ * <p>The stack runs with a shutdown delay ({@link RunningStack#SHUTDOWN_DELAY}), as behind a balancer: requests are
+ * still served for it, then refused. It also means a caller thread that took its "sent" time just before the signal
+ * and was then descheduled still reaches a live server, so "sent before SIGTERM, answered" holds on a loaded machine.
  */
 @ExtendWith(RunningStack.class)
 class GracefulShutdownIT {

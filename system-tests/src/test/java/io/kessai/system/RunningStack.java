@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -24,6 +25,9 @@ import io.kessai.stack.Service;
  */
 public final class RunningStack implements BeforeAllCallback, BeforeEachCallback {
 
+    /** The services' shutdown delay here, as a deployment behind a load balancer sets it. */
+    static final String SHUTDOWN_DELAY = "2S";
+
     private static LocalStack stack;
 
     public static LocalStack stack() {
@@ -43,7 +47,12 @@ public final class RunningStack implements BeforeAllCallback, BeforeEachCallback
             Path runs = Files.createDirectories(repository.resolve("system-tests/target/stack"));
             Path data = Files.createTempDirectory(runs,
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-")));
-            LocalStack.Settings settings = LocalStack.settings(repository, data).withFreePorts();
+            LocalStack.Settings defaults = LocalStack.settings(repository, data).withFreePorts();
+            // Stopped as a cluster stops a pod behind a balancer: on SIGTERM readiness goes DOWN and requests are
+            // still served for the delay, then new ones are refused (GracefulShutdownIT).
+            List<String> jvmOptions = new ArrayList<>(defaults.jvmOptions());
+            jvmOptions.add("-Dquarkus.shutdown.delay=" + SHUTDOWN_DELAY);
+            LocalStack.Settings settings = defaults.withJvmOptions(jvmOptions);
             long startNs = System.nanoTime();
             stack = LocalStack.start(settings);
             System.out.printf("Kessai stack ready in %d ms (data and logs in %s)%n",
