@@ -1,0 +1,13 @@
+package io.kessai.wallet;
+
+import io.kessai.testing.HttpHardeningContract;
+import io.kessai.testing.PostgresResource;
+import io.kessai.testing.TestIssuer;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(PostgresResource.class)
+@WithTestResource(TestIssuer.class)
+class WalletHttpHardeningTest extends HttpHardeningContract {
+}
