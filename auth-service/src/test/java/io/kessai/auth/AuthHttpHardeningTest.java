@@ -10,4 +10,9 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(PostgresResource.class)
 @WithTestResource(TestClients.class)
 class AuthHttpHardeningTest extends HttpHardeningContract {
+
+    @Override
+    protected String bodyPath() {
+        return "/v1/password-resets";
+    }
 }
