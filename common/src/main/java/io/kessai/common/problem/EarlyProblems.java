@@ -16,7 +16,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Answers, with a problem document, a request that a route handler refuses before any endpoint (and so before the
- * exception mappers) could see it, such as a body without a media type.
+ * exception mappers) could see it: a body too large, a body without a media type.
  */
 @Singleton
 class EarlyProblems {
