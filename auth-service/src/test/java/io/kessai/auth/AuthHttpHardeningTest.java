@@ -1,7 +1,9 @@
 package io.kessai.auth;
 
 import static io.kessai.auth.TestUsers.freshAddress;
+import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayInputStream;
@@ -20,6 +22,7 @@ import io.kessai.testing.PostgresResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
 
 /** The HTTP-layer rules on auth-service, whose public endpoints read bodies from anyone, without a token. */
 @QuarkusTest
@@ -30,6 +33,19 @@ class AuthHttpHardeningTest extends HttpHardeningContract {
     @Override
     protected String bodyPath() {
         return "/v1/password-resets";
+    }
+
+    /** Which number would get the code, the first or the last? Neither: the request is refused and nothing is sent. */
+    @Test
+    void aFieldGivenTwiceIsRefusedAndNothingHappens() {
+        Phone first = Phone.fresh();
+        Phone second = Phone.fresh();
+        expectProblem(given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress())
+                .body("{\"phone\":\"" + first.typed() + "\",\"phone\":\"" + second.typed() + "\"}")
+                .when().post("/v1/password-resets").then(), 400, "malformed-body");
+        assertEquals(0,
+                count("SELECT count(*) FROM audit_event WHERE type = 'password-reset-request' AND phone_e164 IN ('"
+                        + first.e164() + "', '" + second.e164() + "')"));
     }
 
     /** A body within the limit sent without a length is read in full by the body limit and reaches the endpoint. */

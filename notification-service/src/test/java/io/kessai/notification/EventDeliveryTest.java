@@ -331,6 +331,19 @@ class EventDeliveryTest {
         assertEquals(0, count("SELECT count(*) FROM event WHERE event_id = '" + id + "'"));
     }
 
+    /** Event data is stored as given: a field twice, or nesting 900 levels deep, is refused. */
+    @Test
+    void dataTooDeepOrWithAFieldTwiceIsRefusedAndNothingIsStored() {
+        String id = newId();
+        String event = """
+                {"eventId": "%s", "type": "otp.sms", "recipient": {"phone": "+819012345678"}, "data": %s}""";
+        String nineHundredLevels = "{\"a\":".repeat(900) + "1" + "}".repeat(900);
+        expectProblem(post(event.formatted(id, nineHundredLevels)), 400, "malformed-body");
+        expectProblem(post(event.formatted(id, "{\"code\": \"482913\", \"code\": \"000000\", \"ttlSeconds\": 300}")),
+                400, "malformed-body");
+        assertEquals(0, count("SELECT count(*) FROM event WHERE event_id = '" + id + "'"));
+    }
+
     @Test
     void factorOutsideTheListOrMissingIsRefusedLikeAnyOtherFieldAndNothingIsStored() {
         String rule = "one of totp_enabled, totp_disabled, recovery_codes_replaced, email_changed";

@@ -90,6 +90,17 @@ class ProblemDetailsTest {
                 .body("errors.field", hasItem("amout"));
     }
 
+    /** Whichever value a reader takes, first or last, another reader may take the other: a field twice is refused. */
+    @Test
+    void aFieldGivenTwiceIsRejected() {
+        for (String body : List.of("{\"amount\":2,\"amount\":0,\"currency\":\"JPY\"}",
+                "{\"amount\":0,\"amount\":2,\"currency\":\"JPY\"}",
+                "{\"amount\":2,\"currency\":\"JPY\",\"currency\":\"USD\"}")) {
+            expectProblem(given().contentType(ContentType.JSON).body(body).when().post(PROBE).then(), 400,
+                    "malformed-body");
+        }
+    }
+
     /** The body limit reads a body sent without a length itself; the endpoint still gets all of it. */
     @Test
     void aBodyWithoutALengthWithinTheLimitIsServed() throws Exception {

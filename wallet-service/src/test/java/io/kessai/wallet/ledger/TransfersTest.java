@@ -271,6 +271,35 @@ class TransfersTest {
         assertEquals(0, balance(bob));
     }
 
+    /** The attack: a check that reads the first value, a ledger that reads the last. Now neither reads either. */
+    @Test
+    void anAmountGivenTwiceIsRefusedAndMovesNothing() {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"kind\":\"p2p\",\"legs\":[{\"from\":\"" + alice + "\",\"to\":\"" + bob
+                + "\",\"amount\":1,\"amount\":5000}]}";
+        expectProblem(asService().header("Idempotency-Key", key).body(body).post("/v1/internal/transfers").then(), 400,
+                "malformed-body");
+        assertEquals(0, count("SELECT count(*) FROM transfer WHERE idempotency_key = '" + key + "'"));
+        assertEquals(10_000, balance(alice));
+        assertEquals(0, balance(bob));
+    }
+
+    @Test
+    void metadataNestedNineHundredLevelsDeepIsRefusedAndNotStored() {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"kind\":\"p2p\",\"legs\":[{\"from\":\"" + alice + "\",\"to\":\"" + bob
+                + "\",\"amount\":1}],\"metadata\":" + nested(900) + "}";
+        expectProblem(asService().header("Idempotency-Key", key).body(body).post("/v1/internal/transfers").then(), 400,
+                "malformed-body");
+        assertEquals(0, count("SELECT count(*) FROM transfer WHERE idempotency_key = '" + key + "'"));
+        assertEquals(0, balance(bob));
+    }
+
+    /** {@code {"a":{"a":...{"a":1}...}}}, {@code levels} objects deep. */
+    private static String nested(int levels) {
+        return "{\"a\":".repeat(levels) + "1" + "}".repeat(levels);
+    }
+
     @Test
     void anOversizedBodyIsRefusedWith413() {
         String metadata = "x".repeat(70_000);
