@@ -331,6 +331,25 @@ class EventDeliveryTest {
         assertEquals(0, count("SELECT count(*) FROM event WHERE event_id = '" + id + "'"));
     }
 
+    /** Event data is stored as given, so it is bounded like a transfer's metadata; a field twice is refused too. */
+    @Test
+    void dataTooDeepTooLargeOrWithAFieldTwiceIsRefusedAndNothingIsStored() {
+        String id = newId();
+        String event = """
+                {"eventId": "%s", "type": "otp.sms", "recipient": {"phone": "+819012345678"}, "data": %s}""";
+        String sixLevels = "{\"a\":".repeat(6) + "1" + "}".repeat(6);
+        expectProblem(post(event.formatted(id, sixLevels)), 400, "validation-failed")
+                .body("errors.field", equalTo(List.of("data")));
+        expectProblem(post(event.formatted(id, "{\"code\": \"482913\", \"ttlSeconds\": 300, \"note\": \""
+                + "x".repeat(4_100) + "\"}")), 400, "validation-failed")
+                .body("errors.field", equalTo(List.of("data")));
+        String nineHundredLevels = "{\"a\":".repeat(900) + "1" + "}".repeat(900);
+        expectProblem(post(event.formatted(id, nineHundredLevels)), 400, "malformed-body");
+        expectProblem(post(event.formatted(id, "{\"code\": \"482913\", \"code\": \"000000\", \"ttlSeconds\": 300}")),
+                400, "malformed-body");
+        assertEquals(0, count("SELECT count(*) FROM event WHERE event_id = '" + id + "'"));
+    }
+
     @Test
     void factorOutsideTheListOrMissingIsRefusedLikeAnyOtherFieldAndNothingIsStored() {
         String rule = "one of totp_enabled, totp_disabled, recovery_codes_replaced, email_changed";

@@ -11,18 +11,22 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
+import io.restassured.response.Response;
 import io.restassured.response.ValidatableResponse;
 
 /**
  * What every service that validates Kessai tokens must do, run by each of them as a {@code @QuarkusTest}: accept
- * auth-service's tokens, refuse forged ones with 401 and missing roles with 403, answer errors as problem documents,
- * and be operable (health with a real database check, metrics, OpenAPI, migrated schema).
+ * auth-service's tokens, refuse forged ones with 401 (another key, no signature, expired, another issuer, another
+ * algorithm than RS256, issued or valid only in the future) and missing roles with 403, answer errors as problem
+ * documents, and be operable (health with a real database check, metrics, OpenAPI, migrated schema).
  */
 public abstract class ResourceServerContract {
 
@@ -62,6 +66,43 @@ public abstract class ResourceServerContract {
     @Test
     public void tokenFromAnotherIssuerIsUnauthorized() {
         expectInvalidToken(TestIssuer.tokens().tokenFromIssuer("https://evil.example", "payment-service", "service"));
+    }
+
+    /** The published key, the right claims, another algorithm: auth-service signs RS256 only, so nobody else did. */
+    @Test
+    public void tokenSignedWithAnotherAlgorithmIsUnauthorized() {
+        for (String algorithm : List.of("RS384", "RS512", "PS256", "PS384", "PS512")) {
+            Response response = given().auth().oauth2(TestIssuer.tokens().tokenSignedWithAlgorithm(algorithm,
+                    "payment-service", "service")).when().get(WHOAMI);
+            assertEquals(401, response.statusCode(), "a token signed with " + algorithm);
+            expectProblem(response.then(), 401, "unauthorized")
+                    .header("WWW-Authenticate", equalTo("Bearer error=\"invalid_token\""));
+        }
+    }
+
+    @Test
+    public void tokenIssuedInTheFutureIsUnauthorized() {
+        expectInvalidToken(TestIssuer.tokens().tokenIssuedAt(Instant.now().plus(Duration.ofHours(1)),
+                "payment-service", "service"));
+        // Just past the 30 s allowed for clocks that disagree.
+        expectInvalidToken(TestIssuer.tokens().tokenIssuedAt(Instant.now().plus(Duration.ofMinutes(2)),
+                "payment-service", "service"));
+    }
+
+    /** An issuer whose clock runs a few seconds ahead is not locked out. */
+    @Test
+    public void tokenIssuedWithinTheClockSkewIsAccepted() {
+        given().auth().oauth2(TestIssuer.tokens().tokenIssuedAt(Instant.now().plusSeconds(5), "payment-service",
+                "service"))
+                .when().get(WHOAMI)
+                .then().statusCode(200)
+                .body("subject", equalTo("payment-service"));
+    }
+
+    @Test
+    public void tokenNotValidYetIsUnauthorized() {
+        expectInvalidToken(TestIssuer.tokens().tokenNotBefore(Instant.now().plus(Duration.ofHours(1)),
+                "payment-service", "service"));
     }
 
     @Test

@@ -20,7 +20,7 @@ import org.jose4j.lang.JoseException;
 
 /**
  * Signs access tokens shaped like auth-service's, for tests, and forges the bad ones a resource server must refuse:
- * a foreign key, {@code alg: none}, an expired token, a wrong issuer.
+ * a foreign key, {@code alg: none}, an expired token, a wrong issuer, another algorithm, an issue time in the future.
  */
 public final class TokenMinter {
 
@@ -104,6 +104,39 @@ public final class TokenMinter {
             jws.setPayload(claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups).toJson());
             jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.NONE);
             jws.setAlgorithmConstraints(org.jose4j.jwa.AlgorithmConstraints.NO_CONSTRAINTS);
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Valid claims signed by the published key, but with another algorithm ({@code RS512}, {@code PS256}, ...): a
+     * resource server must accept RS256 only, as auth-service signs.
+     */
+    public String tokenSignedWithAlgorithm(String algorithm, String subject, String... groups) {
+        return signWithAlgorithm(claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups), algorithm);
+    }
+
+    /** A token issued at {@code issuedAt} (in the future, for the forgery) and valid five minutes from then. */
+    public String tokenIssuedAt(Instant issuedAt, String subject, String... groups) {
+        return sign(claims(subject, issuer, issuedAt, Duration.ofMinutes(5), groups), key);
+    }
+
+    /** A token issued now, living five minutes, that claims to be valid only from {@code notBefore}. */
+    public String tokenNotBefore(Instant notBefore, String subject, String... groups) {
+        JwtClaims claims = claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups);
+        claims.setNotBefore(NumericDate.fromSeconds(notBefore.getEpochSecond()));
+        return sign(claims, key);
+    }
+
+    private String signWithAlgorithm(JwtClaims claims, String algorithm) {
+        try {
+            JsonWebSignature jws = new JsonWebSignature();
+            jws.setPayload(claims.toJson());
+            jws.setKey(key.getPrivateKey());
+            jws.setKeyIdHeaderValue(key.getKeyId());
+            jws.setAlgorithmHeaderValue(algorithm);
             return jws.getCompactSerialization();
         } catch (JoseException e) {
             throw new IllegalStateException(e);

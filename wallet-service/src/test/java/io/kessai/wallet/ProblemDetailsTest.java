@@ -6,6 +6,16 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +23,7 @@ import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 
 /** Every kind of bad input answers a problem document with a stable type and no internals. */
@@ -79,11 +90,35 @@ class ProblemDetailsTest {
                 .body("errors.field", hasItem("amout"));
     }
 
+    /** Whichever value a reader takes, first or last, another reader may take the other: a field twice is refused. */
+    @Test
+    void aFieldGivenTwiceIsRejected() {
+        for (String body : List.of("{\"amount\":2,\"amount\":0,\"currency\":\"JPY\"}",
+                "{\"amount\":0,\"amount\":2,\"currency\":\"JPY\"}",
+                "{\"amount\":2,\"currency\":\"JPY\",\"currency\":\"USD\"}")) {
+            expectProblem(given().contentType(ContentType.JSON).body(body).when().post(PROBE).then(), 400,
+                    "malformed-body");
+        }
+    }
+
+    /** The body limit reads a body sent without a length itself; the endpoint still gets all of it. */
+    @Test
+    void aBodyWithoutALengthWithinTheLimitIsServed() throws Exception {
+        byte[] body = "{\"amount\":1200,\"currency\":\"JPY\"}".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create(RestAssured.baseURI + ":" + RestAssured.port + PROBE))
+                        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("{\"amount\":1200,\"currency\":\"JPY\"}", response.body());
+    }
+
     @Test
     void constraintViolationsListEachField() {
         expectProblem(given().contentType(ContentType.JSON).body("{\"amount\":-5,\"currency\":\"\"}")
                 .when().post(PROBE).then(), 400, "validation-failed")
-                .body("errors.field", equalTo(java.util.List.of("amount", "currency")));
+                .body("errors.field", equalTo(List.of("amount", "currency")));
     }
 
     @Test

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.kessai.common.problem.Problem;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
@@ -57,7 +58,8 @@ public class Drain {
     }
 
     void install(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(this::handle);
+        // Before every handler that starts work, after the routes that set the headers every response carries.
+        router.route().order(RouteConstants.ROUTE_ORDER_HEADERS + 1).handler(this::handle);
     }
 
     /** Whether new requests are being refused. */

@@ -11,13 +11,15 @@ import jakarta.validation.constraints.Size;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import io.kessai.common.json.FreeForm;
+
 /** A typed event handed over by another service; the event id is the caller's and makes the hand-over idempotent. */
 public record EventRequest(
         @NotBlank @Size(max = 100) @Pattern(regexp = "[A-Za-z0-9._:-]+") @Schema(example = "auth:otp:7f3c9a") String eventId,
         @NotBlank @Schema(example = "otp.sms") String type,
         @Pattern(regexp = "ja|en") @Schema(example = "ja", description = "ja (default) or en") String locale,
         @NotNull @Valid Recipient recipient,
-        @Size(max = 20) @Schema(example = "{\"code\": \"482913\", \"ttlSeconds\": 300}") Map<String, Object> data) {
+        @Size(max = 20) @FreeForm @Schema(example = "{\"code\": \"482913\", \"ttlSeconds\": 300}") Map<String, Object> data) {
 
     /** Where the messages go; which fields an event needs depends on its type's channels. */
     public record Recipient(

@@ -12,6 +12,8 @@ import jakarta.validation.constraints.Size;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import io.kessai.common.json.FreeForm;
+
 /** Requests of the two-phase flow: reserve, then capture all or part into a transfer. */
 public final class HoldRequest {
 
@@ -36,7 +38,7 @@ public final class HoldRequest {
     public record Capture(
             @Pattern(regexp = "payment|p2p|adjustment", message = "must be payment, p2p or adjustment") String kind,
             @NotNull @Size(min = 1) List<@NotNull @Valid CaptureLeg> legs, @Size(max = 200) String reference,
-            @Size(max = 50) Map<String, Object> metadata) {
+            @Size(max = 50) @FreeForm Map<String, Object> metadata) {
 
         public String kindOrDefault() {
             return kind == null ? "payment" : kind;

@@ -11,6 +11,8 @@ import jakarta.validation.constraints.Size;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import io.kessai.common.json.FreeForm;
+
 /** A transfer as a caller asks for it: legs that are posted together or not at all. */
 @Schema(example = """
         {"kind": "payment", "reference": "pay_01J9Z6", "metadata": {"orderId": "A-1001"},
@@ -21,7 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record TransferRequest(
         @NotNull @Pattern(regexp = "topup|payment|refund|p2p|adjustment", message = "must be one of topup, payment, refund, p2p, adjustment (reversals have their own endpoint)") String kind,
         @Size(max = 200) String reference,
-        @Size(max = 50) Map<String, Object> metadata,
+        @Size(max = 50) @FreeForm Map<String, Object> metadata,
         @NotNull @Size(min = 1) List<@NotNull @Valid LegRequest> legs) {
 
     /** One debit and its matching credit. The currency defaults to JPY. */

@@ -21,6 +21,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,6 +34,7 @@ import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.vertx.core.json.JsonObject;
 
 @QuarkusTest
 @WithTestResource(PostgresResource.class)
@@ -269,6 +271,60 @@ class TransfersTest {
                 .contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
                 .post("/v1/internal/transfers").then(), 401, "unauthorized");
         assertEquals(0, balance(bob));
+    }
+
+    /** The attack: a check that reads the first value, a ledger that reads the last. Now neither reads either. */
+    @Test
+    void anAmountGivenTwiceIsRefusedAndMovesNothing() {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"kind\":\"p2p\",\"legs\":[{\"from\":\"" + alice + "\",\"to\":\"" + bob
+                + "\",\"amount\":1,\"amount\":5000}]}";
+        expectProblem(asService().header("Idempotency-Key", key).body(body).post("/v1/internal/transfers").then(), 400,
+                "malformed-body");
+        assertEquals(0, count("SELECT count(*) FROM transfer WHERE idempotency_key = '" + key + "'"));
+        assertEquals(10_000, balance(alice));
+        assertEquals(0, balance(bob));
+    }
+
+    @Test
+    void metadataNestedNineHundredLevelsDeepIsRefusedAndNotStored() {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"kind\":\"p2p\",\"legs\":[{\"from\":\"" + alice + "\",\"to\":\"" + bob
+                + "\",\"amount\":1}],\"metadata\":" + nested(900) + "}";
+        expectProblem(asService().header("Idempotency-Key", key).body(body).post("/v1/internal/transfers").then(), 400,
+                "malformed-body");
+        assertEquals(0, count("SELECT count(*) FROM transfer WHERE idempotency_key = '" + key + "'"));
+        assertEquals(0, balance(bob));
+    }
+
+    @Test
+    void metadataDeeperOrLargerThanItsLimitsIsAValidationProblem() {
+        for (Object metadata : List.of(new JsonObject(nested(6)).getMap(),
+                Map.of("note", "x".repeat(4_100)))) {
+            String key = UUID.randomUUID().toString();
+            expectProblem(post(key, Map.of("kind", "p2p", "legs", List.of(leg(alice, bob, 1)), "metadata", metadata)),
+                    400, "validation-failed")
+                    .body("errors.field", equalTo(List.of("metadata")));
+            assertEquals(0, count("SELECT count(*) FROM transfer WHERE idempotency_key = '" + key + "'"));
+        }
+        assertEquals(0, balance(bob));
+    }
+
+    @Test
+    void metadataAtItsLimitsIsStoredAsGiven() {
+        Map<String, Object> metadata = new HashMap<>(new JsonObject(nested(5)).getMap());
+        metadata.put("note", "x".repeat(3_900));
+        post(UUID.randomUUID().toString(), Map.of("kind", "p2p", "legs", List.of(leg(alice, bob, 1)), "metadata",
+                metadata))
+                .statusCode(201)
+                .body("metadata.note", equalTo("x".repeat(3_900)))
+                .body("metadata.a.a.a.a.a", equalTo(1));
+        assertEquals(1, balance(bob));
+    }
+
+    /** {@code {"a":{"a":...{"a":1}...}}}, {@code levels} objects deep. */
+    private static String nested(int levels) {
+        return "{\"a\":".repeat(levels) + "1" + "}".repeat(levels);
     }
 
     @Test
