@@ -2,7 +2,9 @@ package io.kessai.auth;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.smallrye.config.ConfigMapping;
@@ -95,6 +97,31 @@ public interface AuthConfig {
         /** Create the key file at start when it is missing (off with replicas, so a missing mount fails the start). */
         @WithDefault("true")
         boolean generatePepper();
+    }
+
+    /** Where a request's client address comes from, for every limit and the audit log; see docs/security.md. */
+    ClientAddresses clientAddress();
+
+    interface ClientAddresses {
+
+        /**
+         * The proxies in front of auth-service, as addresses or CIDR ranges (IPv4 and IPv6). Only a request whose peer
+         * is one of them has its forwarding header read, and only the entries those proxies appended: walking from
+         * the right, the first address that is not a trusted proxy is the client. None by default: the header is
+         * ignored and the peer is the client, because any client can write the header.
+         */
+        Optional<List<String>> trustedProxies();
+
+        /** The header the trusted proxies append to; the other one is never read, since a client may forge it. */
+        @WithDefault("x-forwarded-for")
+        ForwardedHeader header();
+
+        enum ForwardedHeader {
+            /** {@code X-Forwarded-For: client, proxy1, proxy2} (nginx, Envoy, every cloud load balancer). */
+            X_FORWARDED_FOR,
+            /** {@code Forwarded: for=client, for=proxy1} (RFC 7239). */
+            FORWARDED
+        }
     }
 
     /** Limits per client address, shared by all replicas; see auth-service/README.md. */

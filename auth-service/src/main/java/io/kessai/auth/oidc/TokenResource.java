@@ -41,14 +41,16 @@ public class TokenResource {
     private final ServiceClients clients;
     private final AccessTokens tokens;
     private final Sessions sessions;
+    private final ClientAddress clientAddress;
 
     @Context
     HttpServerRequest http;
 
-    TokenResource(ServiceClients clients, AccessTokens tokens, Sessions sessions) {
+    TokenResource(ServiceClients clients, AccessTokens tokens, Sessions sessions, ClientAddress clientAddress) {
         this.clients = clients;
         this.tokens = tokens;
         this.sessions = sessions;
+        this.clientAddress = clientAddress;
     }
 
     @POST
@@ -65,7 +67,7 @@ public class TokenResource {
             if (refreshToken == null || refreshToken.isBlank()) {
                 return Uni.createFrom().item(error(400, "invalid_request", "refresh_token is required."));
             }
-            return sessions.refresh(refreshToken, ClientAddress.of(http))
+            return sessions.refresh(refreshToken, clientAddress.of(http))
                     .map(tokens -> noStore(Response.ok(new RefreshResponse(tokens.accessToken(), "Bearer",
                             tokens.expiresIn(), tokens.refreshToken(), tokens.refreshExpiresIn()))))
                     .onFailure(Sessions.RefreshRefused.class).recoverWithItem(refused -> error(400, "invalid_grant",
@@ -79,7 +81,7 @@ public class TokenResource {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Operation(summary = "Sign out with a refresh token (RFC 7009): its whole family ends; always 200")
     public Uni<Response> revoke(@RestForm("token") String token) {
-        return sessions.revokeByToken(token, ClientAddress.of(http))
+        return sessions.revokeByToken(token, clientAddress.of(http))
                 .map(done -> noStore(Response.ok()));
     }
 
