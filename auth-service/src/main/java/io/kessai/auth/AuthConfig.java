@@ -169,6 +169,14 @@ public interface AuthConfig {
         /** One more second-factor try per account after this long (20 an hour). */
         @WithDefault("3M")
         Duration secondFactorRefill();
+
+        /**
+         * How much of an IPv6 client address a per-address limit counts: the /64 by default, the smallest network a
+         * customer is given (a home line, a phone, a cloud machine), so that one who picks a new address in its own
+         * network for each request still meets one bucket.
+         */
+        @WithDefault("64")
+        int ipv6PrefixLength();
     }
 
     /** Per-account lockout after consecutive wrong passwords; see docs/security.md. */

@@ -3,6 +3,7 @@ package io.kessai.auth.security;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -77,6 +78,26 @@ public class ClientAddress {
             }
         }
         return NetUtil.toAddressString(client);
+    }
+
+    /**
+     * The bucket subject of a per-address limit for an address {@link #of} gave: an IPv4 address itself, an IPv6
+     * address by its network of {@code ipv6PrefixLength} bits (a customer picks any address in its own /64).
+     */
+    public static String limitSubject(String address, int ipv6PrefixLength) {
+        InetAddress parsed = parse(address);
+        if (!(parsed instanceof Inet6Address) || ipv6PrefixLength >= 128) {
+            return address;
+        }
+        byte[] bytes = parsed.getAddress();
+        for (int bit = Math.max(0, ipv6PrefixLength); bit < 128; bit++) {
+            bytes[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+        }
+        try {
+            return NetUtil.toAddressString(InetAddress.getByAddress(bytes)) + "/" + ipv6PrefixLength;
+        } catch (UnknownHostException impossible) {
+            throw new IllegalStateException(impossible);
+        }
     }
 
     /** An address as ops may type it ({@code 2001:DB8:0::1}) in the form the audit log records; anything else as is. */

@@ -121,6 +121,16 @@ class ClientAddressTest {
     }
 
     @Test
+    void limitsCountAnIpv6ClientByItsNetwork() {
+        assertEquals(ATTACKER, ClientAddress.limitSubject(ATTACKER, 64));
+        assertEquals("2001:db8:1:2::/64", ClientAddress.limitSubject("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64));
+        assertEquals("2001:db8:1:2::/64", ClientAddress.limitSubject("2001:db8:1:2::1", 64));
+        assertEquals("2001:db8:1::/56", ClientAddress.limitSubject("2001:db8:1:ff::1", 56));
+        assertEquals("2001:db8::1", ClientAddress.limitSubject("2001:db8::1", 128));
+        assertEquals("unknown", ClientAddress.limitSubject("unknown", 64));
+    }
+
+    @Test
     void opsSearchAnAddressInTheFormTheLogRecords() {
         assertEquals("2001:db8::1", ClientAddress.canonical("2001:DB8:0:0::1"));
         assertEquals(ATTACKER, ClientAddress.canonical(ATTACKER));

@@ -1,6 +1,7 @@
 package io.kessai.auth.security;
 
 import static io.kessai.auth.TestUsers.freshAddress;
+import static io.kessai.auth.TestUsers.freshIpv6Network;
 import static io.kessai.auth.TestUsers.login;
 import static io.kessai.auth.TestUsers.newDeviceId;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
@@ -92,6 +93,22 @@ class ForgedClientAddressTest {
             expectProblem(confirm(forgedChains.get(i % forgedChains.size()) + ", " + attacker), 400, "invalid-code");
         }
         refusedForNow(confirm(freshAddress() + ", " + attacker));
+    }
+
+    @Test
+    void aNewAddressPerRequestInOneIpv6NetworkStillMeetsTheLimit() {
+        // Every IPv6 customer has a /64 of its own to pick source addresses from: the limits count the network.
+        String network = freshIpv6Network();
+        for (int i = 1; i <= 5; i++) {
+            resetRequest(network + "::" + Integer.toHexString(i * 4099)).statusCode(202);
+        }
+        refusedForNow(resetRequest(network + ":ffff:ffff:ffff:ffff"));
+        resetRequest(freshIpv6Network() + "::1").statusCode(202);
+
+        // The audit log keeps each full address, in canonical form.
+        String first = ClientAddress.canonical(network + "::" + Integer.toHexString(4099));
+        assertEquals(1, count("SELECT count(*) FROM audit_event WHERE type = 'password-reset-request' AND address = '"
+                + first + "'"));
     }
 
     /** 429 too-many-requests with the seconds until the bucket has a token again (within the tests' 1 h refill). */
