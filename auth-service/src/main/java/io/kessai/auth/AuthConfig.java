@@ -177,6 +177,22 @@ public interface AuthConfig {
          */
         @WithDefault("64")
         int ipv6PrefixLength();
+
+        /**
+         * Wrong client secrets at the token endpoint for one configured client at once, from any address: a secret
+         * cannot be guessed from many addresses. Once spent, the client is refused (429) even with the right secret
+         * until a try refills, or a 429 would tell a guess from the secret.
+         */
+        @WithDefault("10")
+        int clientSecretFailuresPerClient();
+
+        /** Wrong client secrets (or unknown client ids) at the token endpoint from one address at once. */
+        @WithDefault("20")
+        int clientSecretFailuresPerAddress();
+
+        /** One more wrong client secret per client and per address after this long (60 an hour). */
+        @WithDefault("1M")
+        Duration clientSecretRefill();
     }
 
     /** Per-account lockout after consecutive wrong passwords; see docs/security.md. */
