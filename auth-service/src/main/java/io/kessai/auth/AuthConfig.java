@@ -2,7 +2,9 @@ package io.kessai.auth;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.smallrye.config.ConfigMapping;
@@ -97,6 +99,31 @@ public interface AuthConfig {
         boolean generatePepper();
     }
 
+    /** Where a request's client address comes from, for every limit and the audit log; see docs/security.md. */
+    ClientAddresses clientAddress();
+
+    interface ClientAddresses {
+
+        /**
+         * The proxies in front of auth-service, as addresses or CIDR ranges (IPv4 and IPv6). Only a request whose peer
+         * is one of them has its forwarding header read, and only the entries those proxies appended: walking from
+         * the right, the first address that is not a trusted proxy is the client. None by default: the header is
+         * ignored and the peer is the client, because any client can write the header.
+         */
+        Optional<List<String>> trustedProxies();
+
+        /** The header the trusted proxies append to; the other one is never read, since a client may forge it. */
+        @WithDefault("x-forwarded-for")
+        ForwardedHeader header();
+
+        enum ForwardedHeader {
+            /** {@code X-Forwarded-For: client, proxy1, proxy2} (nginx, Envoy, every cloud load balancer). */
+            X_FORWARDED_FOR,
+            /** {@code Forwarded: for=client, for=proxy1} (RFC 7239). */
+            FORWARDED
+        }
+    }
+
     /** Limits per client address, shared by all replicas; see auth-service/README.md. */
     Throttle throttle();
 
@@ -142,6 +169,30 @@ public interface AuthConfig {
         /** One more second-factor try per account after this long (20 an hour). */
         @WithDefault("3M")
         Duration secondFactorRefill();
+
+        /**
+         * How much of an IPv6 client address a per-address limit counts: the /64 by default, the smallest network a
+         * customer is given (a home line, a phone, a cloud machine), so that one who picks a new address in its own
+         * network for each request still meets one bucket.
+         */
+        @WithDefault("64")
+        int ipv6PrefixLength();
+
+        /**
+         * Wrong client secrets at the token endpoint for one configured client at once, from any address: a secret
+         * cannot be guessed from many addresses. Once spent, the client is refused (429) even with the right secret
+         * until a try refills, or a 429 would tell a guess from the secret.
+         */
+        @WithDefault("10")
+        int clientSecretFailuresPerClient();
+
+        /** Wrong client secrets (or unknown client ids) at the token endpoint from one address at once. */
+        @WithDefault("20")
+        int clientSecretFailuresPerAddress();
+
+        /** One more wrong client secret per client and per address after this long (60 an hour). */
+        @WithDefault("1M")
+        Duration clientSecretRefill();
     }
 
     /** Per-account lockout after consecutive wrong passwords; see docs/security.md. */

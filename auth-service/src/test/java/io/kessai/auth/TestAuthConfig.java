@@ -112,6 +112,10 @@ public final class TestAuthConfig {
                 throw new UnsupportedOperationException("no OTP settings in this test");
             }
 
+            public ClientAddresses clientAddress() {
+                throw new UnsupportedOperationException("no client-address settings in this test");
+            }
+
             public Throttle throttle() {
                 throw new UnsupportedOperationException("no throttle settings in this test");
             }

@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.kessai.auth.security.ClientAddress;
 import io.kessai.auth.totp.Totp;
 import io.kessai.testing.TestDatabase;
 import io.restassured.http.ContentType;
@@ -97,10 +98,18 @@ public final class TestUsers {
         return "10." + n / (256 * 254) + "." + n / 254 % 256 + "." + (1 + n % 254);
     }
 
-    /** An IPv6 client address in the documentation prefix 2001:db8::/32, never handed out before in this test run. */
+    /**
+     * An IPv6 client address in the documentation prefix 2001:db8::/32, in a /64 never handed out before in this test
+     * run (per-address limits count an IPv6 client by its /64), in the canonical form the audit log records.
+     */
     public static String freshIpv6Address() {
+        return ClientAddress.canonical(freshIpv6Network() + "::1");
+    }
+
+    /** The first four groups of a /64 in 2001:db8::/32 never handed out before in this test run: append "::x". */
+    public static String freshIpv6Network() {
         long n = NEXT.getAndIncrement() & 0xffff_ffffL;
-        return "2001:db8::" + Long.toHexString(n >>> 16) + ":" + Long.toHexString(n & 0xffff);
+        return "2001:db8:" + Long.toHexString(n >>> 16) + ":" + Long.toHexString(n & 0xffff);
     }
 
     /**

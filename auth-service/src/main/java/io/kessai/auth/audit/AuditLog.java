@@ -12,8 +12,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * The security audit log (table {@code audit_event}): every sign-in, failure, lockout, factor change, device binding,
- * reset, token reuse and freeze, with who, when, device, address and outcome. An event that belongs to a change is
- * written in that change's transaction; a refusal is written on its own, because its request changes nothing else.
+ * reset, token reuse and freeze, and every wrong client secret at the token endpoint, with who, when, device, address
+ * and outcome. An event that belongs to a change is written in that change's transaction; a refusal is written on its
+ * own, because its request changes nothing else.
  */
 @ApplicationScoped
 public class AuditLog {
@@ -21,7 +22,7 @@ public class AuditLog {
     /** What happened; the wire names are what ops search by. */
     public enum Type {
 
-        LOGIN, LOGIN_CHALLENGE, SECOND_FACTOR, LOCKOUT, DEVICE_BOUND, REFRESH_TOKEN_REUSE, LOGOUT, STEP_UP, FACTOR_CHANGE, PASSWORD_RESET_REQUEST, PASSWORD_RESET, EMAIL_VERIFICATION, USER_FREEZE, USER_UNFREEZE, DEVICE_FREEZE, DEVICE_UNFREEZE, DEVICE_UNBIND, SIGNING_KEY_ROTATION;
+        LOGIN, LOGIN_CHALLENGE, SECOND_FACTOR, LOCKOUT, DEVICE_BOUND, REFRESH_TOKEN_REUSE, LOGOUT, STEP_UP, FACTOR_CHANGE, PASSWORD_RESET_REQUEST, PASSWORD_RESET, EMAIL_VERIFICATION, USER_FREEZE, USER_UNFREEZE, DEVICE_FREEZE, DEVICE_UNFREEZE, DEVICE_UNBIND, SIGNING_KEY_ROTATION, CLIENT_AUTHENTICATION;
 
         public String wire() {
             return name().toLowerCase().replace('_', '-');

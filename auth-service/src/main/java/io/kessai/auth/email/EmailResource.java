@@ -48,12 +48,15 @@ public class EmailResource {
     @Context
     HttpServerRequest http;
 
+    @Inject
+    ClientAddress clientAddress;
+
     @PUT
     @Operation(summary = "Add or change the email address (step-up token required): 202 with the challenge of the "
             + "code mailed to the new address, which counts only once confirmed")
     public Uni<Response> change(@Valid @NotNull EmailRequest.Change request) {
         Caller caller = Caller.of(identity).requireStepUp(config.session().stepUpLifetime());
-        return emails.change(caller, request.email(), ClientAddress.of(http))
+        return emails.change(caller, request.email(), clientAddress.of(http))
                 .map(started -> Response.accepted(started).build());
     }
 
@@ -63,7 +66,7 @@ public class EmailResource {
             + "channel verified before is alerted")
     public Uni<EmailRequest.Verified> confirm(@Valid @NotNull EmailRequest.Confirm request) {
         Caller caller = Caller.of(identity);
-        String address = ClientAddress.of(http);
+        String address = clientAddress.of(http);
         return throttles.codeSubmission(address)
                 .flatMap(allowed -> emails.confirm(caller, request, address));
     }

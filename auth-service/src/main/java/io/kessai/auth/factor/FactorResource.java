@@ -55,6 +55,9 @@ public class FactorResource {
     @Context
     HttpServerRequest http;
 
+    @Inject
+    ClientAddress clientAddress;
+
     @POST
     @Path("/step-up/sms")
     @Operation(summary = "Send an SMS code for a step-up")
@@ -67,7 +70,7 @@ public class FactorResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Present a second factor again: a short-lived token with acr=step-up for risky actions")
     public Uni<Response> stepUp(@Valid @NotNull FactorRequest.StepUp request) {
-        return stepUp.stepUp(Caller.of(identity), request, ClientAddress.of(http))
+        return stepUp.stepUp(Caller.of(identity), request, clientAddress.of(http))
                 .map(token -> Response.status(201).entity(token).header("Cache-Control", "no-store").build());
     }
 
@@ -92,7 +95,7 @@ public class FactorResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Confirm the authenticator with its first code; the first one also brings recovery codes")
     public Uni<Response> confirmTotp(@Valid @NotNull FactorRequest.Code code) {
-        return factors.confirmTotp(stepped(), code.code(), ClientAddress.of(http))
+        return factors.confirmTotp(stepped(), code.code(), clientAddress.of(http))
                 .map(confirmed -> Response.ok(confirmed).header("Cache-Control", "no-store").build());
     }
 
@@ -100,14 +103,14 @@ public class FactorResource {
     @Path("/me/factors/totp")
     @Operation(summary = "Remove the authenticator app (step-up token)")
     public Uni<Response> removeTotp() {
-        return factors.removeTotp(stepped(), ClientAddress.of(http)).map(done -> Response.noContent().build());
+        return factors.removeTotp(stepped(), clientAddress.of(http)).map(done -> Response.noContent().build());
     }
 
     @POST
     @Path("/me/recovery-codes")
     @Operation(summary = "Replace the recovery codes with ten new ones, shown once (step-up token)")
     public Uni<Response> replaceRecoveryCodes() {
-        return factors.replaceRecoveryCodes(stepped(), ClientAddress.of(http))
+        return factors.replaceRecoveryCodes(stepped(), clientAddress.of(http))
                 .map(codes -> Response.status(201).entity(codes).header("Cache-Control", "no-store").build());
     }
 
@@ -122,7 +125,7 @@ public class FactorResource {
     @Path("/me/devices/{deviceId}")
     @Operation(summary = "Unbind a device and sign it out; it needs a second factor to sign in again")
     public Uni<Response> unbind(@PathParam("deviceId") @Pattern(regexp = LoginRequest.DEVICE_ID) String deviceId) {
-        return factors.unbind(Caller.of(identity), deviceId, ClientAddress.of(http))
+        return factors.unbind(Caller.of(identity), deviceId, clientAddress.of(http))
                 .map(done -> Response.noContent().build());
     }
 

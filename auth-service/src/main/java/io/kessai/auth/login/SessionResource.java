@@ -54,12 +54,15 @@ public class SessionResource {
     @Context
     HttpServerRequest http;
 
+    @Inject
+    ClientAddress clientAddress;
+
     @POST
     @PermitAll
     @Operation(summary = "Sign in: 201 with a session on a bound device, 202 with a challenge for a second factor "
             + "otherwise; 401 invalid-credentials for any wrong part")
     public Uni<Response> start(@Valid @NotNull LoginRequest.Start request) {
-        String address = ClientAddress.of(http);
+        String address = clientAddress.of(http);
         if (hasher.saturated()) {
             // Shed before any database work, even the address's bucket: in a storm the refusals must stay cheap, or
             // they take the CPU the hashing needs.
@@ -87,7 +90,7 @@ public class SessionResource {
     @PermitAll
     @Operation(summary = "Pass the sign-in's second factor: binds the device, alerts the account, starts a session")
     public Uni<Response> complete(@PathParam("id") String id, @Valid @NotNull LoginRequest.SecondFactor factor) {
-        String address = ClientAddress.of(http);
+        String address = clientAddress.of(http);
         return confirmBucket().flatMap(allowed -> logins.complete(id, factor, address))
                 .map(session -> noStore(Response.status(201).entity(session)));
     }
@@ -98,12 +101,12 @@ public class SessionResource {
     @Operation(summary = "Sign out: the session's refresh tokens stop working")
     public Uni<Response> logout() {
         Caller caller = Caller.of(identity);
-        return sessions.revokeSession(caller.userId(), caller.sessionId(), ClientAddress.of(http))
+        return sessions.revokeSession(caller.userId(), caller.sessionId(), clientAddress.of(http))
                 .map(done -> Response.noContent().build());
     }
 
     private Uni<Void> confirmBucket() {
-        return throttles.codeSubmission(ClientAddress.of(http));
+        return throttles.codeSubmission(clientAddress.of(http));
     }
 
     static Response noStore(Response.ResponseBuilder response) {

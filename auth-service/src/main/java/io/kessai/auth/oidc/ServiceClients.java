@@ -23,6 +23,11 @@ public class ServiceClients {
         this.config = config;
     }
 
+    /** Whether {@code clientId} is a configured client (client ids are no secret, RFC 6749 §2.2). */
+    public boolean knows(String clientId) {
+        return clientId != null && config.serviceClients().containsKey(clientId);
+    }
+
     /** The roles of the client if the id is known and the secret matches. */
     public Optional<Set<String>> authenticate(String clientId, String secret) {
         AuthConfig.ServiceClient client = clientId == null ? null : config.serviceClients().get(clientId);

@@ -31,24 +31,28 @@ import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The OAuth 2.0 token and revocation endpoints. It speaks RFC 6749 (including its error format) rather than problem details, because
- * OAuth client libraries parse that format.
+ * OAuth client libraries parse that format. Wrong client secrets are limited per client and per address (429
+ * {@code too_many_requests} with Retry-After) and audited.
  */
 @Path("/oauth2")
 @Tag(name = "oidc")
 @NonBlocking
 public class TokenResource {
 
-    private final ServiceClients clients;
     private final AccessTokens tokens;
     private final Sessions sessions;
+    private final ClientAuthentication authentication;
+    private final ClientAddress clientAddress;
 
     @Context
     HttpServerRequest http;
 
-    TokenResource(ServiceClients clients, AccessTokens tokens, Sessions sessions) {
-        this.clients = clients;
+    TokenResource(AccessTokens tokens, Sessions sessions, ClientAuthentication authentication,
+            ClientAddress clientAddress) {
         this.tokens = tokens;
         this.sessions = sessions;
+        this.authentication = authentication;
+        this.clientAddress = clientAddress;
     }
 
     @POST
@@ -65,13 +69,13 @@ public class TokenResource {
             if (refreshToken == null || refreshToken.isBlank()) {
                 return Uni.createFrom().item(error(400, "invalid_request", "refresh_token is required."));
             }
-            return sessions.refresh(refreshToken, ClientAddress.of(http))
+            return sessions.refresh(refreshToken, clientAddress.of(http))
                     .map(tokens -> noStore(Response.ok(new RefreshResponse(tokens.accessToken(), "Bearer",
                             tokens.expiresIn(), tokens.refreshToken(), tokens.refreshExpiresIn()))))
                     .onFailure(Sessions.RefreshRefused.class).recoverWithItem(refused -> error(400, "invalid_grant",
                             "The refresh token is invalid, expired, revoked or was used before."));
         }
-        return Uni.createFrom().item(clientCredentials(grantType, formClientId, formSecret, authorization));
+        return clientCredentials(grantType, formClientId, formSecret, authorization);
     }
 
     @POST
@@ -79,36 +83,41 @@ public class TokenResource {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Operation(summary = "Sign out with a refresh token (RFC 7009): its whole family ends; always 200")
     public Uni<Response> revoke(@RestForm("token") String token) {
-        return sessions.revokeByToken(token, ClientAddress.of(http))
+        return sessions.revokeByToken(token, clientAddress.of(http))
                 .map(done -> noStore(Response.ok()));
     }
 
-    private Response clientCredentials(String grantType, String formClientId, String formSecret,
+    private Uni<Response> clientCredentials(String grantType, String formClientId, String formSecret,
             String authorization) {
         Optional<String[]> basic = basicCredentials(authorization);
         if (basic.isEmpty() && authorization != null) {
-            return error(401, "invalid_client", "Unsupported or malformed client authentication.");
+            return answer(error(401, "invalid_client", "Unsupported or malformed client authentication."));
         }
         if (basic.isPresent() && (formClientId != null || formSecret != null)) {
             // RFC 6749 §2.3: a client must not use more than one authentication method per request.
-            return error(400, "invalid_request", "Authenticate with HTTP Basic or with form fields, not both.");
+            return answer(error(400, "invalid_request", "Authenticate with HTTP Basic or with form fields, not both."));
         }
         String clientId = basic.map(c -> c[0]).orElse(formClientId);
         String secret = basic.map(c -> c[1]).orElse(formSecret);
         if (clientId == null || secret == null) {
-            return error(401, "invalid_client", "Client authentication is required.");
+            return answer(error(401, "invalid_client", "Client authentication is required."));
         }
-        Optional<Set<String>> roles = clients.authenticate(clientId, secret);
-        if (roles.isEmpty()) {
-            return error(401, "invalid_client", "Unknown client or wrong secret.");
-        }
+        return authentication.authenticate(clientId, secret, clientAddress.of(http)).map(outcome -> switch (outcome) {
+            case ClientAuthentication.Throttled throttled -> throttled(throttled.retryAfterSeconds());
+            case ClientAuthentication.Refused refused ->
+                error(401, "invalid_client", "Unknown client or wrong secret.");
+            case ClientAuthentication.Authenticated client -> granted(grantType, clientId, client.roles());
+        });
+    }
+
+    private Response granted(String grantType, String clientId, Set<String> roles) {
         if (grantType == null || grantType.isBlank()) {
             return error(400, "invalid_request", "grant_type is required.");
         }
         if (!"client_credentials".equals(grantType)) {
             return error(400, "unsupported_grant_type", "Only the client_credentials grant is supported here.");
         }
-        AccessTokens.IssuedToken token = tokens.issue(clientId, roles.get());
+        AccessTokens.IssuedToken token = tokens.issue(clientId, roles);
         return noStore(Response.ok(new TokenResponse(token.value(), "Bearer", token.expiresInSeconds())));
     }
 
@@ -132,6 +141,17 @@ public class TokenResource {
 
     private static String formDecode(String value) {
         return URLDecoder.decode(value, StandardCharsets.UTF_8);
+    }
+
+    private static Uni<Response> answer(Response response) {
+        return Uni.createFrom().item(response);
+    }
+
+    /** 429 in RFC 6749's error shape: OAuth client libraries read {@code error}, and retry after Retry-After. */
+    private static Response throttled(String retryAfter) {
+        return noStore(Response.status(429).header("Retry-After", retryAfter).entity(new TokenError(
+                "too_many_requests", "Too many failed client authentications for this client or from this address; "
+                        + "try again in " + retryAfter + " s.")));
     }
 
     private static Response error(int status, String error, String description) {

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kessai.auth.audit.AuditLog;
 import io.kessai.auth.login.LoginRequest;
 import io.kessai.auth.phone.PhoneNumbers;
+import io.kessai.auth.security.ClientAddress;
 import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemCodes;
 import io.kessai.common.problem.ProblemException;
@@ -94,7 +95,8 @@ public class AuditSearch {
             if (!query.address().matches(ADDRESS)) {
                 errors.add(new Problem.FieldError("address", "address must be an IP address, e.g. 203.0.113.7."));
             }
-            condition(conditions, values, "address = $", query.address());
+            // The log holds addresses in canonical form (ClientAddress): 2001:DB8:0::1 finds 2001:db8::1.
+            condition(conditions, values, "address = $", ClientAddress.canonical(query.address().trim()));
         }
         if (!blank(query.type())) {
             if (!TYPES.contains(query.type())) {

@@ -59,12 +59,15 @@ public class OpsSigningKeyResource {
     @Context
     HttpServerRequest http;
 
+    @Inject
+    ClientAddress clientAddress;
+
     @POST
     @Path("/rotate")
     @Operation(summary = "Write a new signing key: published now, signing after the publish lead")
     public Uni<Response> rotate() {
         String actor = identity.getPrincipal().getName();
-        String address = ClientAddress.of(http);
+        String address = clientAddress.of(http);
         // Writing the key file is blocking IO: it runs on a worker, and the request goes on on its own context.
         return vertx.executeBlocking(() -> {
             try {

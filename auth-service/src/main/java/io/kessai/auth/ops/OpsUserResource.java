@@ -46,6 +46,9 @@ public class OpsUserResource {
     @Context
     HttpServerRequest http;
 
+    @Inject
+    ClientAddress clientAddress;
+
     @GET
     @Operation(summary = "Find a user by phone number, in any form a customer types it; 404 user-not-found")
     public Uni<OpsViews.User> byPhone(@QueryParam("phone") String phone) {
@@ -102,6 +105,6 @@ public class OpsUserResource {
     }
 
     private UserFreezes.Operator operator() {
-        return new UserFreezes.Operator(identity.getPrincipal().getName(), ClientAddress.of(http));
+        return new UserFreezes.Operator(identity.getPrincipal().getName(), clientAddress.of(http));
     }
 }

@@ -38,11 +38,14 @@ public class RegistrationResource {
     @Context
     HttpServerRequest http;
 
+    @Inject
+    ClientAddress clientAddress;
+
     @POST
     @Operation(summary = "Start a registration; 202 with the registration id whether or not the number is known, and "
             + "a code by SMS to a number that has no account yet")
     public Uni<Response> start(@Valid @NotNull RegistrationRequest.Start request) {
-        return throttles.registration(ClientAddress.of(http))
+        return throttles.registration(clientAddress.of(http))
                 .flatMap(allowed -> registrations.start(request))
                 .map(started -> Response.accepted(started).build());
     }
@@ -52,7 +55,7 @@ public class RegistrationResource {
     @Operation(summary = "Confirm the phone number with the SMS code; the account becomes active")
     public Uni<RegistrationRequest.Confirmed> confirm(@PathParam("id") String id,
             @Valid @NotNull RegistrationRequest.Confirm request) {
-        return throttles.codeSubmission(ClientAddress.of(http))
+        return throttles.codeSubmission(clientAddress.of(http))
                 .flatMap(allowed -> registrations.confirm(id, request.code()));
     }
 }

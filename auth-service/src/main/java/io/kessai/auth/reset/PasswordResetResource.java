@@ -38,11 +38,14 @@ public class PasswordResetResource {
     @Context
     HttpServerRequest http;
 
+    @Inject
+    ClientAddress clientAddress;
+
     @POST
     @Operation(summary = "Ask for a reset code; 202 with the reset id for any number, and a code only to a verified "
             + "channel of an active account (the phone, or the verified email with channel=email)")
     public Uni<Response> start(@Valid @NotNull PasswordResetRequest.Start request) {
-        String address = ClientAddress.of(http);
+        String address = clientAddress.of(http);
         return throttles.reset(address)
                 .flatMap(allowed -> resets.request(request, address))
                 .map(started -> Response.accepted(started).build());
@@ -54,7 +57,7 @@ public class PasswordResetResource {
             + "authenticator app); every session ends")
     public Uni<PasswordResetRequest.Completed> complete(@PathParam("id") String id,
             @Valid @NotNull PasswordResetRequest.Complete request) {
-        String address = ClientAddress.of(http);
+        String address = clientAddress.of(http);
         return throttles.codeSubmission(address)
                 .flatMap(allowed -> resets.complete(id, request, address));
     }

@@ -51,6 +51,18 @@ public class TokenBuckets {
                 .flatMap(taken -> taken.size() == 1 ? Uni.createFrom().voidItem() : refuse(limit, key));
     }
 
+    /**
+     * Puts back the token a request took, for limits that count only failures but must take before they check, so
+     * that parallel requests cannot all pass an almost empty bucket: the request turned out not to count.
+     */
+    public Uni<Void> giveBack(Limit limit, String subject) {
+        return pool
+                .preparedQuery("UPDATE throttle_bucket SET tokens = LEAST($2, tokens + extract(epoch FROM now() - "
+                        + "updated_at) * $3 + 1), updated_at = now() WHERE key = $1")
+                .execute(Tuple.of(limit.name() + ":" + subject, (double) limit.capacity(), limit.perSecond()))
+                .replaceWithVoid();
+    }
+
     private Uni<Void> refuse(Limit limit, String key) {
         return pool.preparedQuery("SELECT LEAST($2, tokens + extract(epoch FROM now() - updated_at) * $3) AS available "
                 + "FROM throttle_bucket WHERE key = $1")

@@ -1,5 +1,7 @@
 package io.kessai.auth.oidc;
 
+import static io.kessai.auth.TestUsers.freshAddress;
+import static io.kessai.testing.TestDatabase.count;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
@@ -8,7 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwt.JwtClaims;
@@ -23,7 +29,11 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 
-/** The client-credentials grant: what a good client gets, and what every kind of bad request gets instead. */
+/**
+ * The client-credentials grant: what a good client gets, what every kind of bad request gets instead, and how guessing
+ * a secret is cut off. Wrong secrets count against the client and the address, so refusal tests send a fresh address,
+ * and each guessing test guesses a client of its own ({@link TestClients#GUESSED}).
+ */
 @QuarkusTest
 @WithTestResource(PostgresResource.class)
 @WithTestResource(TestClients.class)
@@ -79,20 +89,94 @@ class TokenEndpointTest {
 
     @Test
     void wrongSecretIsRefusedWithoutAToken() {
-        invalidClient(given().auth().preemptive().basic(TestClients.PAYMENT, "guess")
-                .formParam("grant_type", "client_credentials").when().post(TOKEN).then());
+        invalidClient(guess(TestClients.PAYMENT, "guess", freshAddress()));
     }
 
     @Test
     void anotherClientsSecretIsRefused() {
-        invalidClient(given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.OPS_TOOL))
-                .formParam("grant_type", "client_credentials").when().post(TOKEN).then());
+        invalidClient(guess(TestClients.PAYMENT, TestClients.secretOf(TestClients.OPS_TOOL), freshAddress()));
     }
 
     @Test
     void unknownClientIsRefused() {
-        invalidClient(given().auth().preemptive().basic("intruder", "anything")
-                .formParam("grant_type", "client_credentials").when().post(TOKEN).then());
+        invalidClient(guess("intruder", "anything", freshAddress()));
+    }
+
+    @Test
+    void guessingAClientsSecretIsCutOffAndTheRightSecretWaitsToo() {
+        String client = TestClients.GUESSED.get(0);
+        String attacker = freshAddress();
+        for (int i = 0; i < 10; i++) {
+            // A new forged address before the one the proxy appended, each time: it changes nothing.
+            invalidClient(guess(client, "guess-" + i, freshAddress() + ", " + attacker));
+        }
+        throttled(guess(client, "guess-10", freshAddress() + ", " + attacker));
+        // Were the right secret still checked, its 200 among the 429s would tell the guesser it had found it.
+        throttled(guess(client, TestClients.secretOf(client), freshAddress() + ", " + attacker));
+
+        assertEquals(10, count("SELECT count(*) FROM audit_event WHERE type = 'client-authentication' "
+                + "AND outcome = 'failure' AND address = '" + attacker + "' AND detail->>'clientId' = '" + client
+                + "' AND (detail->>'knownClient')::boolean"));
+    }
+
+    @Test
+    void guessingFromANewAddressEachTimeMeetsTheClientsLimit() {
+        String client = TestClients.GUESSED.get(1);
+        for (int i = 0; i < 10; i++) {
+            invalidClient(guess(client, "guess-" + i, freshAddress()));
+        }
+        throttled(guess(client, "guess-10", freshAddress()));
+        throttled(guess(client, TestClients.secretOf(client), freshAddress()));
+    }
+
+    @Test
+    void oneAddressTryingManyClientsMeetsTheAddressLimit() {
+        String attacker = freshAddress();
+        for (int i = 0; i < 20; i++) {
+            invalidClient(guess("intruder-" + i, "anything", attacker));
+        }
+        throttled(guess("intruder-20", "anything", attacker));
+        // A real client's right secret waits there as well, and costs that client nothing: elsewhere it gets a token.
+        throttled(guess(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT), attacker));
+        guess(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT), freshAddress()).statusCode(200);
+
+        assertEquals(20, count("SELECT count(*) FROM audit_event WHERE type = 'client-authentication' "
+                + "AND address = '" + attacker + "' AND NOT (detail->>'knownClient')::boolean"));
+    }
+
+    @Test
+    void parallelGuessesCannotSlipPastTheCount() throws Exception {
+        String client = TestClients.GUESSED.get(2);
+        // The common pool may have a single thread on a small machine: one thread per request makes them concurrent.
+        ExecutorService guessers = Executors.newFixedThreadPool(16);
+        List<CompletableFuture<Integer>> guesses = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String secret = "parallel-guess-" + i;
+            guesses.add(CompletableFuture.supplyAsync(() -> guess(client, secret, freshAddress()).extract()
+                    .statusCode(), guessers));
+        }
+        int checked = 0;
+        for (CompletableFuture<Integer> guess : guesses) {
+            int status = guess.get();
+            assertTrue(status == 401 || status == 429, "status " + status);
+            checked += status == 401 ? 1 : 0;
+        }
+        guessers.shutdown();
+        assertEquals(10, checked, "secrets checked; the client allows 10 failures");
+    }
+
+    @Test
+    void successesAreNeverCounted() {
+        String client = TestClients.GUESSED.get(3);
+        String address = freshAddress();
+        for (int i = 0; i < 25; i++) {
+            guess(client, TestClients.secretOf(client), address).statusCode(200);
+        }
+        // All ten failures are still there to spend, though 25 tokens came out of this client and this address.
+        for (int i = 0; i < 10; i++) {
+            invalidClient(guess(client, "guess-" + i, address));
+        }
+        throttled(guess(client, "guess-10", address));
     }
 
     @Test
@@ -156,6 +240,22 @@ class TokenEndpointTest {
                 .contentType("application/json").body("{\"grant_type\":\"client_credentials\"}")
                 .when().post(TOKEN)
                 .then().statusCode(415).contentType("application/problem+json");
+    }
+
+    private static ValidatableResponse guess(String clientId, String secret, String forwardedFor) {
+        return given().auth().preemptive().basic(clientId, secret).header("X-Forwarded-For", forwardedFor)
+                .formParam("grant_type", "client_credentials").when().post(TOKEN).then();
+    }
+
+    /** 429 in the endpoint's own RFC 6749 shape, with the seconds until a try refills (tests refill once an hour). */
+    private static void throttled(ValidatableResponse response) {
+        String retryAfter = response.statusCode(429)
+                .header("Cache-Control", "no-store")
+                .body("error", equalTo("too_many_requests"))
+                .body("access_token", nullValue())
+                .extract().header("Retry-After");
+        int seconds = Integer.parseInt(retryAfter);
+        assertTrue(seconds >= 1 && seconds <= 3600, "Retry-After " + retryAfter);
     }
 
     private static void invalidClient(ValidatableResponse response) {

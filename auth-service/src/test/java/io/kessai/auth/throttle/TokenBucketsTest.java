@@ -58,6 +58,28 @@ class TokenBucketsTest {
     }
 
     @Test
+    void aTokenGivenBackCanBeTakenAgainButNeverFillsPastTheCapacity() {
+        String subject = UUID.randomUUID().toString();
+        for (int i = 0; i < 3; i++) {
+            buckets.take(THREE_AN_HOUR, subject).await().atMost(WAIT);
+        }
+        buckets.giveBack(THREE_AN_HOUR, subject).await().atMost(WAIT);
+        buckets.take(THREE_AN_HOUR, subject).await().atMost(WAIT);
+        assertThrows(ProblemException.class, () -> buckets.take(THREE_AN_HOUR, subject).await().atMost(WAIT));
+
+        // Giving back more than was taken (a refund racing the refill) leaves a full bucket, no more.
+        String other = UUID.randomUUID().toString();
+        buckets.take(THREE_AN_HOUR, other).await().atMost(WAIT);
+        for (int i = 0; i < 3; i++) {
+            buckets.giveBack(THREE_AN_HOUR, other).await().atMost(WAIT);
+        }
+        for (int i = 0; i < 3; i++) {
+            buckets.take(THREE_AN_HOUR, other).await().atMost(WAIT);
+        }
+        assertThrows(ProblemException.class, () -> buckets.take(THREE_AN_HOUR, other).await().atMost(WAIT));
+    }
+
+    @Test
     void bucketsIdleForADayAreDroppedAndOthersKept() {
         String idle = UUID.randomUUID().toString();
         String busy = UUID.randomUUID().toString();

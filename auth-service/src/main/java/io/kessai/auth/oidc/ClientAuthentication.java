@@ -1,0 +1,110 @@
+package io.kessai.auth.oidc;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.kessai.auth.audit.AuditLog;
+import io.kessai.auth.throttle.Throttles;
+import io.kessai.common.problem.ProblemException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+
+/**
+ * Checks a service client's secret at the token endpoint under the wrong-secret limits (per client and per address,
+ * {@link Throttles#clientSecretTry}), and audits every wrong one with the address it came from.
+ *
+ * <p>Issuing a service token needs no database otherwise, and every service's calls depend on those tokens. So when
+ * auth-service's database is gone (connections refused or lost), secrets are checked without the limits rather than
+ * every service losing its tokens for the length of the outage. A database that is there but busy fails the request
+ * (503), as everywhere else: load is something a caller can cause, an outage is not.
+ */
+@ApplicationScoped
+public class ClientAuthentication {
+
+    /** How a client authentication ended. */
+    public sealed interface Outcome {
+    }
+
+    /** The secret matched: the client's roles. */
+    public record Authenticated(Set<String> roles) implements Outcome {
+    }
+
+    /** Unknown client or wrong secret. */
+    public record Refused() implements Outcome {
+    }
+
+    /** Too many wrong secrets for this client or from this address: nothing was checked. */
+    public record Throttled(String retryAfterSeconds) implements Outcome {
+    }
+
+    private static final Logger LOG = Logger.getLogger(ClientAuthentication.class);
+
+    /** Client ids are recorded as given, but no longer than this: an unknown id is whatever the caller wrote. */
+    private static final int AUDITED_ID_LENGTH = 100;
+
+    private final ServiceClients clients;
+    private final Throttles throttles;
+    private final AuditLog audit;
+
+    ClientAuthentication(ServiceClients clients, Throttles throttles, AuditLog audit) {
+        this.clients = clients;
+        this.throttles = throttles;
+        this.audit = audit;
+    }
+
+    public Uni<Outcome> authenticate(String clientId, String secret, String address) {
+        String configured = clients.knows(clientId) ? clientId : null;
+        // The try is taken before the secret is compared, and a refused try is Throttled even for the right secret:
+        // were the secret still checked, a 200 among the 429s would tell the guesser it had found it.
+        return throttles.clientSecretTry(configured, address).onItemOrFailure().transformToUni((taken, failure) -> {
+            if (failure instanceof ProblemException refused && refused.status() == 429) {
+                return Uni.createFrom().item(new Throttled(refused.headers().get("Retry-After")));
+            }
+            if (failure != null && !databaseGone(failure)) {
+                return Uni.createFrom().failure(failure);
+            }
+            if (failure != null) {
+                LOG.warnf("Checking a client secret without the wrong-secret limits: the database is unreachable (%s)",
+                        failure.toString());
+            }
+            Optional<Set<String>> roles = clients.authenticate(clientId, secret);
+            if (roles.isPresent()) {
+                return failure != null
+                        ? Uni.createFrom().item(new Authenticated(roles.get()))
+                        : throttles.clientSecretAccepted(clientId, address)
+                                .onFailure(ClientAuthentication::databaseGone).recoverWithNull()
+                                .map(given -> new Authenticated(roles.get()));
+            }
+            return audit.record(AuditLog.Event.of(AuditLog.Type.CLIENT_AUTHENTICATION, AuditLog.Outcome.FAILURE)
+                    .address(address)
+                    .with("clientId", clientId.length() > AUDITED_ID_LENGTH
+                            ? clientId.substring(0, AUDITED_ID_LENGTH)
+                            : clientId)
+                    .with("knownClient", configured != null))
+                    .onFailure(ClientAuthentication::databaseGone).recoverWithNull()
+                    .replaceWith(new Refused());
+        });
+    }
+
+    /**
+     * Whether a failure means the database is gone rather than busy: a refused, reset or closed connection, or
+     * PostgreSQL's own connection-exception and shutdown states (SQLSTATE 08, 57P). Timeouts, a full pool and
+     * "too many connections" are busy.
+     */
+    static boolean databaseGone(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException || t instanceof ClosedConnectionException
+                    || t instanceof PgException pg && pg.getSqlState() != null
+                            && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
