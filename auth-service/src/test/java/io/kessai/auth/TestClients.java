@@ -73,7 +73,7 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
                 "kessai.auth.otp.generate-pepper", "true",
                 "kessai.auth.service-clients." + PAYMENT + ".secret", PAYMENT_SECRET,
                 "kessai.auth.service-clients." + OPS_TOOL + ".secret", OPS_SECRET,
-                "kessai.auth.service-clients." + OPS_TOOL + ".roles", "ops,service"));
+                "kessai.auth.service-clients." + OPS_TOOL + ".roles", "ops"));
         config.putAll(outboxPeers());
         return config;
     }
