@@ -251,9 +251,16 @@ public interface AuthConfig {
         /** The client secret; comes from a Kubernetes Secret or the local stack's generated secrets, never the repo. */
         String secret();
 
-        /** Roles (groups) its tokens carry. */
+        /** Roles (groups) its tokens carry: {@code service} for a service, {@code ops} alone for an ops tool. */
         @WithDefault("service")
         Set<String> roles();
+
+        /**
+         * Scopes its tokens carry (docs/security.md, "Service clients and their scopes"). Unset, a known service
+         * client gets what its calls need ({@code io.kessai.common.security.Scopes}) and any other client none. Only
+         * clients with role {@code service} may hold scopes, and only scopes that exist.
+         */
+        Optional<Set<String>> scopes();
     }
 
     /** Signing-key rotation; see the signing keys in docs/operations.md. */

@@ -3,6 +3,10 @@ package io.kessai.auth;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.kessai.auth.AuthConfig.ServiceClient;
 
 /** An {@link AuthConfig} for unit tests that build beans by hand; the parts a test does not give are refused. */
 public final class TestAuthConfig {
@@ -11,15 +15,37 @@ public final class TestAuthConfig {
     }
 
     public static AuthConfig signingKeys(Path folder, boolean generate) {
-        return of(folder, generate, keyDefaults(), null);
+        return of(folder, generate, keyDefaults(), null, Map.of());
     }
 
     public static AuthConfig signingKeys(Path folder, boolean generate, AuthConfig.Keys keys) {
-        return of(folder, generate, keys, null);
+        return of(folder, generate, keys, null, Map.of());
     }
 
     public static AuthConfig passwords(AuthConfig.Password password) {
-        return of(Path.of("unused"), false, keyDefaults(), password);
+        return of(Path.of("unused"), false, keyDefaults(), password, Map.of());
+    }
+
+    public static AuthConfig serviceClients(Map<String, AuthConfig.ServiceClient> clients) {
+        return of(Path.of("unused"), false, keyDefaults(), null, clients);
+    }
+
+    /** A client as configured: {@code scopes} null when the configuration names none. */
+    public static AuthConfig.ServiceClient client(String secret, Set<String> roles, Set<String> scopes) {
+        return new AuthConfig.ServiceClient() {
+
+            public String secret() {
+                return secret;
+            }
+
+            public Set<String> roles() {
+                return roles;
+            }
+
+            public Optional<Set<String>> scopes() {
+                return Optional.ofNullable(scopes);
+            }
+        };
     }
 
     /** Argon2id at OWASP's cost with the given pool size. */
@@ -70,7 +96,8 @@ public final class TestAuthConfig {
         };
     }
 
-    private static AuthConfig of(Path folder, boolean generate, AuthConfig.Keys keys, AuthConfig.Password password) {
+    private static AuthConfig of(Path folder, boolean generate, AuthConfig.Keys keys, AuthConfig.Password password,
+            Map<String, ServiceClient> clients) {
         return new AuthConfig() {
 
             public String issuer() {
@@ -98,7 +125,7 @@ public final class TestAuthConfig {
             }
 
             public Map<String, ServiceClient> serviceClients() {
-                return Map.of();
+                return clients;
             }
 
             public Password password() {

@@ -88,7 +88,7 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
                 "kessai.auth.otp.generate-pepper", "true",
                 "kessai.auth.service-clients." + PAYMENT + ".secret", PAYMENT_SECRET,
                 "kessai.auth.service-clients." + OPS_TOOL + ".secret", OPS_SECRET,
-                "kessai.auth.service-clients." + OPS_TOOL + ".roles", "ops,service"));
+                "kessai.auth.service-clients." + OPS_TOOL + ".roles", "ops"));
         GUESSED_SECRETS.forEach((id, secret) -> config.put("kessai.auth.service-clients." + id + ".secret", secret));
         config.putAll(outboxPeers());
         return config;

@@ -127,8 +127,10 @@ public final class LedgerBenchmark {
     private LedgerSetup.Accounts setUpAccounts(HttpClient http, ServiceToken token) throws Exception {
         System.out.printf("Setting up %,d customers and %,d merchants ...%n", options.customers(), options.merchants());
         long startNs = System.nanoTime();
+        ServiceToken opener = new ServiceToken(http, stack.url(Service.AUTH), Service.AUTH.module(),
+                stack.clientSecret(Service.AUTH));
         LedgerSetup setup = new LedgerSetup(new WalletClient(http, stack.url(Service.WALLET), token),
-                options.setupConcurrency());
+                new WalletClient(http, stack.url(Service.WALLET), opener), options.setupConcurrency());
         LedgerSetup.Accounts accounts = setup.create(options.customers(), options.merchants(),
                 options.merchantSubAccounts(),
                 options.fundingYen());

@@ -8,7 +8,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-/** Creates the benchmark's customer and merchant accounts through the wallet API and funds every customer. */
+/**
+ * Creates the benchmark's customer and merchant accounts through the wallet API and funds every customer, each call
+ * with the client that makes it in production: auth-service opens customers' wallets, payment-service the rest.
+ */
 final class LedgerSetup {
 
     /** Account ids: payments go from a customer to a merchant. */
@@ -22,17 +25,19 @@ final class LedgerSetup {
     }
 
     private final WalletClient wallet;
+    private final WalletClient walletOpener;
     private final int parallelism;
 
-    LedgerSetup(WalletClient wallet, int parallelism) {
+    LedgerSetup(WalletClient wallet, WalletClient walletOpener, int parallelism) {
         this.wallet = wallet;
+        this.walletOpener = walletOpener;
         this.parallelism = parallelism;
     }
 
     Accounts create(int customerCount, int merchantCount, int merchantSubAccounts, long fundingYen)
             throws Exception {
         String funding = wallet.fundingClearingAccount();
-        List<String> customers = inParallel(customerCount, n -> wallet.customerAccount("bench-u-" + n));
+        List<String> customers = inParallel(customerCount, n -> walletOpener.customerAccount("bench-u-" + n));
         List<String> merchants = inParallel(merchantCount,
                 n -> wallet.merchantAccount("bench-m-" + n, merchantSubAccounts));
         inParallel(customerCount, n -> {

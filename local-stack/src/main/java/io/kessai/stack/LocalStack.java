@@ -27,13 +27,19 @@ import java.util.concurrent.TimeUnit;
  * JVM processes started from their built artifacts, each configured through a generated properties file.
  *
  * <p>The data folder holds everything that must survive a restart: PostgreSQL's files, auth-service's signing keys,
- * the generated service-client secrets, and the logs.
+ * the generated client secrets (one per service, and one for {@link #OPS_CLIENT}), and the logs.
  *
  * <p>The service processes never outlive the JVM that started them, however it ends short of a hard kill: besides
  * {@link #close()}, a shutdown hook stops them (and PostgreSQL) when the JVM exits, e.g. a test JVM that Maven
  * stops on a timeout or Ctrl-C in a terminal.
  */
 public final class LocalStack implements AutoCloseable {
+
+    /**
+     * The operators' client, as docs/operations.md provisions it: role ops only, so its tokens read and freeze but
+     * hold no service scope and move no money.
+     */
+    public static final String OPS_CLIENT = "ops-console";
 
     private final Settings settings;
     private final Map<Service, Integer> ports;
@@ -150,6 +156,11 @@ public final class LocalStack implements AutoCloseable {
         return secrets.getProperty(caller.module());
     }
 
+    /** The generated secret of {@link #OPS_CLIENT}, the operators' client (role ops, no service scope). */
+    public String opsClientSecret() {
+        return secrets.getProperty(OPS_CLIENT);
+    }
+
     public Process process(Service service) {
         synchronized (processes) {
             return processes.get(service);
@@ -236,6 +247,10 @@ public final class LocalStack implements AutoCloseable {
                 config.append("kessai.auth.service-clients.").append(caller.module()).append(".secret=")
                         .append(clientSecret(caller)).append('\n');
             }
+            // The ops runbooks' client: it reads and freezes, and moves no money (docs/operations.md).
+            config.append("kessai.auth.service-clients.").append(OPS_CLIENT).append(".secret=")
+                    .append(opsClientSecret()).append('\n');
+            config.append("kessai.auth.service-clients.").append(OPS_CLIENT).append(".roles=ops\n");
         }
         return config.toString();
     }
@@ -383,11 +398,16 @@ public final class LocalStack implements AutoCloseable {
         }
         boolean changed = false;
         SecureRandom random = new SecureRandom();
+        List<String> clients = new ArrayList<>();
         for (Service caller : Service.values()) {
-            if (secrets.getProperty(caller.module()) == null) {
+            clients.add(caller.module());
+        }
+        clients.add(OPS_CLIENT);
+        for (String client : clients) {
+            if (secrets.getProperty(client) == null) {
                 byte[] secret = new byte[32];
                 random.nextBytes(secret);
-                secrets.setProperty(caller.module(), Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+                secrets.setProperty(client, Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
                 changed = true;
             }
         }

@@ -101,7 +101,8 @@ public final class Main {
         out.append(String.format("  PostgreSQL      127.0.0.1:%d (user postgres, one database per service)%n",
                 stack.postgresPort()));
         out.append(String.format("  Logs            %s%n", data.resolve("logs")));
-        out.append(String.format("  Client secrets  %s%n", data.resolve("secrets.properties")));
+        out.append(String.format("  Client secrets  %s (one per service, and %s for ops)%n",
+                data.resolve("secrets.properties"), LocalStack.OPS_CLIENT));
         out.append(String.format("%nPress Ctrl-C to stop. Data survives restarts; ./kessai reset deletes it.%n"));
         System.out.print(out);
     }

@@ -6,6 +6,7 @@ import static io.kessai.notification.NotificationTestSupport.deliveryStatus;
 import static io.kessai.notification.NotificationTestSupport.post;
 import static io.kessai.notification.NotificationTestSupport.queryText;
 import static io.kessai.notification.NotificationTestSupport.serviceToken;
+import static io.kessai.notification.NotificationTestSupport.tokenOf;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -24,6 +25,7 @@ import jakarta.mail.internet.MimeMessage;
 
 import org.junit.jupiter.api.Test;
 
+import io.kessai.common.security.Scopes;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
@@ -398,8 +400,16 @@ class EventDeliveryTest {
     }
 
     @Test
-    void onlyServicesMayHandOverEvents() {
-        String body = otpSms(newId(), phone("6789"), "ja");
+    void onlyServicesThatSendMessagesMayHandOverEvents() {
+        String id = newId();
+        String body = otpSms(id, phone("6789"), "ja");
+        // wallet-service sends no messages, and ops hands over nothing: an OTP in their name would reach a phone.
+        for (String token : List.of(tokenOf(Scopes.WALLET_SERVICE), tokenOf(Scopes.NOTIFICATION_SERVICE),
+                TestIssuer.tokens().token("ops-console", "ops"))) {
+            expectProblem(given().auth().oauth2(token).contentType(ContentType.JSON).body(body).when()
+                    .post("/v1/internal/events").then(), 403, "forbidden");
+        }
+        assertEquals(0, count("SELECT count(*) FROM delivery WHERE event_id = '" + id + "'"));
         expectProblem(given().contentType(ContentType.JSON).body(body).when().post("/v1/internal/events").then(), 401,
                 "unauthorized");
         expectProblem(given().auth().oauth2(TestIssuer.tokens().token("u-1", "customer")).contentType(ContentType.JSON)

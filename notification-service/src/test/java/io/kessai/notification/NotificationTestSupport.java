@@ -5,6 +5,7 @@ import static io.restassured.RestAssured.given;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
+import io.kessai.common.security.Scopes;
 import io.kessai.testing.Eventually;
 import io.kessai.testing.TestDatabase;
 import io.kessai.testing.TestIssuer;
@@ -17,8 +18,14 @@ final class NotificationTestSupport {
     private NotificationTestSupport() {
     }
 
+    /** auth-service's token as auth-service issues it: it sends OTPs and security alerts. */
     static String serviceToken() {
-        return TestIssuer.tokens().token("auth-service", "service");
+        return tokenOf(Scopes.AUTH_SERVICE);
+    }
+
+    /** A known client's token with exactly the scopes it is granted. */
+    static String tokenOf(String clientId) {
+        return TestIssuer.tokens().serviceToken(clientId, Scopes.grantedByDefault(clientId));
     }
 
     static ValidatableResponse post(String eventJson) {

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 
+import io.kessai.common.security.Scopes;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -24,6 +25,20 @@ public interface OutboxConfig {
      * {@link Outbox#call} (e.g. {@code kessai.outbox.destinations.wallet=http://wallet-service:8082}).
      */
     Map<String, URI> destinations();
+
+    /**
+     * The scopes the relay asks for in the token it sends to notification-service: only what delivering events needs,
+     * so that a token that reaches notification-service could never move money, whatever else the client may do.
+     */
+    @WithDefault(Scopes.NOTIFICATION_EVENTS_SEND)
+    String notificationScope();
+
+    /**
+     * The scopes (space-separated) of the token sent to each of {@link #destinations()}, by the same name, e.g.
+     * {@code kessai.outbox.scopes.wallet=wallet:customers.open wallet:customers.freeze}. Each destination gets a
+     * token of its own, carrying only what the calls to it need. A destination without scopes stops the start.
+     */
+    Map<String, String> scopes();
 
     /** Base URL of auth-service, where the relay gets its client-credentials token. */
     String authUrl();

@@ -2,7 +2,11 @@ package io.kessai.outbox;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,6 +19,7 @@ import io.kessai.common.retry.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.oidc.client.OidcClient;
 import io.quarkus.oidc.client.Tokens;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -32,10 +37,15 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * It claims due rows with {@code FOR UPDATE SKIP LOCKED} and a lease (safe on every replica), posts each with a
  * client-credentials token, and deletes it once accepted (any 2xx). Network errors, timeouts, 5xx and 429 back off and
  * retry, so a backlog drains when the destination returns; notification deduplicates by event id and other calls are
- * idempotent, which makes the at-least-once hand-over safe. Any other 4xx means the row itself is wrong: it is kept
- * as dead, logged and counted, never retried blindly.
+ * idempotent, which makes the at-least-once hand-over safe. 401 and 403 say the token is wrong, not the row (a scope
+ * not granted yet): they retry too, with a new token. Any other 4xx means the row itself is wrong: it is kept as dead,
+ * logged and counted, never retried blindly.
+ * <p>
+ * Each destination gets a token of its own that carries only the scopes its calls need ({@link OutboxConfig#scopes()}):
+ * a token handed to notification-service cannot open or freeze wallets, whatever else this service's client may do.
  */
 @ApplicationScoped
+@Startup
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
@@ -46,7 +56,8 @@ public class OutboxRelay {
     private final HttpClient http;
     private final Backoff backoff;
     private final MeterRegistry metrics;
-    private final AtomicReference<Tokens> cachedTokens = new AtomicReference<>();
+    private final Map<String, String> scopes = new HashMap<>();
+    private final Map<String, AtomicReference<Tokens>> cachedTokens = new ConcurrentHashMap<>();
     private final AtomicLong backlog = new AtomicLong();
 
     OutboxRelay(Pool pool, OutboxConfig config, OidcClient tokens, Vertx vertx, MeterRegistry metrics) {
@@ -58,6 +69,16 @@ public class OutboxRelay {
         this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff());
         this.metrics = metrics;
         metrics.gauge("kessai.outbox.backlog", backlog);
+        scopes.put(Outbox.NOTIFICATION, config.notificationScope());
+        for (String destination : config.destinations().keySet()) {
+            String scope = config.scopes().get(destination);
+            if (scope == null || scope.isBlank()) {
+                throw new IllegalStateException("kessai.outbox.scopes." + destination + " is not set: name the scopes "
+                        + "the calls to " + destination
+                        + " need (docs/security.md, \"Service clients and their scopes\")");
+            }
+            scopes.put(destination, scope.trim());
+        }
     }
 
     record Pending(String eventId, String body, int attempt, String destination, String path) {
@@ -85,22 +106,28 @@ public class OutboxRelay {
                 + "RETURNING o.event_id, o.body::text AS body, o.attempts, o.destination, o.path")
                 .execute(Tuple.of(config.batchSize(), (double) config.lease().toSeconds()))
                 .flatMap(rows -> {
-                    List<Pending> due = new ArrayList<>();
+                    Map<String, List<Pending>> byDestination = new LinkedHashMap<>();
                     for (Row row : rows) {
-                        due.add(new Pending(row.getString("event_id"), row.getString("body"),
-                                row.getInteger("attempts"), row.getString("destination"), row.getString("path")));
+                        Pending pending = new Pending(row.getString("event_id"), row.getString("body"),
+                                row.getInteger("attempts"), row.getString("destination"), row.getString("path"));
+                        byDestination.computeIfAbsent(pending.destination(), ignored -> new ArrayList<>())
+                                .add(pending);
                     }
-                    if (due.isEmpty()) {
-                        return Uni.createFrom().item(0);
-                    }
-                    return accessToken().flatMap(token -> Multi.createFrom().iterable(due)
-                            .onItem().transformToUniAndMerge(pending -> relay(pending, token))
-                            .collect().asList().map(List::size))
-                            .onFailure().recoverWithUni(tokenFailure -> Multi.createFrom().iterable(due)
-                                    .onItem().transformToUniAndMerge(pending -> retryLater(pending,
-                                            "no token from auth-service: " + tokenFailure.getClass().getSimpleName()))
-                                    .collect().asList().map(List::size));
+                    return Multi.createFrom().iterable(byDestination.entrySet())
+                            .onItem().transformToUniAndMerge(calls -> relayTo(calls.getKey(), calls.getValue()))
+                            .collect().asList().map(counts -> counts.stream().mapToInt(Integer::intValue).sum());
                 });
+    }
+
+    /** Relays the due calls to one destination with that destination's token. */
+    private Uni<Integer> relayTo(String destination, List<Pending> due) {
+        return accessToken(destination).flatMap(token -> Multi.createFrom().iterable(due)
+                .onItem().transformToUniAndMerge(pending -> relay(pending, token))
+                .collect().asList().map(List::size))
+                .onFailure().recoverWithUni(tokenFailure -> Multi.createFrom().iterable(due)
+                        .onItem().transformToUniAndMerge(pending -> retryLater(pending,
+                                "no token from auth-service: " + tokenFailure.getClass().getSimpleName()))
+                        .collect().asList().map(List::size));
     }
 
     private Uni<Void> relay(Pending pending, String token) {
@@ -132,10 +159,10 @@ public class OutboxRelay {
             return pool.preparedQuery("DELETE FROM kessai_outbox WHERE event_id = $1")
                     .execute(Tuple.of(pending.eventId())).replaceWithVoid();
         }
-        if (status == 401) {
-            cachedTokens.set(null);
+        if (status == 401 || status == 403) {
+            tokenOf(pending.destination()).set(null);
         }
-        if (status >= 400 && status < 500 && status != 401 && status != 408 && status != 429) {
+        if (status >= 400 && status < 500 && status != 401 && status != 403 && status != 408 && status != 429) {
             return markDead(pending, "refused with HTTP " + status);
         }
         return retryLater(pending, "HTTP " + status);
@@ -158,13 +185,26 @@ public class OutboxRelay {
                 .execute(Tuple.of(pending.eventId(), waitSeconds, reason)).replaceWithVoid();
     }
 
-    /** A cached client-credentials token, renewed shortly before it expires. */
-    private Uni<String> accessToken() {
-        Tokens current = cachedTokens.get();
+    /**
+     * The destination's cached client-credentials token, renewed shortly before it expires. A destination without
+     * scopes (only a row naming one that is not configured, which is marked dead before it is sent) asks for no
+     * token at all.
+     */
+    private Uni<String> accessToken(String destination) {
+        String scope = scopes.get(destination);
+        if (scope == null) {
+            return Uni.createFrom().item("");
+        }
+        AtomicReference<Tokens> cached = tokenOf(destination);
+        Tokens current = cached.get();
         if (current != null && !current.isAccessTokenWithinRefreshInterval() && !current.isAccessTokenExpired()) {
             return Uni.createFrom().item(current.getAccessToken());
         }
-        return tokens.getTokens().invoke(cachedTokens::set).map(Tokens::getAccessToken);
+        return tokens.getTokens(Map.of("scope", scope)).invoke(cached::set).map(Tokens::getAccessToken);
+    }
+
+    private AtomicReference<Tokens> tokenOf(String destination) {
+        return cachedTokens.computeIfAbsent(destination, ignored -> new AtomicReference<>());
     }
 
     private Uni<Void> measureBacklog() {

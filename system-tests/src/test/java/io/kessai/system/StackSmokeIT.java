@@ -102,6 +102,15 @@ class StackSmokeIT {
                 .then().statusCode(200).extract().path("access_token");
     }
 
+    /** A token of the local stack's ops client (role ops, no service scope), as the ops runbooks get one. */
+    static String opsToken() {
+        return given().baseUri(url(Service.AUTH)).auth().preemptive()
+                .basic(LocalStack.OPS_CLIENT, stack().opsClientSecret())
+                .formParam("grant_type", "client_credentials")
+                .when().post("/oauth2/token")
+                .then().statusCode(200).extract().path("access_token");
+    }
+
     static String url(Service service) {
         return stack().url(service).toString();
     }

@@ -19,7 +19,8 @@ import io.restassured.path.json.JsonPath;
 import groovy.json.JsonOutput;
 
 /**
- * wallet-service's internal API as payment-service calls it, over plain {@link HttpClient} (as many threads as a test
+ * wallet-service's internal API as payment-service calls it (and auth-service, which opens customers' wallets), over
+ * plain {@link HttpClient} (as many threads as a test
  * likes, keep-alive connections as a real caller has them), and the wallet database read directly by SQL, so that a
  * test compares what callers were told with what is stored without going through the service under test.
  */
@@ -41,16 +42,24 @@ final class WalletCalls {
             .connectTimeout(Duration.ofSeconds(2)).build();
     private final URI wallet;
     private final String token;
+    private final String walletOpener;
 
     WalletCalls(LocalStack stack) {
         this.wallet = stack.url(Service.WALLET);
         this.token = StackSmokeIT.serviceToken(Service.PAYMENT);
+        this.walletOpener = StackSmokeIT.serviceToken(Service.AUTH);
     }
 
-    /** A new customer wallet or merchant account ({@code kind} customers or merchants) for a new owner. */
+    /**
+     * A new customer wallet (auth-service opens those) or merchant account (payment-service) for a new owner; {@code
+     * kind} is customers or merchants.
+     */
     String open(String kind, String owner) throws IOException {
-        Answer answer = post("/v1/internal/accounts/" + kind, null,
-                json(Map.of(kind.equals("customers") ? "userId" : "merchantId", owner)));
+        boolean customer = kind.equals("customers");
+        HttpRequest.Builder request = HttpRequest.newBuilder(wallet.resolve("/v1/internal/accounts/" + kind))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json(Map.of(customer ? "userId" : "merchantId", owner))));
+        Answer answer = send(request, customer ? walletOpener : token);
         if (answer.status() != 201) {
             throw new IllegalStateException("opening " + owner + ": " + answer.status() + " " + answer.body());
         }
@@ -94,7 +103,11 @@ final class WalletCalls {
     }
 
     private Answer send(HttpRequest.Builder request) throws IOException {
-        request.timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+        return send(request, token);
+    }
+
+    private Answer send(HttpRequest.Builder request, String bearer) throws IOException {
+        request.timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + bearer);
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), response.body(),

@@ -19,9 +19,9 @@ import io.kessai.testing.TokenMinter;
 import io.restassured.http.ContentType;
 
 /**
- * The wallet journey across real processes: a service (as auth-service will on activation) opens a customer's wallet
- * with a client-credentials token from the running auth-service, and the customer reads it with a token signed by that
- * same auth-service's key. Until customer login lands (issue 5) the customer's token is minted with the running
+ * The wallet journey across real processes: auth-service's client (as on activation) opens a customer's wallet with a
+ * client-credentials token from the running auth-service, payment-service's tops it up, and the customer reads it with
+ * a token signed by that same auth-service's key. Until customer login lands (issue 5) the customer's token is minted with the running
  * issuer's real signing key, which is exactly what wallet-service verifies.
  */
 @ExtendWith(RunningStack.class)
@@ -30,12 +30,13 @@ class WalletJourneyIT {
     @Test
     void aServiceOpensAWalletAndItsCustomerReadsBalanceZeroThenATopUp() throws Exception {
         String userId = "usr-" + UUID.randomUUID();
+        String opener = serviceToken(Service.AUTH);
         String service = serviceToken(Service.PAYMENT);
-        String wallet = given().baseUri(url(Service.WALLET)).auth().oauth2(service).contentType(ContentType.JSON)
+        String wallet = given().baseUri(url(Service.WALLET)).auth().oauth2(opener).contentType(ContentType.JSON)
                 .body(Map.of("userId", userId)).when().post("/v1/internal/accounts/customers")
                 .then().statusCode(201).body("balance.amount", equalTo(0)).extract().path("id");
         // Opening again (a retry after a lost answer) finds the same wallet.
-        given().baseUri(url(Service.WALLET)).auth().oauth2(service).contentType(ContentType.JSON)
+        given().baseUri(url(Service.WALLET)).auth().oauth2(opener).contentType(ContentType.JSON)
                 .body(Map.of("userId", userId)).when().post("/v1/internal/accounts/customers")
                 .then().statusCode(200).body("id", equalTo(wallet));
 

@@ -24,9 +24,9 @@ import io.restassured.response.ValidatableResponse;
 
 /**
  * What every service that validates Kessai tokens must do, run by each of them as a {@code @QuarkusTest}: accept
- * auth-service's tokens, refuse forged ones with 401 (another key, no signature, expired, another issuer, another
- * algorithm than RS256, issued or valid only in the future) and missing roles with 403, answer errors as problem
- * documents, and be operable (health with a real database check, metrics, OpenAPI, migrated schema).
+ * auth-service's tokens and their scopes, refuse forged ones with 401 (another key, no signature, expired, another
+ * issuer, another algorithm than RS256, issued or valid only in the future) and missing roles with 403, answer errors
+ * as problem documents, and be operable (health with a real database check, metrics, OpenAPI, migrated schema).
  */
 public abstract class ResourceServerContract {
 
@@ -40,6 +40,26 @@ public abstract class ResourceServerContract {
                 .then().statusCode(200)
                 .body("subject", equalTo("payment-service"))
                 .body("roles", equalTo(List.of("service")));
+    }
+
+    @Test
+    public void theScopesOfATokenAreWhatTheServiceGrants() {
+        // quarkus-oidc turns the space-separated scope claim into the permissions every internal endpoint checks.
+        given().auth().oauth2(TestIssuer.tokens().serviceToken("payment-service",
+                List.of("wallet:accounts.read", "notification:events.send")))
+                .when().get(WHOAMI)
+                .then().statusCode(200)
+                .body("scopes", equalTo(List.of("notification:events.send", "wallet:accounts.read")));
+        given().auth().oauth2(TestIssuer.tokens().token("payment-service", "service"))
+                .when().get(WHOAMI)
+                .then().statusCode(200)
+                .body("scopes", equalTo(List.of()));
+    }
+
+    @Test
+    public void anOpsTokenIsNotAService() {
+        expectProblem(given().auth().oauth2(TestIssuer.tokens().token("ops-console", "ops"))
+                .when().get(WHOAMI).then(), 403, "forbidden");
     }
 
     @Test

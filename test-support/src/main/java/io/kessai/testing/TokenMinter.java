@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import org.jose4j.jwk.JsonWebKey;
@@ -21,10 +23,13 @@ import org.jose4j.lang.JoseException;
 /**
  * Signs access tokens shaped like auth-service's, for tests, and forges the bad ones a resource server must refuse:
  * a foreign key, {@code alg: none}, an expired token, a wrong issuer, another algorithm, an issue time in the future.
+ * A service client's token carries role {@code service} and its scopes in {@code scope}, space-separated, as
+ * auth-service issues it.
  */
 public final class TokenMinter {
 
     public static final String AUDIENCE = "kessai";
+    public static final String SERVICE_ROLE = "service";
 
     private final RsaJsonWebKey key;
     private final String issuer;
@@ -59,9 +64,23 @@ public final class TokenMinter {
         return issuer;
     }
 
-    /** A valid token for {@code subject} with the given roles, living five minutes. */
+    /** A valid token for {@code subject} with the given roles and no scopes, living five minutes. */
     public String token(String subject, String... groups) {
         return sign(claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups), key);
+    }
+
+    /** A service client's token as auth-service issues it: role {@code service} and exactly these scopes. */
+    public String serviceToken(String clientId, Collection<String> scopes) {
+        return scopedToken(clientId, scopes, SERVICE_ROLE);
+    }
+
+    /** A valid token with these scopes and roles, for the tokens auth-service would never issue. */
+    public String scopedToken(String subject, Collection<String> scopes, String... groups) {
+        JwtClaims claims = claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups);
+        if (!scopes.isEmpty()) {
+            claims.setStringClaim("scope", String.join(" ", new TreeSet<>(scopes)));
+        }
+        return sign(claims, key);
     }
 
     /** A valid token that expires after {@code lifetime}. */

@@ -1,6 +1,7 @@
 package io.kessai.wallet;
 
 import static io.kessai.testing.ResourceServerContract.expectProblem;
+import static io.kessai.wallet.WalletApi.asAuthService;
 import static io.kessai.wallet.WalletApi.asCustomer;
 import static io.kessai.wallet.WalletApi.asMerchant;
 import static io.kessai.wallet.WalletApi.asOps;
@@ -36,12 +37,12 @@ class AccountsTest {
     @Test
     void openingACustomerWalletIsIdempotentAndStartsAtZero() {
         String user = unique("user");
-        String id = asService().body(Map.of("userId", user)).post("/v1/internal/accounts/customers").then()
+        String id = asAuthService().body(Map.of("userId", user)).post("/v1/internal/accounts/customers").then()
                 .statusCode(201).body("kind", equalTo("customer")).body("ownerId", equalTo(user))
                 .body("currency", equalTo("JPY")).body("status", equalTo("active"))
                 .body("subAccounts", equalTo(1)).body("balance.amount", equalTo(0))
                 .body("available.amount", equalTo(0)).extract().path("id");
-        asService().body(Map.of("userId", user)).post("/v1/internal/accounts/customers").then().statusCode(200)
+        asAuthService().body(Map.of("userId", user)).post("/v1/internal/accounts/customers").then().statusCode(200)
                 .body("id", equalTo(id));
         assertEquals(1, count("SELECT count(*) FROM account WHERE owner_id = '" + user + "'"));
         asService().get("/v1/internal/accounts/customers/" + user).then().statusCode(200).body("$", hasSize(1))
@@ -82,19 +83,28 @@ class AccountsTest {
         String yen = unique("user");
         String ours = "SELECT count(*) FROM account WHERE owner_id IN ('" + spaced + "', '" + yen + "')";
         assertEquals(0, count(ours));
-        expectProblem(asService().body(Map.of("userId", spaced)).post("/v1/internal/accounts/customers")
+        expectProblem(asAuthService().body(Map.of("userId", spaced)).post("/v1/internal/accounts/customers")
                 .then(), 400, "validation-failed");
-        expectProblem(asService().body(Map.of()).post("/v1/internal/accounts/customers").then(), 400,
+        expectProblem(asAuthService().body(Map.of()).post("/v1/internal/accounts/customers").then(), 400,
                 "validation-failed");
-        expectProblem(asService().body(Map.of("userId", yen, "currency", "yen"))
+        expectProblem(asAuthService().body(Map.of("userId", yen, "currency", "yen"))
                 .post("/v1/internal/accounts/customers").then(), 400, "validation-failed");
-        expectProblem(asService().body("{\"userId\": ").post("/v1/internal/accounts/customers").then(), 400,
+        expectProblem(asAuthService().body("{\"userId\": ").post("/v1/internal/accounts/customers").then(), 400,
                 "malformed-body");
         assertEquals(0, count(ours));
     }
 
     @Test
-    void onlyServicesOpenAccounts() {
+    void onlyTheServicesThatOpenAccountsOpenThem() {
+        String user = unique("user");
+        // payment-service opens merchants' accounts, never customers' wallets; ops opens nothing.
+        expectProblem(asService().body(Map.of("userId", user)).post("/v1/internal/accounts/customers").then(), 403,
+                "forbidden");
+        expectProblem(asOps().body(Map.of("userId", user)).post("/v1/internal/accounts/customers").then(), 403,
+                "forbidden");
+        expectProblem(asAuthService().body(Map.of("merchantId", user)).post("/v1/internal/accounts/merchants")
+                .then(), 403, "forbidden");
+        assertEquals(0, count("SELECT count(*) FROM account WHERE owner_id = '" + user + "'"));
         expectProblem(asCustomer("u1").contentType(ContentType.JSON).body(Map.of("userId", "u1"))
                 .post("/v1/internal/accounts/customers").then(), 403, "forbidden");
         expectProblem(given().contentType(ContentType.JSON).body(Map.of("userId", "u1"))
@@ -145,7 +155,7 @@ class AccountsTest {
     void freezingAUserFreezesItsWalletsAtOnce() {
         String user = unique("user");
         String wallet = openCustomer(user);
-        asService().body(Map.of("reason", "ops froze the user")).post("/v1/internal/accounts/customers/" + user
+        asAuthService().body(Map.of("reason", "ops froze the user")).post("/v1/internal/accounts/customers/" + user
                 + "/freeze").then().statusCode(200).body("[0].status", equalTo("frozen"));
         assertEquals(1, count("SELECT count(*) FROM account_shard WHERE account_id = '" + wallet
                 + "' AND status = 'frozen'"));

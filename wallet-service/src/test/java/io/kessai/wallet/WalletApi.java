@@ -6,30 +6,61 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import io.kessai.common.security.Scopes;
 import io.kessai.testing.TestDatabase;
 import io.kessai.testing.TestIssuer;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 
-/** Drives wallet-service's API as its callers do (payment-service, ops, customers, merchants) and reads its database. */
+/**
+ * Drives wallet-service's API as its callers do (auth-service, payment-service, ops, customers, merchants), each with
+ * the token auth-service issues it, and reads its database.
+ */
 public final class WalletApi {
 
-    public static final String PAYMENT_SERVICE = "payment-service";
+    public static final String PAYMENT_SERVICE = Scopes.PAYMENT_SERVICE;
+    public static final String AUTH_SERVICE = Scopes.AUTH_SERVICE;
+    /** The ops tool's client: role ops and no scope, as the local stack and production configure it. */
+    public static final String OPS_CONSOLE = "ops-console";
 
     private WalletApi() {
     }
 
+    /** A known client's token as auth-service issues it: role service and the scopes that client is granted. */
+    public static String tokenOf(String clientId) {
+        return TestIssuer.tokens().serviceToken(clientId, Scopes.grantedByDefault(clientId));
+    }
+
+    /** payment-service's token: it posts payments, refunds, top-ups and P2P transfers, reserves and reads. */
     public static String serviceToken() {
-        return TestIssuer.tokens().token(PAYMENT_SERVICE, "service");
+        return tokenOf(PAYMENT_SERVICE);
+    }
+
+    /**
+     * A client holding payment-service's scopes under another id (as a second payment deployment would): scopes let
+     * it in, and object-level checks must still keep it from payment-service's transfers and holds.
+     */
+    public static String peerToken() {
+        return TestIssuer.tokens().serviceToken("peer-service", Scopes.grantedByDefault(PAYMENT_SERVICE));
     }
 
     public static String opsToken() {
-        return TestIssuer.tokens().token("ops-alice", "ops");
+        return TestIssuer.tokens().token(OPS_CONSOLE, "ops");
     }
 
+    public static RequestSpecification as(String clientId) {
+        return given().auth().oauth2(tokenOf(clientId)).contentType(ContentType.JSON);
+    }
+
+    /** As payment-service, the caller of nearly everything here. */
     public static RequestSpecification asService() {
-        return given().auth().oauth2(serviceToken()).contentType(ContentType.JSON);
+        return as(PAYMENT_SERVICE);
+    }
+
+    /** As auth-service: it opens customers' wallets and freezes them. */
+    public static RequestSpecification asAuthService() {
+        return as(AUTH_SERVICE);
     }
 
     public static RequestSpecification asOps() {
@@ -54,7 +85,7 @@ public final class WalletApi {
     }
 
     public static String openCustomer(String userId) {
-        return asService().body(Map.of("userId", userId)).post("/v1/internal/accounts/customers").then()
+        return asAuthService().body(Map.of("userId", userId)).post("/v1/internal/accounts/customers").then()
                 .statusCode(201).extract().path("id");
     }
 

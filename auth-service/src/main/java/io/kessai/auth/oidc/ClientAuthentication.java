@@ -2,7 +2,6 @@ package io.kessai.auth.oidc;
 
 import java.io.IOException;
 import java.util.Optional;
-import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,8 +30,8 @@ public class ClientAuthentication {
     public sealed interface Outcome {
     }
 
-    /** The secret matched: the client's roles. */
-    public record Authenticated(Set<String> roles) implements Outcome {
+    /** The secret matched: the client, with its roles and scopes. */
+    public record Authenticated(ServiceClients.Client client) implements Outcome {
     }
 
     /** Unknown client or wrong secret. */
@@ -73,13 +72,13 @@ public class ClientAuthentication {
                 LOG.warnf("Checking a client secret without the wrong-secret limits: the database is unreachable (%s)",
                         failure.toString());
             }
-            Optional<Set<String>> roles = clients.authenticate(clientId, secret);
-            if (roles.isPresent()) {
+            Optional<ServiceClients.Client> client = clients.authenticate(clientId, secret);
+            if (client.isPresent()) {
                 return failure != null
-                        ? Uni.createFrom().item(new Authenticated(roles.get()))
+                        ? Uni.createFrom().item(new Authenticated(client.get()))
                         : throttles.clientSecretAccepted(clientId, address)
                                 .onFailure(ClientAuthentication::databaseGone).recoverWithNull()
-                                .map(given -> new Authenticated(roles.get()));
+                                .map(given -> new Authenticated(client.get()));
             }
             return audit.record(AuditLog.Event.of(AuditLog.Type.CLIENT_AUTHENTICATION, AuditLog.Outcome.FAILURE)
                     .address(address)

@@ -4,7 +4,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.Set;
+import java.util.SortedSet;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -20,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import io.kessai.auth.security.ClientAddress;
@@ -59,11 +60,11 @@ public class TokenResource {
     @Path("/token")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Client-credentials grant for service clients (role service); refresh-token grant for the "
-            + "customer app (rotates the refresh token)")
+    @Operation(summary = "Client-credentials grant for service clients (their scopes, or fewer if scope names them); "
+            + "refresh-token grant for the customer app (rotates the refresh token)")
     public Uni<Response> token(@RestForm("grant_type") String grantType, @RestForm("client_id") String formClientId,
             @RestForm("client_secret") String formSecret, @RestForm("refresh_token") String refreshToken,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+            @RestForm("scope") String scope, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         if ("refresh_token".equals(grantType)) {
             // The customer app is a public client (RFC 6749 §2.1): the refresh token alone is the credential.
             if (refreshToken == null || refreshToken.isBlank()) {
@@ -75,7 +76,7 @@ public class TokenResource {
                     .onFailure(Sessions.RefreshRefused.class).recoverWithItem(refused -> error(400, "invalid_grant",
                             "The refresh token is invalid, expired, revoked or was used before."));
         }
-        return clientCredentials(grantType, formClientId, formSecret, authorization);
+        return clientCredentials(grantType, formClientId, formSecret, scope, authorization);
     }
 
     @POST
@@ -87,7 +88,7 @@ public class TokenResource {
                 .map(done -> noStore(Response.ok()));
     }
 
-    private Uni<Response> clientCredentials(String grantType, String formClientId, String formSecret,
+    private Uni<Response> clientCredentials(String grantType, String formClientId, String formSecret, String scope,
             String authorization) {
         Optional<String[]> basic = basicCredentials(authorization);
         if (basic.isEmpty() && authorization != null) {
@@ -106,19 +107,26 @@ public class TokenResource {
             case ClientAuthentication.Throttled throttled -> throttled(throttled.retryAfterSeconds());
             case ClientAuthentication.Refused refused ->
                 error(401, "invalid_client", "Unknown client or wrong secret.");
-            case ClientAuthentication.Authenticated client -> granted(grantType, clientId, client.roles());
+            case ClientAuthentication.Authenticated authenticated ->
+                granted(grantType, authenticated.client(), scope);
         });
     }
 
-    private Response granted(String grantType, String clientId, Set<String> roles) {
+    private Response granted(String grantType, ServiceClients.Client client, String scope) {
         if (grantType == null || grantType.isBlank()) {
             return error(400, "invalid_request", "grant_type is required.");
         }
         if (!"client_credentials".equals(grantType)) {
             return error(400, "unsupported_grant_type", "Only the client_credentials grant is supported here.");
         }
-        AccessTokens.IssuedToken token = tokens.issue(clientId, roles);
-        return noStore(Response.ok(new TokenResponse(token.value(), "Bearer", token.expiresInSeconds())));
+        Optional<SortedSet<String>> scopes = ServiceClients.scopesFor(client, scope);
+        if (scopes.isEmpty()) {
+            return error(400, "invalid_scope", "scope names a scope this client does not hold; it may only narrow "
+                    + "the client's scopes: " + String.join(" ", client.scopes()));
+        }
+        AccessTokens.IssuedToken token = tokens.issue(client.id(), client.roles(), scopes.get());
+        String granted = scopes.get().isEmpty() ? null : String.join(" ", scopes.get());
+        return noStore(Response.ok(new TokenResponse(token.value(), "Bearer", token.expiresInSeconds(), granted)));
     }
 
     /** HTTP Basic client credentials, each form-urlencoded as RFC 6749 §2.3.1 requires. */
@@ -167,10 +175,12 @@ public class TokenResource {
                 "no-cache").build();
     }
 
+    /** {@code scope} is always sent when the token has any (RFC 6749 §5.1), so a client sees what it got. */
     public record TokenResponse(
             @JsonProperty("access_token") String accessToken,
             @JsonProperty("token_type") String tokenType,
-            @JsonProperty("expires_in") long expiresIn) {
+            @JsonProperty("expires_in") long expiresIn,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String scope) {
     }
 
     public record RefreshResponse(

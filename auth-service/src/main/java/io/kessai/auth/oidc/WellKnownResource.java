@@ -1,6 +1,7 @@
 package io.kessai.auth.oidc;
 
 import java.util.List;
+import java.util.TreeSet;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.token.AccessTokens;
 import io.kessai.auth.token.SigningKeys;
+import io.kessai.common.security.Scopes;
 import io.smallrye.common.annotation.NonBlocking;
 
 /** OpenID Provider metadata and the JWKS, so any OIDC library can validate Kessai tokens. */
@@ -47,9 +49,9 @@ public class WellKnownResource {
         return new Discovery(issuer, issuer + "/.well-known/jwks.json", issuer + "/oauth2/token",
                 issuer + "/oauth2/revoke", List.of("client_credentials", "refresh_token"),
                 List.of("client_secret_basic", "client_secret_post", "none"), List.of("RS256"), List.of("token"),
-                List.of("public"), List.of("sub", "groups", "iss", "aud", "exp", "iat", "jti", "did", "sid", "amr",
-                        "acr", "auth_time"),
-                List.of(AccessTokens.ACR_SESSION, AccessTokens.ACR_STEP_UP));
+                List.of("public"), List.of("sub", "groups", "scope", "iss", "aud", "exp", "iat", "jti", "did", "sid",
+                        "amr", "acr", "auth_time"),
+                List.of(AccessTokens.ACR_SESSION, AccessTokens.ACR_STEP_UP), List.copyOf(new TreeSet<>(Scopes.KNOWN)));
     }
 
     @GET
@@ -71,6 +73,7 @@ public class WellKnownResource {
             @JsonProperty("response_types_supported") List<String> responseTypesSupported,
             @JsonProperty("subject_types_supported") List<String> subjectTypesSupported,
             @JsonProperty("claims_supported") List<String> claimsSupported,
-            @JsonProperty("acr_values_supported") List<String> acrValuesSupported) {
+            @JsonProperty("acr_values_supported") List<String> acrValuesSupported,
+            @JsonProperty("scopes_supported") List<String> scopesSupported) {
     }
 }

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,7 @@ import org.jose4j.keys.resolvers.JwksVerificationKeyResolver;
 import org.junit.jupiter.api.Test;
 
 import io.kessai.auth.TestClients;
+import io.kessai.common.security.Scopes;
 import io.kessai.testing.PostgresResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -78,13 +80,55 @@ class TokenEndpointTest {
     }
 
     @Test
-    void configuredRolesAreCarried() throws Exception {
+    void anOpsClientCarriesItsRoleAndNoScope() throws Exception {
         String token = given().formParam("grant_type", "client_credentials")
                 .formParam("client_id", TestClients.OPS_TOOL)
                 .formParam("client_secret", TestClients.secretOf(TestClients.OPS_TOOL))
-                .when().post(TOKEN).then().statusCode(200).extract().path("access_token");
-        List<String> groups = verifierFromPublishedKeys().processToClaims(token).getStringListClaimValue("groups");
-        assertEquals(List.of("ops", "service"), groups.stream().sorted().toList());
+                .when().post(TOKEN).then().statusCode(200).body("scope", nullValue()).extract().path("access_token");
+        JwtClaims claims = verifierFromPublishedKeys().processToClaims(token);
+        assertEquals(List.of("ops"), claims.getStringListClaimValue("groups"));
+        assertFalse(claims.hasClaim("scope"), "an ops token carries no service scope: " + claims);
+        given().formParam("grant_type", "client_credentials").formParam("client_id", TestClients.OPS_TOOL)
+                .formParam("client_secret", TestClients.secretOf(TestClients.OPS_TOOL))
+                .formParam("scope", Scopes.WALLET_TRANSFERS_TOPUP)
+                .when().post(TOKEN).then().statusCode(400).body("error", equalTo("invalid_scope"))
+                .body("access_token", nullValue());
+    }
+
+    @Test
+    void aKnownServiceClientGetsExactlyTheScopesItsCallsNeed() throws Exception {
+        String scope = String.join(" ", Scopes.grantedByDefault(TestClients.PAYMENT));
+        String token = given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
+                .formParam("grant_type", "client_credentials")
+                .when().post(TOKEN).then().statusCode(200).body("scope", equalTo(scope)).extract()
+                .path("access_token");
+        JwtClaims claims = verifierFromPublishedKeys().processToClaims(token);
+        assertEquals(scope, claims.getStringClaimValue("scope"));
+        assertTrue(scope.contains(Scopes.WALLET_TRANSFERS_TOPUP) && !scope.contains(Scopes.WALLET_CUSTOMERS_OPEN),
+                scope);
+    }
+
+    @Test
+    void theScopeParameterNarrowsATokenButNeverWidensIt() throws Exception {
+        String token = given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
+                .formParam("grant_type", "client_credentials")
+                .formParam("scope", Scopes.NOTIFICATION_EVENTS_SEND + "  " + Scopes.WALLET_ACCOUNTS_READ)
+                .when().post(TOKEN).then().statusCode(200)
+                .body("scope", equalTo(Scopes.NOTIFICATION_EVENTS_SEND + " " + Scopes.WALLET_ACCOUNTS_READ))
+                .extract().path("access_token");
+        assertEquals(Scopes.NOTIFICATION_EVENTS_SEND + " " + Scopes.WALLET_ACCOUNTS_READ,
+                verifierFromPublishedKeys().processToClaims(token).getStringClaimValue("scope"));
+
+        // A scope the client does not hold, or one that does not exist, gets no token at all (RFC 6749 §5.2).
+        for (String asked : List.of(Scopes.WALLET_CUSTOMERS_OPEN, Scopes.NOTIFICATION_EVENTS_SEND + " "
+                + Scopes.WALLET_TRANSFERS_ADJUSTMENT, "wallet:everything")) {
+            given().auth().preemptive().basic(TestClients.PAYMENT, TestClients.secretOf(TestClients.PAYMENT))
+                    .formParam("grant_type", "client_credentials").formParam("scope", asked)
+                    .when().post(TOKEN).then().statusCode(400)
+                    .header("Cache-Control", "no-store")
+                    .body("error", equalTo("invalid_scope"))
+                    .body("access_token", nullValue());
+        }
     }
 
     @Test

@@ -36,6 +36,8 @@ class WellKnownTest {
                 .body("jwks_uri", endsWith("/.well-known/jwks.json"))
                 .body("token_endpoint", endsWith("/oauth2/token"))
                 .body("grant_types_supported", hasItem("client_credentials"))
+                .body("scopes_supported", hasItem("wallet:transfers.topup"))
+                .body("claims_supported", hasItem("scope"))
                 .body("id_token_signing_alg_values_supported", equalTo(java.util.List.of("RS256")));
     }
 

@@ -1,5 +1,6 @@
 package io.kessai.auth.ops;
 
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -19,7 +20,9 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Stands in, over real HTTP, for wallet-service's customer-account calls (and for the token endpoint the outbox relay
- * gets its token from), so the real relay can be driven through outages. It keeps each customer's wallet state the
+ * gets its tokens from), so the real relay can be driven through outages. Its token endpoint issues one token per
+ * requested scope, and each peer takes only the token with its own scopes, as the real ones check them: the relay
+ * must ask for exactly what each destination needs. It keeps each customer's wallet state the
  * way wallet-service does: opening creates an active wallet, and freezing or unfreezing a customer without a wallet
  * changes nothing and still answers 200. Notification events are accepted and dropped: the relay runs only when a
  * test calls it (the scheduler is off in tests), after {@code TestUsers} has read the codes it needs.
@@ -47,7 +50,11 @@ public class FakeWalletService extends TestClients {
     }
 
     private static final String CLIENT_SECRET = UUID.randomUUID().toString();
-    private static final String TOKEN = "token-" + UUID.randomUUID();
+    /** What the relay must ask for, per destination (auth-service's application.properties and the default). */
+    static final String WALLET_SCOPES = "wallet:customers.open wallet:customers.freeze";
+    static final String NOTIFICATION_SCOPES = "notification:events.send";
+    private static final String TOKEN = "token-" + UUID.randomUUID() + "-";
+    private static final List<String> SCOPES_ASKED = new CopyOnWriteArrayList<>();
     private static final Pattern CUSTOMER = Pattern.compile("/v1/internal/accounts/customers(?:/([^/]+)/(\\w+))?");
     private static final List<Call> CALLS = new CopyOnWriteArrayList<>();
     private static final Map<String, String> WALLETS = new ConcurrentHashMap<>();
@@ -65,6 +72,11 @@ public class FakeWalletService extends TestClients {
         return WALLETS.get(userId.toString());
     }
 
+    /** The {@code scope} of every token request so far, in order. */
+    public static List<String> scopesAsked() {
+        return List.copyOf(SCOPES_ASKED);
+    }
+
     public static List<Call> calls(UUID userId) {
         return CALLS.stream().filter(call -> call.userId().equals(userId.toString())).toList();
     }
@@ -76,21 +88,25 @@ public class FakeWalletService extends TestClients {
             String expected = "Basic " + Base64.getEncoder()
                     .encodeToString(("auth-service:" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
             boolean authenticated = expected.equals(exchange.getRequestHeaders().getFirst("Authorization"));
+            String scope = formField(LoopbackHttpServer.body(exchange), "scope");
+            SCOPES_ASKED.add(String.valueOf(scope));
             LoopbackHttpServer.respond(exchange, authenticated ? 200 : 401, authenticated
-                    ? "{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":300}"
+                    ? "{\"access_token\":\"" + tokenFor(scope) + "\",\"token_type\":\"Bearer\",\"expires_in\":300}"
                     : "{\"error\":\"invalid_client\"}");
         }, "/v1/internal/events", exchange -> {
             LoopbackHttpServer.body(exchange);
-            LoopbackHttpServer.respond(exchange, 202, "{}");
+            boolean scoped = bearer(tokenFor(NOTIFICATION_SCOPES)).equals(authorization(exchange));
+            LoopbackHttpServer.respond(exchange, scoped ? 202 : 403, "{}");
         }, "/v1/internal/accounts/customers", exchange -> {
             JsonObject body = new JsonObject(LoopbackHttpServer.body(exchange));
             Matcher path = CUSTOMER.matcher(exchange.getRequestURI().getPath());
-            if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))
-                    || !path.matches()) {
-                LoopbackHttpServer.respond(exchange, 401, "{}");
+            if (!bearer(tokenFor(WALLET_SCOPES)).equals(authorization(exchange)) || !path.matches()) {
+                // As wallet-service answers a token without the scope: 403, which the relay retries.
+                LoopbackHttpServer.respond(exchange, 403, "{}");
+                CALLS.add(new Call(path.matches() ? userIdOf(path, body) : "?", "refused-token", null, 403, false));
                 return;
             }
-            String userId = path.group(1) == null ? body.getString("userId") : path.group(1);
+            String userId = userIdOf(path, body);
             String action = path.group(2) == null ? "open" : path.group(2);
             int turn = mode == Mode.FLAKY ? FLAKY_TURN.getAndIncrement() % 3 : 0;
             boolean apply = mode == Mode.UP || mode == Mode.FLAKY && turn > 0;
@@ -117,6 +133,32 @@ public class FakeWalletService extends TestClients {
                 "kessai.outbox.poll-interval", "0.2S",
                 "kessai.outbox.initial-backoff", "0S",
                 "kessai.outbox.max-backoff", "0S");
+    }
+
+    private static String tokenFor(String scope) {
+        return TOKEN + (scope == null ? "all" : scope.replace(' ', '+'));
+    }
+
+    private static String bearer(String token) {
+        return "Bearer " + token;
+    }
+
+    private static String authorization(com.sun.net.httpserver.HttpExchange exchange) {
+        return exchange.getRequestHeaders().getFirst("Authorization");
+    }
+
+    private static String userIdOf(Matcher path, JsonObject body) {
+        return path.group(1) == null ? body.getString("userId") : path.group(1);
+    }
+
+    private static String formField(String form, String name) {
+        for (String field : form.split("&")) {
+            int equals = field.indexOf('=');
+            if (equals > 0 && URLDecoder.decode(field.substring(0, equals), StandardCharsets.UTF_8).equals(name)) {
+                return URLDecoder.decode(field.substring(equals + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     @Override

@@ -110,6 +110,20 @@ class WalletCallOrderTest {
     }
 
     @Test
+    void eachDestinationGetsATokenWithOnlyTheScopesItsCallsNeed() {
+        User user = TestUsers.registered();
+        freeze(user.id(), "scoped").statusCode(200);
+        lookUntil("delivered", () -> drained(user.id()));
+        // The stand-in refuses a call whose token is not the one for its destination's scopes (wallet-service and
+        // notification-service check them), so these arriving means the relay asked for the right token.
+        assertEquals(List.of("open", "freeze:scoped"), sent(user.id()));
+        List<String> asked = FakeWalletService.scopesAsked();
+        assertTrue(asked.contains(FakeWalletService.WALLET_SCOPES), "asked: " + asked);
+        assertTrue(asked.stream().allMatch(scope -> scope.equals(FakeWalletService.WALLET_SCOPES)
+                || scope.equals(FakeWalletService.NOTIFICATION_SCOPES)), "never all of the client's scopes: " + asked);
+    }
+
+    @Test
     void changesQueuedWhileWalletServiceIsDownArriveAfterTheOpeningInTheirOrder() {
         FakeWalletService.mode(Mode.DOWN);
         User user = TestUsers.registered();

@@ -81,7 +81,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, UriInfo uri) {
         return respond(403, ProblemCodes.FORBIDDEN, "Forbidden",
-                "The token is valid but lacks the role this operation needs.", uri, List.of()).build();
+                "The token is valid but lacks the role or scope this operation needs.", uri, List.of()).build();
     }
 
     @ServerExceptionMapper

@@ -1,6 +1,5 @@
 package io.kessai.notification.event;
 
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -13,11 +12,15 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.kessai.common.security.Roles;
+import io.kessai.common.security.Scopes;
 import io.kessai.notification.delivery.DeliveryWorker;
+import io.quarkus.security.PermissionsAllowed;
 import io.smallrye.mutiny.Uni;
 
-/** Where other services hand over typed events (normally through their outbox relay). */
+/**
+ * Where other services hand over typed events (normally through their outbox relay), with scope
+ * notification:events.send: an OTP or a security alert goes out only when a service that sends them asks.
+ */
 @Path("/v1/internal/events")
 @Tag(name = "internal")
 public class EventResource {
@@ -31,7 +34,7 @@ public class EventResource {
     }
 
     @POST
-    @RolesAllowed(Roles.SERVICE)
+    @PermissionsAllowed(Scopes.NOTIFICATION_EVENTS_SEND)
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Accept a typed event for delivery; a repeated eventId is accepted once (202 either way)")

@@ -1,5 +1,6 @@
 package io.kessai.payment.outbox;
 
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -14,7 +15,9 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * Stands in, over real HTTP, for auth-service's token endpoint and notification-service's event intake, so the relay
- * can be tested here with notification-service "down" (503) and back "up" (202), and refusing a bad event (422).
+ * can be tested here with notification-service "down" (503) and back "up" (202), and refusing a bad event (422). The
+ * intake takes only a token issued for scope notification:events.send (403 otherwise, as notification-service
+ * answers), so the relay must ask for just that, not for payment-service's money-moving scopes.
  * (The real services are exercised together in the system tests.)
  */
 public class FakeNotificationService implements QuarkusTestResourceLifecycleManager {
@@ -44,14 +47,19 @@ public class FakeNotificationService implements QuarkusTestResourceLifecycleMana
             String expected = "Basic " + Base64.getEncoder()
                     .encodeToString(("payment-service:" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
             boolean authenticated = expected.equals(exchange.getRequestHeaders().getFirst("Authorization"));
+            String form = LoopbackHttpServer.body(exchange);
+            String token = form
+                    .contains("scope=" + URLEncoder.encode("notification:events.send", StandardCharsets.UTF_8))
+                            ? TOKEN
+                            : "token-with-other-scopes";
             LoopbackHttpServer.respond(exchange, authenticated ? 200 : 401, authenticated
-                    ? "{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":300}"
+                    ? "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\",\"expires_in\":300}"
                     : "{\"error\":\"invalid_client\"}");
         }, "/v1/internal/events", exchange -> {
             String body = LoopbackHttpServer.body(exchange);
             ATTEMPTS.add(body);
             if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                LoopbackHttpServer.respond(exchange, 401, "{}");
+                LoopbackHttpServer.respond(exchange, 403, "{}");
             } else if (!up) {
                 LoopbackHttpServer.respond(exchange, 503, "{}");
             } else if (body.contains("otp.fax")) {

@@ -3,7 +3,6 @@ package io.kessai.wallet.account;
 import java.util.List;
 import java.util.UUID;
 
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -21,13 +20,18 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.kessai.common.security.Roles;
+import io.kessai.common.security.OpsAccess;
+import io.kessai.common.security.Scopes;
 import io.kessai.wallet.WalletConfig;
 import io.kessai.wallet.history.History;
 import io.kessai.wallet.ledger.LedgerProblem;
+import io.quarkus.security.PermissionsAllowed;
 import io.smallrye.mutiny.Uni;
 
-/** Accounts for the other services and ops: open (idempotent), look up, read history, freeze, unfreeze, close. */
+/**
+ * Accounts for the other services and ops: open (idempotent), look up, read history, freeze, unfreeze, close. Each
+ * call needs its scope (or, for reads and freezes, role ops); see docs/security.md, "Service clients and their scopes".
+ */
 @Path("/v1/internal/accounts")
 @Tag(name = "internal")
 @Produces(MediaType.APPLICATION_JSON)
@@ -46,7 +50,7 @@ public class InternalAccountResource {
 
     @POST
     @Path("/customers")
-    @RolesAllowed(Roles.SERVICE)
+    @PermissionsAllowed(Scopes.WALLET_CUSTOMERS_OPEN)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Open a customer's wallet: 201 when opened, 200 with the same account when it already was")
     public Uni<Response> openCustomer(@Valid @NotNull OpenAccountRequest.Customer request) {
@@ -56,7 +60,7 @@ public class InternalAccountResource {
 
     @POST
     @Path("/merchants")
-    @RolesAllowed(Roles.SERVICE)
+    @PermissionsAllowed(Scopes.WALLET_MERCHANTS_OPEN)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Open a merchant's account (credits spread over its sub-accounts): 201, or 200 if open")
     public Uni<Response> openMerchant(@Valid @NotNull OpenAccountRequest.Merchant request) {
@@ -67,7 +71,7 @@ public class InternalAccountResource {
 
     @GET
     @Path("/customers/{userId}")
-    @RolesAllowed({Roles.SERVICE, Roles.OPS})
+    @PermissionsAllowed({Scopes.WALLET_ACCOUNTS_READ, OpsAccess.READ})
     @Operation(summary = "A customer's accounts (one per currency)")
     public Uni<List<AccountView>> customer(@PathParam("userId") @Pattern(regexp = OWNER_ID) String userId) {
         return accounts.byOwner(AccountKind.CUSTOMER, userId);
@@ -75,7 +79,7 @@ public class InternalAccountResource {
 
     @GET
     @Path("/merchants/{merchantId}")
-    @RolesAllowed({Roles.SERVICE, Roles.OPS})
+    @PermissionsAllowed({Scopes.WALLET_ACCOUNTS_READ, OpsAccess.READ})
     @Operation(summary = "A merchant's accounts (one per currency)")
     public Uni<List<AccountView>> merchant(@PathParam("merchantId") @Pattern(regexp = OWNER_ID) String merchantId) {
         return accounts.byOwner(AccountKind.MERCHANT, merchantId);
@@ -83,7 +87,7 @@ public class InternalAccountResource {
 
     @GET
     @Path("/system/{code}")
-    @RolesAllowed({Roles.SERVICE, Roles.OPS})
+    @PermissionsAllowed({Scopes.WALLET_ACCOUNTS_READ, OpsAccess.READ})
     @Operation(summary = "A system account by code: funding-clearing, fees or suspense")
     public Uni<AccountView> system(@PathParam("code") @Pattern(regexp = OWNER_ID) String code) {
         return accounts.byOwner(AccountKind.SYSTEM, code).map(found -> found.stream().findFirst()
@@ -92,7 +96,7 @@ public class InternalAccountResource {
 
     @GET
     @Path("/{id}")
-    @RolesAllowed({Roles.SERVICE, Roles.OPS})
+    @PermissionsAllowed({Scopes.WALLET_ACCOUNTS_READ, OpsAccess.READ})
     @Operation(summary = "An account with its ledger, held and available balances")
     public Uni<AccountView> byId(@PathParam("id") UUID id) {
         return accounts.byId(id).map(account -> found(account, id));
@@ -100,7 +104,7 @@ public class InternalAccountResource {
 
     @GET
     @Path("/{id}/entries")
-    @RolesAllowed({Roles.SERVICE, Roles.OPS})
+    @PermissionsAllowed({Scopes.WALLET_ACCOUNTS_READ, OpsAccess.READ})
     @Operation(summary = "An account's entries, newest first, filtered by time and kind, a page at a time")
     public Uni<History.Page> entries(@PathParam("id") UUID id, @QueryParam("from") String from,
             @QueryParam("to") String to, @QueryParam("kind") List<String> kinds,
@@ -111,7 +115,7 @@ public class InternalAccountResource {
 
     @POST
     @Path("/{id}/freeze")
-    @RolesAllowed({Roles.OPS, Roles.SERVICE})
+    @PermissionsAllowed(OpsAccess.FREEZE)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Freeze an account: nothing can be debited; only refunds and reversals can be credited")
     public Uni<AccountView> freeze(@PathParam("id") UUID id, @Valid OpenAccountRequest.StatusChange change) {
@@ -120,7 +124,7 @@ public class InternalAccountResource {
 
     @POST
     @Path("/{id}/unfreeze")
-    @RolesAllowed({Roles.OPS, Roles.SERVICE})
+    @PermissionsAllowed(OpsAccess.FREEZE)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Make a frozen account active again")
     public Uni<AccountView> unfreeze(@PathParam("id") UUID id, @Valid OpenAccountRequest.StatusChange change) {
@@ -129,7 +133,7 @@ public class InternalAccountResource {
 
     @POST
     @Path("/{id}/close")
-    @RolesAllowed({Roles.OPS, Roles.SERVICE})
+    @PermissionsAllowed(OpsAccess.FREEZE)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Close an empty account for good")
     public Uni<AccountView> close(@PathParam("id") UUID id, @Valid OpenAccountRequest.StatusChange change) {
@@ -138,7 +142,7 @@ public class InternalAccountResource {
 
     @POST
     @Path("/customers/{userId}/freeze")
-    @RolesAllowed({Roles.OPS, Roles.SERVICE})
+    @PermissionsAllowed({Scopes.WALLET_CUSTOMERS_FREEZE, OpsAccess.FREEZE})
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Freeze every account of a customer (auth-service calls this when ops freezes a user)")
     public Uni<List<AccountView>> freezeCustomer(@PathParam("userId") @Pattern(regexp = OWNER_ID) String userId,
@@ -148,7 +152,7 @@ public class InternalAccountResource {
 
     @POST
     @Path("/customers/{userId}/unfreeze")
-    @RolesAllowed({Roles.OPS, Roles.SERVICE})
+    @PermissionsAllowed({Scopes.WALLET_CUSTOMERS_FREEZE, OpsAccess.FREEZE})
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Unfreeze every account of a customer")
     public Uni<List<AccountView>> unfreezeCustomer(@PathParam("userId") @Pattern(regexp = OWNER_ID) String userId,

@@ -17,41 +17,45 @@ public enum LedgerProblem {
                     "Idempotency key reused"), ACCOUNT_NOT_FOUND(404, "account-not-found",
                             "Account not found"), UNKNOWN_ACCOUNT(422, "unknown-account",
                                     "Unknown account"), CURRENCY_MISMATCH(422, "currency-mismatch",
-                                            "Currency mismatch"), ACCOUNT_CLOSED(409, "account-closed",
-                                                    "Account closed"), ACCOUNT_FROZEN(409, "account-frozen",
-                                                            "Account frozen"), BALANCE_LIMIT_EXCEEDED(422,
-                                                                    "balance-limit-exceeded",
-                                                                    "Balance limit exceeded"), INSUFFICIENT_FUNDS(422,
-                                                                            "insufficient-funds",
-                                                                            "Insufficient funds"), TRANSFER_NOT_FOUND(
-                                                                                    404, "transfer-not-found",
-                                                                                    "Transfer not found"), NOT_REVERSIBLE(
-                                                                                            422, "not-reversible",
-                                                                                            "Transfer cannot be reversed"), REVERSAL_EXCEEDS_ORIGINAL(
+                                            "Currency mismatch"), KIND_MISMATCH(422, "kind-mismatch",
+                                                    "Legs do not fit the transfer's kind"), ACCOUNT_CLOSED(409,
+                                                            "account-closed",
+                                                            "Account closed"), ACCOUNT_FROZEN(409, "account-frozen",
+                                                                    "Account frozen"), BALANCE_LIMIT_EXCEEDED(422,
+                                                                            "balance-limit-exceeded",
+                                                                            "Balance limit exceeded"), INSUFFICIENT_FUNDS(
+                                                                                    422,
+                                                                                    "insufficient-funds",
+                                                                                    "Insufficient funds"), TRANSFER_NOT_FOUND(
+                                                                                            404, "transfer-not-found",
+                                                                                            "Transfer not found"), NOT_REVERSIBLE(
                                                                                                     422,
-                                                                                                    "reversal-exceeds-original",
-                                                                                                    "Reversal exceeds the original"), HOLD_NOT_FOUND(
-                                                                                                            404,
-                                                                                                            "hold-not-found",
-                                                                                                            "Hold not found"), HOLD_NOT_SUPPORTED(
-                                                                                                                    422,
-                                                                                                                    "hold-not-supported",
-                                                                                                                    "Holds not supported on this account"), HOLD_NOT_ACTIVE(
-                                                                                                                            409,
-                                                                                                                            "hold-not-active",
-                                                                                                                            "Hold not active"), HOLD_EXPIRED(
+                                                                                                    "not-reversible",
+                                                                                                    "Transfer cannot be reversed"), REVERSAL_EXCEEDS_ORIGINAL(
+                                                                                                            422,
+                                                                                                            "reversal-exceeds-original",
+                                                                                                            "Reversal exceeds the original"), HOLD_NOT_FOUND(
+                                                                                                                    404,
+                                                                                                                    "hold-not-found",
+                                                                                                                    "Hold not found"), HOLD_NOT_SUPPORTED(
+                                                                                                                            422,
+                                                                                                                            "hold-not-supported",
+                                                                                                                            "Holds not supported on this account"), HOLD_NOT_ACTIVE(
                                                                                                                                     409,
-                                                                                                                                    "hold-expired",
-                                                                                                                                    "Hold expired"), CAPTURE_EXCEEDS_HOLD(
-                                                                                                                                            422,
-                                                                                                                                            "capture-exceeds-hold",
-                                                                                                                                            "Capture exceeds the hold"), ACCOUNT_NOT_EMPTY(
-                                                                                                                                                    409,
-                                                                                                                                                    "account-not-empty",
-                                                                                                                                                    "Account not empty"), INVALID_CURSOR(
-                                                                                                                                                            400,
-                                                                                                                                                            "invalid-cursor",
-                                                                                                                                                            "Invalid cursor");
+                                                                                                                                    "hold-not-active",
+                                                                                                                                    "Hold not active"), HOLD_EXPIRED(
+                                                                                                                                            409,
+                                                                                                                                            "hold-expired",
+                                                                                                                                            "Hold expired"), CAPTURE_EXCEEDS_HOLD(
+                                                                                                                                                    422,
+                                                                                                                                                    "capture-exceeds-hold",
+                                                                                                                                                    "Capture exceeds the hold"), ACCOUNT_NOT_EMPTY(
+                                                                                                                                                            409,
+                                                                                                                                                            "account-not-empty",
+                                                                                                                                                            "Account not empty"), INVALID_CURSOR(
+                                                                                                                                                                    400,
+                                                                                                                                                                    "invalid-cursor",
+                                                                                                                                                                    "Invalid cursor");
 
     private final int status;
     private final String code;

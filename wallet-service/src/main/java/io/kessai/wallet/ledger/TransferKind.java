@@ -3,10 +3,28 @@ package io.kessai.wallet.ledger;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** Why money moved. Refunds and reversals return money, so they may reach a frozen account and exceed the cap. */
+import io.kessai.common.security.Scopes;
+
+/**
+ * Why money moved. Refunds and reversals return money, so they may reach a frozen account and exceed the cap. Each
+ * kind needs a scope of its own, so a client posts only the kinds its flows post (only the funding flow tops up).
+ */
 public enum TransferKind {
 
-    TOPUP, PAYMENT, REFUND, P2P, REVERSAL, ADJUSTMENT;
+    TOPUP(Scopes.WALLET_TRANSFERS_TOPUP), PAYMENT(Scopes.WALLET_TRANSFERS_PAYMENT), REFUND(
+            Scopes.WALLET_TRANSFERS_REFUND), P2P(Scopes.WALLET_TRANSFERS_P2P), REVERSAL(
+                    Scopes.WALLET_TRANSFERS_REVERSE), ADJUSTMENT(Scopes.WALLET_TRANSFERS_ADJUSTMENT);
+
+    private final String scope;
+
+    TransferKind(String scope) {
+        this.scope = scope;
+    }
+
+    /** The scope a caller needs to post (or capture into) a transfer of this kind. */
+    public String scope() {
+        return scope;
+    }
 
     public String wire() {
         return name().toLowerCase();

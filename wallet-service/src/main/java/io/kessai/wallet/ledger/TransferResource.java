@@ -2,7 +2,6 @@ package io.kessai.wallet.ledger;
 
 import java.util.UUID;
 
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -23,12 +22,18 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.kessai.common.problem.ProblemCodes;
 import io.kessai.common.problem.ProblemException;
+import io.kessai.common.security.OpsAccess;
 import io.kessai.common.security.Roles;
+import io.kessai.common.security.Scopes;
+import io.quarkus.security.PermissionsAllowed;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 
-/** Internal transfer API for the other services: post, reverse, and look up (by id or by idempotency key). */
+/**
+ * Internal transfer API for the other services: post, reverse, and look up (by id or by idempotency key). Posting
+ * needs the scope of the transfer's kind; ops may look up, never post or reverse.
+ */
 @Path("/v1/internal/transfers")
 @Tag(name = "internal")
 @Produces(MediaType.APPLICATION_JSON)
@@ -50,19 +55,29 @@ public class TransferResource {
     SecurityIdentity identity;
 
     @POST
-    @RolesAllowed(Roles.SERVICE)
+    // Any kind's scope lets the request in; the kind it names is checked next, once the body is read.
+    @PermissionsAllowed({Scopes.WALLET_TRANSFERS_TOPUP, Scopes.WALLET_TRANSFERS_PAYMENT,
+            Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P, Scopes.WALLET_TRANSFERS_ADJUSTMENT})
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Post a transfer (one or more legs, all or nothing); 201, or the first answer again for a "
-            + "repeated Idempotency-Key (header Idempotent-Replayed: true)")
+            + "repeated Idempotency-Key (header Idempotent-Replayed: true). Needs the scope of its kind, e.g. "
+            + "wallet:transfers.payment")
     public Uni<Response> post(
             @Parameter(description = "The caller's key for this transfer; reuse it on every retry") @HeaderParam("Idempotency-Key") String key,
             @Valid @NotNull TransferRequest request) {
-        return transfers.post(caller(), key, request).map(TransferResource::created);
+        TransferKind kind = TransferKind.fromWire(request.kind()).orElseThrow();
+        return requireKind(identity, kind)
+                .flatMap(allowed -> transfers.post(caller(), key, request)).map(TransferResource::created);
+    }
+
+    /** A transfer of {@code kind} needs that kind's scope: only the funding flow tops up, only refunds refund. */
+    public static Uni<Void> requireKind(SecurityIdentity identity, TransferKind kind) {
+        return Scopes.require(identity, kind.scope(), "post " + kind.wire() + " transfers");
     }
 
     @POST
     @Path("/{id}/reversals")
-    @RolesAllowed(Roles.SERVICE)
+    @PermissionsAllowed(Scopes.WALLET_TRANSFERS_REVERSE)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Reverse a transfer fully or partly with opposite entries that reference it")
     public Uni<Response> reverse(@PathParam("id") UUID id, @HeaderParam("Idempotency-Key") String key,
@@ -72,7 +87,7 @@ public class TransferResource {
 
     @GET
     @Path("/{id}")
-    @RolesAllowed({Roles.SERVICE, Roles.OPS})
+    @PermissionsAllowed({Scopes.WALLET_TRANSFERS_READ, OpsAccess.READ})
     @Operation(summary = "A transfer by id (a service sees only the transfers it posted)")
     public Uni<TransferView> byId(@PathParam("id") UUID id) {
         return reader.byId(pool, id).map(stored -> {
@@ -84,7 +99,7 @@ public class TransferResource {
     }
 
     @GET
-    @RolesAllowed({Roles.SERVICE, Roles.OPS})
+    @PermissionsAllowed({Scopes.WALLET_TRANSFERS_READ, OpsAccess.READ})
     @Operation(summary = "The transfer a caller posted under an idempotency key (how a reconciler learns an unknown "
             + "outcome: 404 means it was never posted and may be retried with the same key)")
     public Uni<TransferView> byKey(@QueryParam("idempotencyKey") String key,

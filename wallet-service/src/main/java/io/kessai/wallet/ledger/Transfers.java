@@ -77,7 +77,7 @@ public class Transfers {
                 request.reference(), request.metadata(), currency, null, null);
         Set<UUID> ids = accountIds(legs);
         return directory.find(pool, ids).flatMap(accounts -> {
-            checkAccounts(legs, accounts, currency);
+            checkAccounts(kind, legs, accounts, currency);
             Posting posting = posting(kind, legs, accounts);
             NavigableSet<Posting.Key> keys = posting.lockSet();
             // Round trip 1: BEGIN, claim the key, lock the sub-accounts. Round trip 2: write, COMMIT.
@@ -151,7 +151,7 @@ public class Transfers {
      */
     public Uni<TransferView> post(SqlConnection tx, Claimed claimed, List<Posting.Leg> legs, Posting.Release release) {
         return directory.find(tx, accountIds(legs)).flatMap(accounts -> {
-            checkAccounts(legs, accounts, claimed.claim().currency());
+            checkAccounts(claimed.claim().kind(), legs, accounts, claimed.claim().currency());
             Posting posting = posting(claimed.claim().kind(), legs, accounts);
             NavigableSet<Posting.Key> keys = posting.lockSet();
             if (release != null) {
@@ -179,7 +179,8 @@ public class Transfers {
         return ids;
     }
 
-    private static void checkAccounts(List<Posting.Leg> legs, Map<UUID, AccountInfo> accounts, String currency) {
+    private static void checkAccounts(TransferKind kind, List<Posting.Leg> legs, Map<UUID, AccountInfo> accounts,
+            String currency) {
         for (int i = 0; i < legs.size(); i++) {
             Posting.Leg leg = legs.get(i);
             if (!accounts.containsKey(leg.from())) {
@@ -200,6 +201,7 @@ public class Transfers {
                 }
             }
         }
+        KindRules.check(kind, legs, accounts);
     }
 
     private List<Posting.Leg> legsOf(TransferRequest request) {

@@ -82,13 +82,17 @@ public class VerifiedTokens implements SecurityIdentityAugmentor {
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
         AccessTokenCredential credential = identity.getCredential(AccessTokenCredential.class);
-        if (credential != null && identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getExpirationTime() > 0) {
+        // Only an identity whose permissions (the token's scopes, ops access) can all be copied is remembered; any
+        // other is checked in full on every request, so a remembered token never answers other than a fresh one.
+        if (credential != null && identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getExpirationTime() > 0
+                && identity instanceof QuarkusSecurityIdentity verified) {
             if (byToken.size() >= MAX_TOKENS) {
                 byToken.clear();
             }
             // A fresh identity without the request-bound attributes of the one being augmented.
             SecurityIdentity remembered = QuarkusSecurityIdentity.builder().setPrincipal(jwt)
-                    .addRoles(identity.getRoles()).addCredential(credential).build();
+                    .addRoles(identity.getRoles()).addCredential(credential)
+                    .addPermissions(verified.getPermissions()).build();
             byToken.put(credential.getToken(), new Verified(remembered, jwt.getExpirationTime() * 1000));
         }
         return Uni.createFrom().item(identity);

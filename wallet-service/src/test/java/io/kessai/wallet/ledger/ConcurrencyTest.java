@@ -7,6 +7,7 @@ import static io.kessai.wallet.WalletApi.invariants;
 import static io.kessai.wallet.WalletApi.move;
 import static io.kessai.wallet.WalletApi.openCustomer;
 import static io.kessai.wallet.WalletApi.openMerchant;
+import static io.kessai.wallet.WalletApi.opsToken;
 import static io.kessai.wallet.WalletApi.serviceToken;
 import static io.kessai.wallet.WalletApi.topUp;
 import static io.kessai.wallet.WalletApi.unique;
@@ -343,7 +344,7 @@ class ConcurrencyTest {
                 () -> balance(shop) >= 20 * 7 || load.isDone());
         HttpRequest freeze = HttpRequest.newBuilder(URI.create(RestAssured.baseURI + ":" + RestAssured.port
                 + "/v1/internal/accounts/" + payer + "/freeze")).timeout(REQUEST_TIMEOUT)
-                .header("Authorization", "Bearer " + serviceToken()).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + opsToken()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"takeover\"}")).build();
         // A freeze waits for the transfers in flight on the payer's row; past lock_timeout it is a 503 that wrote
         // nothing, and it is retried like any other request.

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
+import io.kessai.wallet.WalletApi;
 import io.kessai.wallet.hold.HoldExpiry;
 import io.quarkus.scheduler.Scheduler;
 import io.quarkus.test.common.WithTestResource;
@@ -220,7 +221,7 @@ class HoldsTest {
 
         expectProblem(asService().queryParam("idempotencyKey", UUID.randomUUID().toString())
                 .get("/v1/internal/holds").then(), 404, "hold-not-found");
-        String other = TestIssuer.tokens().token("auth-service", "service");
+        String other = WalletApi.peerToken();
         expectProblem(given().auth().oauth2(other).queryParam("idempotencyKey", key).get("/v1/internal/holds")
                 .then(), 404, "hold-not-found");
         asOps().queryParam("idempotencyKey", key).queryParam("caller", PAYMENT_SERVICE).get("/v1/internal/holds")
@@ -252,7 +253,7 @@ class HoldsTest {
     @Test
     void aHoldOfAnotherServiceIsNotFound() {
         String id = hold(100);
-        String other = TestIssuer.tokens().token("auth-service", "service");
+        String other = WalletApi.peerToken();
         expectProblem(given().auth().oauth2(other).get("/v1/internal/holds/" + id).then(), 404, "hold-not-found");
         expectProblem(given().auth().oauth2(other).post("/v1/internal/holds/" + id + "/void").then(), 404,
                 "hold-not-found");

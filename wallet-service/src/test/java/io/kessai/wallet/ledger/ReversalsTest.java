@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
+import io.kessai.wallet.WalletApi;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -133,7 +134,7 @@ class ReversalsTest {
         expectProblem(reverse(UUID.randomUUID().toString(), Map.of()), 404, "transfer-not-found");
 
         String second = move("payment", alice, shop, 100).statusCode(201).extract().path("id");
-        expectProblem(given().auth().oauth2(TestIssuer.tokens().token("auth-service", "service"))
+        expectProblem(given().auth().oauth2(WalletApi.peerToken())
                 .contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString()).body(Map.of())
                 .post("/v1/internal/transfers/" + second + "/reversals").then(), 404, "transfer-not-found");
         assertEquals(100, balance(shop));

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
+import io.kessai.wallet.WalletApi;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -215,7 +216,7 @@ class TransfersTest {
         move("refund", shop, alice, 500).statusCode(201);
         assertEquals(8_500, balance(alice));
 
-        asService().body(Map.of()).post("/v1/internal/accounts/" + alice + "/unfreeze").then().statusCode(200)
+        asOps().body(Map.of()).post("/v1/internal/accounts/" + alice + "/unfreeze").then().statusCode(200)
                 .body("status", equalTo("active"));
         move("payment", alice, shop, 1).statusCode(201);
     }
@@ -245,7 +246,7 @@ class TransfersTest {
                         .then(),
                 404, "transfer-not-found");
 
-        String otherService = TestIssuer.tokens().token("auth-service", "service");
+        String otherService = WalletApi.peerToken();
         expectProblem(given().auth().oauth2(otherService).queryParam("idempotencyKey", key)
                 .get("/v1/internal/transfers").then(), 404, "transfer-not-found");
         expectProblem(given().auth().oauth2(otherService).get("/v1/internal/transfers/" + id).then(), 404,

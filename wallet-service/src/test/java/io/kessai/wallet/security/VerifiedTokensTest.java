@@ -12,16 +12,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.kessai.common.security.Scopes;
 import io.kessai.testing.Eventually;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 
 /**
  * The cache in front of quarkus-oidc, end to end. Exactly when a remembered token is forgotten is decided by
@@ -47,6 +52,32 @@ class VerifiedTokensTest {
                 .body("subject", equalTo("payment-service"));
         expectProblem(given().auth().oauth2(TestIssuer.tokens().token("alice", "customer"))
                 .get("/v1/internal/whoami").then(), 403, "forbidden");
+    }
+
+    @Test
+    void aRememberedTokenKeepsExactlyItsScopes() {
+        // Read scope only: the same answers before it is remembered (a full check) and after (from the cache).
+        String reader = TestIssuer.tokens().serviceToken("reader", List.of(Scopes.WALLET_ACCOUNTS_READ));
+        String clearing = "/v1/internal/accounts/system/funding-clearing";
+        for (int call = 0; call < 2; call++) {
+            given().auth().oauth2(reader).get(clearing).then().statusCode(200);
+            expectProblem(given().auth().oauth2(reader).contentType(ContentType.JSON)
+                    .body(Map.of("userId", "usr-" + UUID.randomUUID())).post("/v1/internal/accounts/customers")
+                    .then(), 403, "forbidden");
+            given().auth().oauth2(reader).get("/v1/internal/whoami").then().statusCode(200)
+                    .body("scopes", equalTo(List.of(Scopes.WALLET_ACCOUNTS_READ)));
+        }
+        assertTrue(tokens.remembers(reader));
+
+        // Ops reads by its role; remembered, it still does, and still posts nothing.
+        String ops = TestIssuer.tokens().token("ops-console", "ops");
+        for (int call = 0; call < 2; call++) {
+            given().auth().oauth2(ops).get(clearing).then().statusCode(200);
+            expectProblem(given().auth().oauth2(ops).contentType(ContentType.JSON)
+                    .body(Map.of("merchantId", "m-" + UUID.randomUUID())).post("/v1/internal/accounts/merchants")
+                    .then(), 403, "forbidden");
+        }
+        assertTrue(tokens.remembers(ops));
     }
 
     @Test
