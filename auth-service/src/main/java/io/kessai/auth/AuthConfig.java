@@ -243,6 +243,19 @@ public interface AuthConfig {
         Duration stepUpLifetime();
     }
 
+    /** Device keys and their DPoP proofs (RFC 9449); see docs/security.md, "Devices prove possession". */
+    DeviceProof deviceProof();
+
+    interface DeviceProof {
+
+        /**
+         * How long a nonce this server issued ({@code DPoP-Nonce}) is accepted in a proof, and so how old a proof may
+         * be; each proof is accepted once.
+         */
+        @WithDefault("5M")
+        Duration nonceLifetime();
+    }
+
     /** Service clients allowed the client-credentials grant, by client id. */
     Map<String, ServiceClient> serviceClients();
 

@@ -139,6 +139,10 @@ public final class TestAuthConfig {
                 throw new UnsupportedOperationException("no OTP settings in this test");
             }
 
+            public DeviceProof deviceProof() {
+                throw new UnsupportedOperationException("no device-proof settings in this test");
+            }
+
             public ClientAddresses clientAddress() {
                 throw new UnsupportedOperationException("no client-address settings in this test");
             }

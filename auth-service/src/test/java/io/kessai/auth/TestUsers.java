@@ -8,14 +8,21 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import io.kessai.auth.security.ClientAddress;
 import io.kessai.auth.totp.Totp;
+import io.kessai.testing.DeviceKey;
+import io.kessai.testing.DeviceProofRequests;
 import io.kessai.testing.TestDatabase;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
+import io.restassured.response.Response;
 import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -80,16 +87,89 @@ public final class TestUsers {
                 + "WHERE destination = '" + phone.e164() + "'");
     }
 
-    public static ValidatableResponse login(String phone, String password, String deviceId, String address) {
-        return given().contentType(ContentType.JSON).header("X-Forwarded-For", address)
-                .body(Map.of("phone", phone, "password", password, "deviceId", deviceId, "deviceName",
-                        "Test phone"))
-                .post("/v1/sessions").then();
+    /**
+     * The device key each test device holds, by device id, as the app on that device keeps its key: every sign-in
+     * from the device proves it ({@link DeviceKey}, the reference client).
+     */
+    private static final Map<String, DeviceKey> KEYS = new ConcurrentHashMap<>();
+    /** The key a waiting sign-in started with, and the key each refresh token is bound to: what the app remembers. */
+    private static final Map<String, DeviceKey> KEY_OF_CHALLENGE = new ConcurrentHashMap<>();
+    private static final Map<String, DeviceKey> KEY_OF_REFRESH_TOKEN = new ConcurrentHashMap<>();
+
+    /** The key of the test device with this id (made the first time, kept for the test run). */
+    public static DeviceKey keyOf(String deviceId) {
+        return KEYS.computeIfAbsent(deviceId, id -> DeviceKey.generate());
     }
 
+    /** A sign-in from the device, with a proof of its key. */
+    public static ValidatableResponse login(String phone, String password, String deviceId, String address) {
+        return login(phone, password, deviceId, address, keyOf(deviceId));
+    }
+
+    /** A sign-in with a proof of {@code key}, or with no proof when it is {@code null}. */
+    public static ValidatableResponse login(String phone, String password, String deviceId, String address,
+            DeviceKey key) {
+        Map<String, String> body = Map.of("phone", phone, "password", password, "deviceId", deviceId, "deviceName",
+                "Test phone");
+        Response answer = withProof(key, "/v1/sessions", proof -> json(address, proof).body(body)
+                .post("/v1/sessions"));
+        String challenge = answer.statusCode() == 202 ? answer.path("challengeId") : null;
+        if (challenge != null && key != null) {
+            KEY_OF_CHALLENGE.put(challenge, key);
+        }
+        return remembered(answer, key);
+    }
+
+    /** The second factor of a waiting sign-in, with a proof of the key it started with (none if it had none). */
     public static ValidatableResponse secondFactor(String challengeId, String method, String code, String address) {
-        return given().contentType(ContentType.JSON).header("X-Forwarded-For", address)
-                .body(Map.of("method", method, "code", code)).post("/v1/sessions/challenges/" + challengeId).then();
+        return secondFactor(challengeId, method, code, address, KEY_OF_CHALLENGE.get(challengeId));
+    }
+
+    public static ValidatableResponse secondFactor(String challengeId, String method, String code, String address,
+            DeviceKey key) {
+        String path = "/v1/sessions/challenges/" + challengeId;
+        return remembered(withProof(key, path, proof -> json(address, proof).body(Map.of("method", method, "code",
+                code)).post(path)), key);
+    }
+
+    /** The refresh-token grant, with a proof of the key the token is bound to (none for a token the tests never saw). */
+    public static ValidatableResponse refresh(String refreshToken) {
+        return refresh(refreshToken, KEY_OF_REFRESH_TOKEN.get(refreshToken));
+    }
+
+    public static ValidatableResponse refresh(String refreshToken, DeviceKey key) {
+        Response answer = withProof(key, "/oauth2/token", proof -> {
+            RequestSpecification request = given().formParam("grant_type", "refresh_token")
+                    .formParam("refresh_token", refreshToken);
+            return (proof == null ? request : request.header("DPoP", proof)).post("/oauth2/token");
+        });
+        String rotated = answer.statusCode() == 200 ? answer.path("refresh_token") : null;
+        if (rotated != null && key != null) {
+            KEY_OF_REFRESH_TOKEN.put(rotated, key);
+        }
+        return answer.then();
+    }
+
+    /** The URL a proof signs: the one the request goes to. */
+    public static String url(String path) {
+        return RestAssured.baseURI + ":" + RestAssured.port + path;
+    }
+
+    private static Response withProof(DeviceKey key, String path, Function<String, Response> send) {
+        return key == null ? send.apply(null) : DeviceProofRequests.send(key, "POST", url(path), send);
+    }
+
+    private static RequestSpecification json(String address, String proof) {
+        RequestSpecification request = given().contentType(ContentType.JSON).header("X-Forwarded-For", address);
+        return proof == null ? request : request.header("DPoP", proof);
+    }
+
+    private static ValidatableResponse remembered(Response answer, DeviceKey key) {
+        String refreshToken = answer.statusCode() == 201 ? answer.path("refreshToken") : null;
+        if (refreshToken != null && key != null) {
+            KEY_OF_REFRESH_TOKEN.put(refreshToken, key);
+        }
+        return answer.then();
     }
 
     /** A client address in 10.0.0.0/8 (host part 1 to 254) never handed out before in this test run. */

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.Decision;
 import io.kessai.auth.audit.AuditLog;
+import io.kessai.auth.device.DpopVerifier;
 import io.kessai.auth.factor.SecondFactorCodes;
 import io.kessai.auth.factor.TotpFactors;
 import io.kessai.auth.message.UserMessages;
@@ -40,8 +41,8 @@ public class Logins {
 
     /** {@code amr} of a password (RFC 8176). */
     static final String PASSWORD = "pwd";
-    /** {@code amr} of a device bound earlier by a second factor (Kessai's own value). */
-    static final String BOUND_DEVICE = "dev";
+    /** {@code amr} of a proof of possession of the device key (RFC 8176 "pop"). */
+    static final String DEVICE_KEY = "pop";
 
     /** What a sign-in came to: a session, or a challenge for a second factor. */
     public record Outcome(LoginRequest.SessionView session, LoginRequest.ChallengeView challenge) {
@@ -78,7 +79,11 @@ public class Logins {
         this.config = config;
     }
 
-    public Uni<Outcome> start(LoginRequest.Start request, String address) {
+    /**
+     * A sign-in with phone, password and device; {@code proof} is the request's device proof, spent already, or
+     * {@code null} when it carried none. Only a proof of the key the device was bound to lets the password alone in.
+     */
+    public Uni<Outcome> start(LoginRequest.Start request, String address, DpopVerifier.Proof proof) {
         String phone = PhoneNumbers.toE164(request.phone(), "phone");
         AuditLog.Event event = AuditLog.Event.of(AuditLog.Type.LOGIN, AuditLog.Outcome.FAILURE).phone(phone)
                 .device(request.deviceId()).address(address);
@@ -117,7 +122,7 @@ public class Logins {
                                                         ? rehash(userId, request.password())
                                                         : Uni.createFrom().voidItem())
                                                 .flatMap(ok -> afterPassword(userId, phone, request,
-                                                        event.user(userId)));
+                                                        event.user(userId), proof));
                                     });
                         }));
     }
@@ -127,25 +132,32 @@ public class Logins {
                 + "WHERE id = $1").execute(Tuple.of(userId, hash))).replaceWithVoid();
     }
 
-    private Uni<Outcome> afterPassword(UUID userId, String phone, LoginRequest.Start request, AuditLog.Event event) {
-        return pool.withTransaction(tx -> tx.preparedQuery("SELECT status, expires_at > now() AS bound FROM device "
-                + "WHERE user_id = $1 AND device_id = $2").execute(Tuple.of(userId, request.deviceId()))
+    private Uni<Outcome> afterPassword(UUID userId, String phone, LoginRequest.Start request, AuditLog.Event event,
+            DpopVerifier.Proof proof) {
+        return pool.withTransaction(tx -> tx.preparedQuery("SELECT status, expires_at > now() AS bound, key_thumbprint "
+                + "FROM device WHERE user_id = $1 AND device_id = $2").execute(Tuple.of(userId, request.deviceId()))
                 .flatMap(rows -> {
                     Row device = rows.size() == 1 ? rows.iterator().next() : null;
                     if (device != null && "frozen".equals(device.getString("status"))) {
                         return Uni.createFrom().item(Decision.<Outcome>refuse(invalidCredentials()));
                     }
-                    if (device != null && device.getBoolean("bound")) {
+                    String key = device == null || !device.getBoolean("bound")
+                            ? null
+                            : device.getString("key_thumbprint");
+                    if (key != null && proof != null && key.equals(proof.thumbprint())) {
                         return tx.preparedQuery("UPDATE device SET last_seen_at = now() WHERE user_id = $1 "
                                 + "AND device_id = $2").execute(Tuple.of(userId, request.deviceId()))
                                 .flatMap(seen -> sessions.start(tx, userId, request.deviceId(),
-                                        List.of(PASSWORD, BOUND_DEVICE), Instant.now()))
+                                        List.of(PASSWORD, DEVICE_KEY), Instant.now(), proof.thumbprint()))
                                 .call(tokens -> audit.record(tx, event.outcome(AuditLog.Outcome.SUCCESS)
                                         .with("session", tokens.sessionId().toString())))
                                 .map(tokens -> Decision.accept(new Outcome(LoginRequest.SessionView.of(tokens, null),
                                         null)));
                     }
-                    return challenge(tx, userId, phone, request, event).map(Decision::accept);
+                    // The device id alone proves nothing: without a proof of the key it was bound to, this is a device
+                    // like any other, and only a second factor lets it in.
+                    String deviceKey = key == null ? "not-bound" : proof == null ? "no-proof" : "other-key";
+                    return challenge(tx, userId, phone, request, event, proof, deviceKey).map(Decision::accept);
                 }))
                 .flatMap(decision -> decision.refusal() == null
                         ? Uni.createFrom().item(decision.value())
@@ -153,12 +165,13 @@ public class Logins {
     }
 
     private Uni<Outcome> challenge(SqlConnection tx, UUID userId, String phone, LoginRequest.Start request,
-            AuditLog.Event event) {
+            AuditLog.Event event, DpopVerifier.Proof proof, String deviceKey) {
         UUID id = TimeOrderedUuid.next();
-        return tx.preparedQuery("INSERT INTO login_challenge (id, user_id, device_id, device_name, expires_at) "
-                + "VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at")
+        return tx.preparedQuery("INSERT INTO login_challenge (id, user_id, device_id, device_name, expires_at, "
+                + "key_thumbprint) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6) RETURNING expires_at")
                 .execute(Tuple.of(id, userId, request.deviceId(), request.deviceName(),
-                        (double) config.session().challengeLifetime().toSeconds()))
+                        (double) config.session().challengeLifetime().toSeconds(),
+                        proof == null ? null : proof.thumbprint()))
                 .flatMap(inserted -> totp.active(tx, userId)
                         .flatMap(hasTotp -> recoveryCodes.remaining(tx, userId).flatMap(left -> {
                             List<String> factors = new ArrayList<>(List.of("sms"));
@@ -181,7 +194,8 @@ public class Logins {
                 .call(outcome -> audit.record(tx, AuditLog.Event.of(AuditLog.Type.LOGIN_CHALLENGE,
                         AuditLog.Outcome.SUCCESS).user(userId).phone(phone).device(request.deviceId())
                         .address(event.address()).with("challenge", id.toString())
-                        .with("factors", String.join(",", outcome.challenge().factors()))));
+                        .with("factors", String.join(",", outcome.challenge().factors()))
+                        .with("deviceKey", deviceKey)));
     }
 
     private Uni<OtpChallenges.Issued> sendSms(SqlConnection tx, UUID challengeId, UUID userId, String phone) {
@@ -203,12 +217,16 @@ public class Logins {
 
     /** Completes a waiting sign-in with a second factor: binds the device, alerts, and starts the session. */
     public Uni<LoginRequest.SessionView> complete(String challengeId, LoginRequest.SecondFactor factor,
-            String address) {
+            String address, DpopVerifier.Proof proof) {
         UUID id = parseChallenge(challengeId);
         if ("sms".equals(factor.method())) {
             // The SMS code has its own attempt count and single use (OtpChallenges).
-            return pool.preparedQuery("SELECT sms_challenge FROM login_challenge WHERE id = $1").execute(Tuple.of(id))
+            return pool.preparedQuery("SELECT sms_challenge, key_thumbprint FROM login_challenge WHERE id = $1")
+                    .execute(Tuple.of(id))
                     .flatMap(rows -> {
+                        if (rows.size() == 1) {
+                            sameKey(rows.iterator().next(), proof);
+                        }
                         UUID sms = rows.size() == 1 ? rows.iterator().next().getUUID("sms_challenge") : null;
                         if (sms == null) {
                             throw new ProblemException(400, "invalid-code", "Invalid code",
@@ -217,24 +235,42 @@ public class Logins {
                         return otps.verify(sms, OtpChallenges.Purpose.LOGIN, factor.code());
                     })
                     .flatMap(subject -> pool.withTransaction(tx -> open(tx, id)
-                            .flatMap(challenge -> finish(tx, challenge, "sms", address))))
+                            .flatMap(challenge -> finish(tx, challenge, "sms", address, proof))))
                     .map(Decision::get);
         }
-        return pool.preparedQuery("SELECT user_id FROM login_challenge WHERE id = $1").execute(Tuple.of(id))
+        return pool.preparedQuery("SELECT user_id, key_thumbprint FROM login_challenge WHERE id = $1")
+                .execute(Tuple.of(id))
                 .flatMap(rows -> {
                     if (rows.size() == 0) {
                         throw ended();
                     }
+                    sameKey(rows.iterator().next(), proof);
                     UUID userId = rows.iterator().next().getUUID("user_id");
                     return throttles.secondFactor(userId);
                 })
                 .flatMap(allowed -> pool.withTransaction(tx -> open(tx, id).flatMap(challenge -> {
                     UUID userId = challenge.getUUID("user_id");
                     return codes.use(tx, userId, factor.method(), factor.code()).flatMap(ok -> ok
-                            ? finish(tx, challenge, "totp".equals(factor.method()) ? "otp" : "rec", address)
+                            ? finish(tx, challenge, "totp".equals(factor.method()) ? "otp" : "rec", address, proof)
                             : wrongCode(tx, challenge, factor.method(), address));
                 })))
                 .map(Decision::get);
+    }
+
+    /**
+     * The second factor must come with a proof of the key the sign-in started with (the device is bound to that key),
+     * and without one when it started without: the key is chosen at the start, where the password was checked.
+     */
+    private static void sameKey(Row challenge, DpopVerifier.Proof proof) {
+        String started = challenge.getString("key_thumbprint");
+        if (started == null && proof != null) {
+            throw DpopVerifier
+                    .invalid("This sign-in started without a device key; start it again with the DPoP proof.");
+        }
+        if (started != null && (proof == null || !started.equals(proof.thumbprint()))) {
+            throw DpopVerifier.invalid("Send the second factor with a DPoP proof of the device key the sign-in "
+                    + "started with.");
+        }
     }
 
     /** The waiting sign-in, locked; refused when it has ended or its tries are used up. */
@@ -270,7 +306,7 @@ public class Logins {
     }
 
     private Uni<Decision<LoginRequest.SessionView>> finish(SqlConnection tx, Row challenge, String method,
-            String address) {
+            String address, DpopVerifier.Proof proof) {
         UUID userId = challenge.getUUID("user_id");
         String deviceId = challenge.getString("device_id");
         String deviceName = challenge.getString("device_name");
@@ -279,25 +315,35 @@ public class Logins {
         }
         return tx.preparedQuery("UPDATE login_challenge SET used_at = now() WHERE id = $1")
                 .execute(Tuple.of(challenge.getUUID("id")))
-                .flatMap(used -> tx.preparedQuery("INSERT INTO device (user_id, device_id, name, status, expires_at) "
-                        + "VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4)) "
+                // A second factor with a device key binds the device to that key (replacing an earlier one); without a
+                // key the device is recorded, and a binding it had stays as it was.
+                .flatMap(used -> tx.preparedQuery("INSERT INTO device (user_id, device_id, name, status, expires_at, "
+                        + "key_thumbprint, public_key) VALUES ($1, $2, $3, 'active', "
+                        + "now() + make_interval(secs => $4), $5, $6::jsonb) "
                         + "ON CONFLICT (user_id, device_id) DO UPDATE SET name = $3, bound_at = now(), "
-                        + "expires_at = now() + make_interval(secs => $4), last_seen_at = now() "
+                        + "expires_at = now() + make_interval(secs => $4), last_seen_at = now(), "
+                        + "key_thumbprint = coalesce($5, device.key_thumbprint), "
+                        + "public_key = coalesce($6::jsonb, device.public_key) "
                         + "WHERE device.status = 'active' RETURNING device_id")
-                        .execute(Tuple.of(userId, deviceId, deviceName,
-                                (double) config.session().deviceBinding().toSeconds())))
+                        .execute(Tuple.from(new Object[]{userId, deviceId, deviceName,
+                                (double) config.session().deviceBinding().toSeconds(),
+                                proof == null ? null : proof.thumbprint(),
+                                proof == null ? null : new JsonObject(proof.publicJwk())})))
                 .flatMap(bound -> {
                     if (bound.size() == 0) {
                         return Uni.createFrom().item(Decision.<LoginRequest.SessionView>refuse(invalidCredentials()));
                     }
                     AuditLog.Event event = AuditLog.Event.of(AuditLog.Type.DEVICE_BOUND, AuditLog.Outcome.SUCCESS)
                             .user(userId).phone(challenge.getString("phone_e164")).device(deviceId).address(address)
-                            .with("method", method).with("deviceName", deviceName);
+                            .with("method", method).with("deviceName", deviceName)
+                            .with("deviceKey", proof == null ? "none" : proof.thumbprint());
                     return audit.record(tx, event)
                             .call(() -> messages.alert(tx, userId, "security.new_device",
                                     new JsonObject().put("deviceName", deviceName)))
-                            .flatMap(alerted -> sessions.start(tx, userId, deviceId, List.of(PASSWORD, method),
-                                    Instant.now()))
+                            .flatMap(alerted -> sessions.start(tx, userId, deviceId, proof == null
+                                    ? List.of(PASSWORD, method)
+                                    : List.of(PASSWORD, method, DEVICE_KEY), Instant.now(),
+                                    proof == null ? null : proof.thumbprint()))
                             .call(tokens -> audit.record(tx, AuditLog.Event.of(AuditLog.Type.LOGIN,
                                     AuditLog.Outcome.SUCCESS).user(userId).phone(challenge.getString("phone_e164"))
                                     .device(deviceId).address(address).with("method", method)

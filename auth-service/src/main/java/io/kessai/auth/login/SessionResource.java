@@ -7,6 +7,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -18,6 +19,8 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.kessai.auth.device.DeviceProofs;
+import io.kessai.auth.device.DpopVerifier;
 import io.kessai.auth.password.PasswordHasher;
 import io.kessai.auth.security.Caller;
 import io.kessai.auth.security.ClientAddress;
@@ -57,11 +60,15 @@ public class SessionResource {
     @Inject
     ClientAddress clientAddress;
 
+    @Inject
+    DeviceProofs proofs;
+
     @POST
     @PermitAll
     @Operation(summary = "Sign in: 201 with a session on a bound device, 202 with a challenge for a second factor "
             + "otherwise; 401 invalid-credentials for any wrong part")
-    public Uni<Response> start(@Valid @NotNull LoginRequest.Start request) {
+    public Uni<Response> start(@Valid @NotNull LoginRequest.Start request,
+            @HeaderParam(DeviceProofs.PROOF_HEADER) String dpop) {
         String address = clientAddress.of(http);
         if (hasher.saturated()) {
             // Shed before any database work, even the address's bucket: in a storm the refusals must stay cheap, or
@@ -69,8 +76,11 @@ public class SessionResource {
             return Uni.createFrom().failure(ProblemException.unavailable(
                     "Too many sign-ins at once; try again in a few seconds."));
         }
+        // Checked before the address's bucket is charged: an app that needs a nonce first is not counted twice.
+        DpopVerifier.Proof proof = proofs.verifyIfPresent(dpop, "POST", http.path());
         return throttles.login(address)
-                .flatMap(allowed -> logins.start(request, address))
+                .flatMap(allowed -> proofs.spend(proof))
+                .flatMap(spent -> logins.start(request, address, spent))
                 .map(outcome -> outcome.session() != null
                         ? noStore(Response.status(201).entity(outcome.session()))
                         : noStore(Response.accepted(outcome.challenge())));
@@ -89,9 +99,12 @@ public class SessionResource {
     @Path("/challenges/{id}")
     @PermitAll
     @Operation(summary = "Pass the sign-in's second factor: binds the device, alerts the account, starts a session")
-    public Uni<Response> complete(@PathParam("id") String id, @Valid @NotNull LoginRequest.SecondFactor factor) {
+    public Uni<Response> complete(@PathParam("id") String id, @Valid @NotNull LoginRequest.SecondFactor factor,
+            @HeaderParam(DeviceProofs.PROOF_HEADER) String dpop) {
         String address = clientAddress.of(http);
-        return confirmBucket().flatMap(allowed -> logins.complete(id, factor, address))
+        DpopVerifier.Proof proof = proofs.verifyIfPresent(dpop, "POST", http.path());
+        return confirmBucket().flatMap(allowed -> proofs.spend(proof))
+                .flatMap(spent -> logins.complete(id, factor, address, spent))
                 .map(session -> noStore(Response.status(201).entity(session)));
     }
 

@@ -23,9 +23,12 @@ import org.jboss.resteasy.reactive.RestForm;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import io.kessai.auth.device.DeviceProofs;
+import io.kessai.auth.device.DpopVerifier;
 import io.kessai.auth.security.ClientAddress;
 import io.kessai.auth.session.Sessions;
 import io.kessai.auth.token.AccessTokens;
+import io.kessai.common.problem.ProblemException;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -44,12 +47,14 @@ public class TokenResource {
     private final Sessions sessions;
     private final ClientAuthentication authentication;
     private final ClientAddress clientAddress;
+    private final DeviceProofs proofs;
 
     @Context
     HttpServerRequest http;
 
     TokenResource(AccessTokens tokens, Sessions sessions, ClientAuthentication authentication,
-            ClientAddress clientAddress) {
+            ClientAddress clientAddress, DeviceProofs proofs) {
+        this.proofs = proofs;
         this.tokens = tokens;
         this.sessions = sessions;
         this.authentication = authentication;
@@ -64,19 +69,45 @@ public class TokenResource {
             + "refresh-token grant for the customer app (rotates the refresh token)")
     public Uni<Response> token(@RestForm("grant_type") String grantType, @RestForm("client_id") String formClientId,
             @RestForm("client_secret") String formSecret, @RestForm("refresh_token") String refreshToken,
-            @RestForm("scope") String scope, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+            @RestForm("scope") String scope, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(DeviceProofs.PROOF_HEADER) String dpop) {
         if ("refresh_token".equals(grantType)) {
-            // The customer app is a public client (RFC 6749 §2.1): the refresh token alone is the credential.
-            if (refreshToken == null || refreshToken.isBlank()) {
-                return Uni.createFrom().item(error(400, "invalid_request", "refresh_token is required."));
-            }
-            return sessions.refresh(refreshToken, clientAddress.of(http))
-                    .map(tokens -> noStore(Response.ok(new RefreshResponse(tokens.accessToken(), "Bearer",
-                            tokens.expiresIn(), tokens.refreshToken(), tokens.refreshExpiresIn()))))
-                    .onFailure(Sessions.RefreshRefused.class).recoverWithItem(refused -> error(400, "invalid_grant",
-                            "The refresh token is invalid, expired, revoked or was used before."));
+            return refresh(refreshToken, dpop);
         }
         return clientCredentials(grantType, formClientId, formSecret, scope, authorization);
+    }
+
+    /**
+     * The customer app is a public client (RFC 6749 §2.1): its credential is the refresh token together with a proof
+     * of the device key the token is bound to (RFC 9449 §5), so a copied token is worth nothing off the device.
+     */
+    private Uni<Response> refresh(String refreshToken, String dpop) {
+        if (refreshToken == null || refreshToken.isBlank()) {
+            return Uni.createFrom().item(error(400, "invalid_request", "refresh_token is required."));
+        }
+        DpopVerifier.Proof proof;
+        try {
+            proof = proofs.verifyIfPresent(dpop, "POST", "/oauth2/token");
+        } catch (ProblemException refused) {
+            return Uni.createFrom().item(dpopError(refused));
+        }
+        String address = clientAddress.of(http);
+        return proofs.spend(proof)
+                .flatMap(spent -> sessions.refresh(refreshToken, address, spent))
+                .map(tokens -> noStore(Response.ok(new RefreshResponse(tokens.accessToken(), "Bearer",
+                        tokens.expiresIn(), tokens.refreshToken(), tokens.refreshExpiresIn()))))
+                .onFailure(DpopVerifier::refusedProof).recoverWithItem(TokenResource::dpopError)
+                .onFailure(Sessions.RefreshRefused.class).recoverWithItem(refused -> ((Sessions.RefreshRefused) refused)
+                        .proofMissing()
+                                ? error(400, "invalid_dpop_proof", "This refresh token is bound to a device key: "
+                                        + "send a DPoP proof of it.")
+                                : error(400, "invalid_grant", "The refresh token is invalid, expired, revoked, was "
+                                        + "used before, or belongs to another device key."));
+    }
+
+    /** A refused device proof in OAuth's words (RFC 9449 §7.1, §8): {@code invalid_dpop_proof} or {@code use_dpop_nonce}. */
+    private static Response dpopError(Throwable refused) {
+        return error(400, ((ProblemException) refused).code().replace('-', '_'), refused.getMessage());
     }
 
     @POST

@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.audit.AuditLog;
+import io.kessai.auth.device.DpopVerifier;
 import io.kessai.auth.token.AccessTokens;
 import io.kessai.common.id.TimeOrderedUuid;
 import io.smallrye.mutiny.Uni;
@@ -43,11 +44,19 @@ public class Sessions {
             UUID sessionId) {
     }
 
-    /** A refresh token that opens nothing (unknown, rotated, revoked, expired, or its user or device frozen). */
+    /**
+     * A refresh token that opens nothing (unknown, rotated, revoked, expired, its user or device frozen, or presented
+     * with another device key), or a request that lacked the device proof its token is bound to.
+     */
     public static final class RefreshRefused extends RuntimeException {
 
         RefreshRefused(String reason) {
             super(reason, null, false, false);
+        }
+
+        /** The token may be fine: the request carried no proof of its key. */
+        public boolean proofMissing() {
+            return "proof-missing".equals(getMessage());
         }
     }
 
@@ -63,26 +72,38 @@ public class Sessions {
         this.config = config;
     }
 
-    /** Starts a family for a sign-in that has just proved {@code amr}, in the sign-in's transaction. */
-    public Uni<Tokens> start(SqlConnection tx, UUID userId, String deviceId, List<String> amr, Instant authTime) {
+    /**
+     * Starts a family for a sign-in that has just proved {@code amr}, in the sign-in's transaction. Its refresh tokens
+     * are bound to the device key with this thumbprint; a sign-in without a device key gets an access token and no
+     * refresh token, since a refresh token bound to nothing would work for whoever copied it.
+     */
+    public Uni<Tokens> start(SqlConnection tx, UUID userId, String deviceId, List<String> amr, Instant authTime,
+            String keyThumbprint) {
         UUID family = TimeOrderedUuid.next();
-        return tx.preparedQuery("INSERT INTO refresh_family (id, user_id, device_id, amr, auth_time, expires_at) "
-                + "VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) RETURNING expires_at")
+        return tx.preparedQuery("INSERT INTO refresh_family (id, user_id, device_id, amr, auth_time, expires_at, "
+                + "key_thumbprint) VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7) "
+                + "RETURNING expires_at")
                 .execute(Tuple.from(new Object[]{family, userId, deviceId, amr.toArray(String[]::new),
                         OffsetDateTime.ofInstant(authTime, ZoneOffset.UTC),
-                        (double) config.session().refreshLifetime().toSeconds()}))
-                .flatMap(rows -> issue(tx, family, userId, deviceId, amr, authTime,
-                        rows.iterator().next().getOffsetDateTime("expires_at").toInstant()));
+                        (double) config.session().refreshLifetime().toSeconds(), keyThumbprint}))
+                .flatMap(rows -> keyThumbprint == null
+                        ? Uni.createFrom().item(accessOnly(family, userId, deviceId, amr, authTime))
+                        : issue(tx, family, userId, deviceId, amr, authTime,
+                                rows.iterator().next().getOffsetDateTime("expires_at").toInstant()));
     }
 
-    /** Rotates a refresh token: a new access token and a new refresh token in the same family. */
-    public Uni<Tokens> refresh(String refreshToken, String address) {
+    /**
+     * Rotates a refresh token: a new access token and a new refresh token in the same family. The request's device
+     * proof ({@code null} when it carried none) must be of the key the family is bound to; a token presented with
+     * another key was copied off its device, so the family ends as for a reused token.
+     */
+    public Uni<Tokens> refresh(String refreshToken, String address, DpopVerifier.Proof proof) {
         if (refreshToken == null || refreshToken.length() > 100) {
             return Uni.createFrom().failure(new RefreshRefused("malformed"));
         }
         String hash = hash(refreshToken);
         return pool.withTransaction(tx -> tx.preparedQuery("SELECT t.family_id, t.rotated_at, f.user_id, f.device_id, "
-                + "f.amr, f.auth_time, f.expires_at, f.revoked_at, f.expires_at <= now() AS expired, u.status, "
+                + "f.amr, f.auth_time, f.expires_at, f.revoked_at, f.key_thumbprint, f.expires_at <= now() AS expired, u.status, "
                 + "d.status AS device_status FROM refresh_token t JOIN refresh_family f ON f.id = t.family_id "
                 + "JOIN app_user u ON u.id = f.user_id "
                 + "LEFT JOIN device d ON d.user_id = f.user_id AND d.device_id = f.device_id "
@@ -105,6 +126,20 @@ public class Sessions {
                                         AuditLog.Outcome.REFUSED).user(userId).device(deviceId).address(address)
                                         .with("family", family.toString())))
                                 .replaceWith(new Outcome(null, "reuse"));
+                    }
+                    String bound = row.getString("key_thumbprint");
+                    if (bound == null) {
+                        return refused("unbound");
+                    }
+                    if (proof == null) {
+                        return refused("proof-missing");
+                    }
+                    if (!bound.equals(proof.thumbprint())) {
+                        return revokeFamily(tx, family, "key-mismatch")
+                                .call(() -> audit.record(tx, AuditLog.Event.of(AuditLog.Type.REFRESH_TOKEN_KEY_MISMATCH,
+                                        AuditLog.Outcome.REFUSED).user(userId).device(deviceId).address(address)
+                                        .with("family", family.toString())))
+                                .replaceWith(new Outcome(null, "key-mismatch"));
                     }
                     if (!"active".equals(row.getString("status")) || !"active".equals(row.getString("device_status"))) {
                         return refused("frozen");
@@ -192,12 +227,17 @@ public class Sessions {
         return tx.preparedQuery("INSERT INTO refresh_token (token_hash, family_id) VALUES ($1, $2)")
                 .execute(Tuple.of(hash(refreshToken), family))
                 .map(inserted -> {
-                    AccessTokens.IssuedToken access = accessTokens.issueForUser(userId, deviceId, family, amr,
-                            AccessTokens.ACR_SESSION, authTime, config.accessTokenLifetime());
+                    Tokens access = accessOnly(family, userId, deviceId, amr, authTime);
                     long refreshSeconds = Math.max(0,
                             familyExpiresAt.getEpochSecond() - Instant.now().getEpochSecond());
-                    return new Tokens(access.value(), access.expiresInSeconds(), refreshToken, refreshSeconds, family);
+                    return new Tokens(access.accessToken(), access.expiresIn(), refreshToken, refreshSeconds, family);
                 });
+    }
+
+    private Tokens accessOnly(UUID family, UUID userId, String deviceId, List<String> amr, Instant authTime) {
+        AccessTokens.IssuedToken access = accessTokens.issueForUser(userId, deviceId, family, amr,
+                AccessTokens.ACR_SESSION, authTime, config.accessTokenLifetime());
+        return new Tokens(access.value(), access.expiresInSeconds(), null, 0, family);
     }
 
     static String hash(String refreshToken) {

@@ -264,8 +264,7 @@ class FactorTest {
                 .body("$", hasSize(2)).body("find { it.deviceId == '" + session.deviceId() + "' }.current",
                         equalTo(true));
         given().auth().oauth2(session.access()).delete("/v1/me/devices/" + otherDevice).then().statusCode(204);
-        given().formParam("grant_type", "refresh_token").formParam("refresh_token", other.getString("refreshToken"))
-                .post("/oauth2/token").then().statusCode(400).body("error", equalTo("invalid_grant"));
+        TestUsers.refresh(other.getString("refreshToken")).statusCode(400).body("error", equalTo("invalid_grant"));
         expectProblem(given().auth().oauth2(session.access()).delete("/v1/me/devices/" + otherDevice).then(), 404,
                 "device-not-found");
         // Another user's device is not found either.

@@ -79,8 +79,8 @@ class LoginSheddingTest {
             // A sign-in that got past that check just before the pool filled: its attempt was counted (the 5th, which
             // locks), then the pool shed its hash, so the count and the lock are taken back.
             ProblemException shed = assertThrows(ProblemException.class, () -> logins.start(
-                    new LoginRequest.Start(pastTheDoor.typed(), WRONG, newDeviceId(), "Test phone"), freshAddress())
-                    .await().atMost(Duration.ofSeconds(30)));
+                    new LoginRequest.Start(pastTheDoor.typed(), WRONG, newDeviceId(), "Test phone"), freshAddress(),
+                    null).await().atMost(Duration.ofSeconds(30)));
             assertEquals(503, shed.status());
             assertEquals("service-unavailable", shed.code());
             assertEquals(4, failures(pastTheDoor));

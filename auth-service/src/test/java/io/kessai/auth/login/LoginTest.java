@@ -3,6 +3,7 @@ package io.kessai.auth.login;
 import static io.kessai.auth.TestUsers.freshAddress;
 import static io.kessai.auth.TestUsers.login;
 import static io.kessai.auth.TestUsers.newDeviceId;
+import static io.kessai.auth.TestUsers.refresh;
 import static io.kessai.auth.TestUsers.secondFactor;
 import static io.kessai.auth.TestUsers.sentCode;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
@@ -51,11 +52,6 @@ class LoginTest {
         return new JsonObject(new String(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]), StandardCharsets.UTF_8));
     }
 
-    static ValidatableResponse refresh(String refreshToken) {
-        return given().formParam("grant_type", "refresh_token").formParam("refresh_token", refreshToken)
-                .post("/oauth2/token").then();
-    }
-
     @Test
     void aNewDeviceNeedsTheSmsCodeThenIsBoundAndAlerted() {
         User user = TestUsers.registered();
@@ -80,7 +76,7 @@ class LoginTest {
         assertEquals(user.id().toString(), claims.getString("sub"));
         assertEquals(List.of("customer"), claims.getJsonArray("groups").getList());
         assertEquals(device, claims.getString("did"));
-        assertEquals(List.of("pwd", "sms"), claims.getJsonArray("amr").getList());
+        assertEquals(List.of("pwd", "sms", "pop"), claims.getJsonArray("amr").getList());
         assertEquals("aal2", claims.getString("acr"));
         assertEquals(session.getString("sessionId"), claims.getString("sid"));
         // The moment the second factor passed, however long the request took.
@@ -100,7 +96,7 @@ class LoginTest {
         // The bound device now signs in with the password alone.
         String again = login(user.phone().typed(), user.password(), device, freshAddress()).statusCode(201)
                 .extract().path("accessToken");
-        assertEquals(List.of("pwd", "dev"), claims(again).getJsonArray("amr").getList());
+        assertEquals(List.of("pwd", "pop"), claims(again).getJsonArray("amr").getList());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.kessai.auth.ops;
 import static io.kessai.auth.TestUsers.freshAddress;
 import static io.kessai.auth.TestUsers.login;
 import static io.kessai.auth.TestUsers.newDeviceId;
+import static io.kessai.auth.TestUsers.refresh;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
 import static io.kessai.testing.TestDatabase.execute;
@@ -70,11 +71,6 @@ class OpsTest {
     static String kidOf(String jwt) {
         return new JsonObject(new String(Base64.getUrlDecoder().decode(jwt.split("\\.")[0]), StandardCharsets.UTF_8))
                 .getString("kid");
-    }
-
-    static ValidatableResponse refresh(String refreshToken) {
-        return given().formParam("grant_type", "refresh_token").formParam("refresh_token", refreshToken)
-                .post("/oauth2/token").then();
     }
 
     private static long liveWalletCalls(UUID userId) {

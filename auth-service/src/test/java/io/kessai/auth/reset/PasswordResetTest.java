@@ -4,6 +4,7 @@ import static io.kessai.auth.TestUsers.freshAddress;
 import static io.kessai.auth.TestUsers.login;
 import static io.kessai.auth.TestUsers.newDeviceId;
 import static io.kessai.auth.TestUsers.pastResendInterval;
+import static io.kessai.auth.TestUsers.refresh;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
 import static io.kessai.testing.TestDatabase.execute;
@@ -75,11 +76,6 @@ class PasswordResetTest {
         }
         return given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress()).body(body)
                 .post("/v1/password-resets/" + resetId + "/complete").then();
-    }
-
-    static ValidatableResponse refresh(String refreshToken) {
-        return given().formParam("grant_type", "refresh_token").formParam("refresh_token", refreshToken)
-                .post("/oauth2/token").then();
     }
 
     /** The code in the newest reset message to this user. */
