@@ -83,6 +83,9 @@ public final class AuthBenchmark {
         System.out.printf("Argon2id: median %.1f ms per hash (min %.1f, max %.1f); %d threads: %.1f hashes/s%n",
                 argon.medianMs(), argon.minMs(), argon.maxMs(), argon.threads(), argon.parallelPerSecond());
         String passwordHash = Argon2id.hash(AuthUsers.PASSWORD, cost);
+        DeviceKeys.Timing proofs = DeviceKeys.time(options.hashes() * 50, 2_000);
+        System.out.printf("Device proof (ES256, P-256): median %.0f µs to make, %.0f µs to check (%d of each)%n",
+                proofs.signMicros(), proofs.verifyMicros(), proofs.proofs());
 
         AuthReport report;
         try (BenchStack bench = BenchStack.start(options.repository(),
@@ -97,7 +100,7 @@ public final class AuthBenchmark {
                 Logins logins = options.skipLogins() ? null : benchmark.measureLogins(http, passwordHash);
                 Verifications verifications = options.skipTokens() ? null : benchmark.measureTokens(http, token);
                 report = new AuthReport(new AuthReport.Run(options, machine, startedAt, loadAtStart,
-                        Machine.loadAverage(), settings, cost, argon, logins, verifications));
+                        Machine.loadAverage(), settings, cost, argon, proofs, logins, verifications));
             }
         }
         System.out.print(report.consoleTable());
@@ -107,6 +110,38 @@ public final class AuthBenchmark {
             System.out.println("\nWrote the auth section of " + options.repository().relativize(docs) + ".");
         }
         System.out.println("Rerun: " + options.rerunCommand());
+    }
+
+    /**
+     * auth-service's latest nonce, fetched again when it is a minute old (a nonce is accepted for 5): the benchmark's
+     * devices share it, as every app keeps the latest {@code DPoP-Nonce} it saw.
+     */
+    private static final class Nonce {
+
+        private final HttpClient http;
+        private final URI sessions;
+        private String value;
+        private long fetchedAt;
+
+        Nonce(HttpClient http, URI sessions) {
+            this.http = http;
+            this.sessions = sessions;
+        }
+
+        synchronized String get() {
+            if (value == null || System.nanoTime() - fetchedAt > 60_000_000_000L) {
+                try {
+                    value = DeviceKeys.fetchNonce(http, sessions);
+                } catch (java.io.IOException e) {
+                    throw new BenchmarkException("fetching a nonce from auth-service failed: " + e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BenchmarkException("interrupted while fetching a nonce");
+                }
+                fetchedAt = System.nanoTime();
+            }
+            return value;
+        }
     }
 
     /** The sign-in figures: the probe with no load, then each load with the probe that ran alongside it. */
@@ -146,7 +181,8 @@ public final class AuthBenchmark {
         System.out.printf("Creating %,d users with a bound device each ...%n", options.users());
         AuthUsers users = AuthUsers.create(postgres, options.users(), passwordHash);
         URI auth = stack.url(Service.AUTH);
-        Workload logins = AuthWorkloads.logins(auth, users);
+        Nonce nonce = new Nonce(http, auth.resolve("/v1/sessions"));
+        Workload logins = AuthWorkloads.logins(auth, users, nonce::get);
         // One sign-in first: a refused one fails the run with auth-service's answer, not minutes of errors.
         HttpResponse<String> first = http.send(logins.next(0, null), HttpResponse.BodyHandlers.ofString());
         if (first.statusCode() != 201) {

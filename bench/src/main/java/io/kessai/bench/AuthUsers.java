@@ -9,8 +9,9 @@ import io.kessai.stack.Service;
 
 /**
  * The benchmark's customers, written straight into auth-service's database: active accounts that all share one
- * password hash (made in this process with auth-service's cost), each with one bound device, so that a sign-in from
- * that device needs the password alone. Registering thousands through the API would take an SMS code each.
+ * password hash (made in this process with auth-service's cost), each with one device bound to its own P-256 key,
+ * so that a sign-in from that device needs the password and a proof of the key. Registering thousands through the API
+ * would take an SMS code each.
  */
 final class AuthUsers {
 
@@ -20,9 +21,11 @@ final class AuthUsers {
     private static final String PHONE_PREFIX = "+81901";
 
     private final int count;
+    private final DeviceKeys keys;
 
-    private AuthUsers(int count) {
+    private AuthUsers(int count, DeviceKeys keys) {
         this.count = count;
+        this.keys = keys;
     }
 
     /** Inserts {@code count} users and their devices into the auth database. */
@@ -30,6 +33,7 @@ final class AuthUsers {
         if (count > 10_000_000) {
             throw new BenchmarkException("users: at most 10,000,000");
         }
+        DeviceKeys keys = DeviceKeys.generate(count);
         try (Connection connection = postgres.connect(Service.AUTH.database())) {
             try (PreparedStatement users = connection.prepareStatement(
                     "INSERT INTO app_user (id, phone_e164, password_hash, status, activated_at) "
@@ -41,19 +45,24 @@ final class AuthUsers {
                 users.executeUpdate();
             }
             try (PreparedStatement devices = connection.prepareStatement(
-                    "INSERT INTO device (user_id, device_id, name, status, expires_at) "
-                            + "SELECT id, 'bench-device-' || substr(phone_e164, ?), 'Bench phone', 'active', "
-                            + "now() + interval '10 years' FROM app_user WHERE phone_e164 LIKE ? || '%'")) {
-                devices.setInt(1, PHONE_PREFIX.length() + 1);
-                devices.setString(2, PHONE_PREFIX);
-                devices.executeUpdate();
+                    "INSERT INTO device (user_id, device_id, name, status, expires_at, key_thumbprint, public_key) "
+                            + "SELECT id, ?, 'Bench phone', 'active', now() + interval '10 years', ?, ?::jsonb "
+                            + "FROM app_user WHERE phone_e164 = ?")) {
+                for (int n = 0; n < count; n++) {
+                    devices.setString(1, "bench-device-" + digits(n));
+                    devices.setString(2, keys.thumbprint(n));
+                    devices.setString(3, keys.publicJwk(n));
+                    devices.setString(4, PHONE_PREFIX + digits(n));
+                    devices.addBatch();
+                }
+                devices.executeBatch();
             }
             try (Statement statistics = connection.createStatement()) {
                 statistics.execute("ANALYZE app_user");
                 statistics.execute("ANALYZE device");
             }
         }
-        return new AuthUsers(count);
+        return new AuthUsers(count, keys);
     }
 
     int count() {
@@ -63,6 +72,11 @@ final class AuthUsers {
     /** User {@code n}'s phone number (E.164). */
     String phone(int n) {
         return PHONE_PREFIX + digits(n);
+    }
+
+    /** The users' device keys. */
+    DeviceKeys keys() {
+        return keys;
     }
 
     /** User {@code n}'s bound device. */

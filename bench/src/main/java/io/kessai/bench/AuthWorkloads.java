@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /** The auth benchmark's requests: password sign-ins on auth-service, and token checks on wallet-service. */
 final class AuthWorkloads {
@@ -16,13 +17,14 @@ final class AuthWorkloads {
     }
 
     /**
-     * {@code POST /v1/sessions} from each user's bound device, the users in turn (so no two workers sign in the same
+     * {@code POST /v1/sessions} from each user's bound device, with a DPoP proof of its key over a nonce of
+     * auth-service ({@code nonce} gives the latest), the users in turn (so no two workers sign in the same
      * user at once), each from its own client address: auth-service trusts X-Forwarded-For from loopback, and its
      * per-address limit (20 at once, then one per 10 s) would otherwise refuse all but the first sign-ins. 201 is a
      * session; 503 (the hashing pool and its queue are full) is counted as a refusal; anything else, 429 included
      * (a locked number, or a per-address limit that X-Forwarded-For did not lift), is an error with its answer kept.
      */
-    static Workload logins(URI authUrl, AuthUsers users) {
+    static Workload logins(URI authUrl, AuthUsers users, Supplier<String> nonce) {
         URI sessions = authUrl.resolve("/v1/sessions");
         return new Workload() {
 
@@ -36,6 +38,7 @@ final class AuthWorkloads {
                         .timeout(REQUEST_TIMEOUT)
                         .header("Content-Type", "application/json")
                         .header("X-Forwarded-For", address(sequence))
+                        .header("DPoP", users.keys().proof(user, sessions, nonce.get()))
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build();
             }
