@@ -243,6 +243,13 @@ public interface AuthConfig {
         Duration stepUpLifetime();
     }
 
+    /**
+     * Operators: user ids (comma-separated) of the people whose sign-ins carry role {@code ops} beside
+     * {@code customer}. They read and freeze like the ops console, and alone may make the ops actions that move money,
+     * each after a step-up (docs/security.md, "Ops moves money only by an operator's step-up"). Empty by default.
+     */
+    Optional<Set<String>> operators();
+
     /** Device keys and their DPoP proofs (RFC 9449); see docs/security.md, "Devices prove possession". */
     DeviceProof deviceProof();
 

@@ -18,6 +18,11 @@ public final class TestAuthConfig {
         return of(folder, generate, keyDefaults(), null, Map.of());
     }
 
+    /** Signing keys in {@code folder} (made if absent), and these user ids as operators. */
+    public static AuthConfig operators(Path folder, Set<String> operators) {
+        return of(folder, true, keyDefaults(), null, Map.of(), operators);
+    }
+
     public static AuthConfig signingKeys(Path folder, boolean generate, AuthConfig.Keys keys) {
         return of(folder, generate, keys, null, Map.of());
     }
@@ -98,7 +103,16 @@ public final class TestAuthConfig {
 
     private static AuthConfig of(Path folder, boolean generate, AuthConfig.Keys keys, AuthConfig.Password password,
             Map<String, ServiceClient> clients) {
+        return of(folder, generate, keys, password, clients, null);
+    }
+
+    private static AuthConfig of(Path folder, boolean generate, AuthConfig.Keys keys, AuthConfig.Password password,
+            Map<String, ServiceClient> clients, Set<String> operators) {
         return new AuthConfig() {
+
+            public Optional<Set<String>> operators() {
+                return Optional.ofNullable(operators);
+            }
 
             public String issuer() {
                 return "http://localhost";

@@ -83,6 +83,20 @@ public final class TokenMinter {
         return sign(claims, key);
     }
 
+    /**
+     * A person's token as auth-service issues it for a sign-in or a step-up: {@code sid}, {@code did}, {@code amr},
+     * {@code acr} and {@code auth_time} besides the usual claims.
+     */
+    public String userToken(String subject, String acr, Instant authTime, String... groups) {
+        JwtClaims claims = claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups);
+        claims.setStringClaim("sid", UUID.randomUUID().toString());
+        claims.setStringClaim("did", "device-" + subject);
+        claims.setStringListClaim("amr", List.of("pwd", "otp", "pop"));
+        claims.setStringClaim("acr", acr);
+        claims.setClaim("auth_time", authTime.getEpochSecond());
+        return sign(claims, key);
+    }
+
     /** A valid token that expires after {@code lifetime}. */
     public String tokenValidFor(Duration lifetime, String subject, String... groups) {
         return sign(claims(subject, issuer, Instant.now(), lifetime, groups), key);

@@ -27,6 +27,15 @@ public interface WalletConfig {
 
     Holds holds();
 
+    Ops ops();
+
+    interface Ops {
+
+        /** How recent an operator's step-up must be for an ops reversal. */
+        @WithDefault("5M")
+        Duration stepUpMaxAge();
+    }
+
     History history();
 
     Invariants invariants();

@@ -38,10 +38,25 @@ public class AccessTokens {
 
     private final AuthConfig config;
     private final SigningKeys keys;
+    private final Set<UUID> operators;
 
     AccessTokens(AuthConfig config, SigningKeys keys) {
         this.config = config;
         this.keys = keys;
+        this.operators = operators(config.operators().orElse(Set.of()));
+    }
+
+    /** The configured operators; a value that is no user id stops the start. */
+    static Set<UUID> operators(Set<String> configured) {
+        Set<UUID> ids = new java.util.HashSet<>();
+        for (String id : configured) {
+            try {
+                ids.add(UUID.fromString(id.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("kessai.auth.operators: '" + id + "' is not a user id");
+            }
+        }
+        return Set.copyOf(ids);
     }
 
     /**
@@ -56,10 +71,11 @@ public class AccessTokens {
         return sign(claims, config.accessTokenLifetime());
     }
 
-    /** A customer's token for one sign-in on one device. */
+    /** A customer's token for one sign-in on one device; an operator's also carries role {@code ops}. */
     public IssuedToken issueForUser(UUID userId, String deviceId, UUID sessionId, List<String> amr, String acr,
             Instant authTime, Duration lifetime) {
-        return sign(Jwt.subject(userId.toString()).groups(Set.of(Roles.CUSTOMER))
+        Set<String> groups = operators.contains(userId) ? Set.of(Roles.CUSTOMER, Roles.OPS) : Set.of(Roles.CUSTOMER);
+        return sign(Jwt.subject(userId.toString()).groups(groups)
                 .claim(DEVICE_ID, deviceId)
                 .claim(SESSION_ID, sessionId.toString())
                 .claim(AMR, amr)

@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.kessai.common.json.RequestDigest;
 import io.kessai.common.problem.ProblemException;
+import io.kessai.common.security.OperatorStepUp;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -39,15 +40,39 @@ public class Reversals {
         }
     }
 
+    /** An operator's reversal: who, in which step-up session, and why. */
+    public record ByOperator(OperatorStepUp.Operator operator, String reason) {
+
+        /** The caller the reversal is posted as: its idempotency keys are the operator's own. */
+        String caller() {
+            return "ops:" + operator.userId();
+        }
+    }
+
+    /** Reverses a transfer the caller posted. */
     public Uni<TransferView.Outcome> reverse(String caller, String idempotencyKey, UUID originalId,
             ReversalRequest request) {
+        return reverse(caller, idempotencyKey, originalId, request, null);
+    }
+
+    /**
+     * An operator reverses any caller's transfer (to make a victim whole), recorded in {@code ops_action} in the
+     * reversal's own transaction; a replay of the same key answers the first reversal and records nothing new.
+     */
+    public Uni<TransferView.Outcome> reverseByOperator(ByOperator by, String idempotencyKey, UUID originalId,
+            ReversalRequest request) {
+        return reverse(by.caller(), idempotencyKey, originalId, request, by);
+    }
+
+    private Uni<TransferView.Outcome> reverse(String caller, String idempotencyKey, UUID originalId,
+            ReversalRequest request, ByOperator by) {
         Transfers.checkIdempotencyKey(idempotencyKey);
         if (request.amount() != null && request.legs() != null) {
             throw ProblemException.invalidField("legs",
                     "Give either amount (a single-leg transfer) or legs, not both.");
         }
         String hash = RequestDigest.sha256(Map.of("reverses", originalId.toString(), "request", request));
-        return pool.withTransaction(tx -> lockOriginal(tx, caller, originalId).flatMap(original -> {
+        return pool.withTransaction(tx -> lockOriginal(tx, by == null ? caller : null, originalId).flatMap(original -> {
             Transfers.Claim claim = new Transfers.Claim(caller, idempotencyKey, hash, TransferKind.REVERSAL,
                     request.reference(), request.metadata(), original.currency(), originalId, null);
             return transfers.claim(tx, claim).flatMap(claimed -> {
@@ -64,6 +89,10 @@ public class Reversals {
                 }
                 return transfers.post(tx, claimed, legs, null)
                         .call(view -> recordReversed(tx, originalId, amounts))
+                        .call(view -> by == null
+                                ? Uni.createFrom().voidItem()
+                                : recordOpsAction(tx, by, originalId,
+                                        view, amounts))
                         .map(view -> new TransferView.Outcome(view, false));
             });
         }));
@@ -72,7 +101,23 @@ public class Reversals {
     record Original(String currency, List<OriginalLeg> legs) {
     }
 
-    /** Locks the original's legs (reversals of one transfer queue here); a transfer of another caller is not found. */
+    private static Uni<Void> recordOpsAction(SqlConnection tx, ByOperator by, UUID originalId, TransferView reversal,
+            long[] amounts) {
+        long total = 0;
+        for (long amount : amounts) {
+            total += amount;
+        }
+        return tx.preparedQuery("INSERT INTO ops_action (action, operator, session, reason, original_id, transfer_id, "
+                + "amount) VALUES ('reversal', $1, $2, $3, $4, $5, $6)")
+                .execute(Tuple.from(new Object[]{by.operator().userId(), by.operator().sessionId(), by.reason(),
+                        originalId, reversal.id(), total}))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Locks the original's legs (reversals of one transfer queue here); a transfer of another caller is not found.
+     * {@code caller} null: any caller's (an operator's reversal).
+     */
     private Uni<Original> lockOriginal(SqlConnection tx, String caller, UUID originalId) {
         return tx.preparedQuery("SELECT l.leg, l.from_account, l.to_account, l.amount, l.reversed, t.kind, t.currency, "
                 + "t.caller FROM transfer_leg l JOIN transfer t ON t.id = l.transfer_id WHERE l.transfer_id = $1 "
@@ -82,7 +127,7 @@ public class Reversals {
                     List<OriginalLeg> legs = new ArrayList<>();
                     String currency = null;
                     for (Row row : rows) {
-                        if (!caller.equals(row.getString("caller"))) {
+                        if (caller != null && !caller.equals(row.getString("caller"))) {
                             break;
                         }
                         if (TransferKind.REVERSAL.wire().equals(row.getString("kind"))) {

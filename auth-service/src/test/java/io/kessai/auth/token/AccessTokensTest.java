@@ -1,0 +1,54 @@
+package io.kessai.auth.token;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.kessai.auth.TestAuthConfig;
+import io.vertx.core.json.JsonObject;
+
+/** Operators are named by configuration, and only their sign-ins carry role ops. */
+class AccessTokensTest {
+
+    @TempDir
+    Path keys;
+
+    private static JsonObject claims(AccessTokens.IssuedToken token) {
+        return new JsonObject(new String(Base64.getUrlDecoder().decode(token.value().split("\\.")[1]),
+                StandardCharsets.UTF_8));
+    }
+
+    private static AccessTokens.IssuedToken signIn(AccessTokens tokens, UUID user) {
+        return tokens.issueForUser(user, "device-0001", UUID.randomUUID(), List.of("pwd", "sms"),
+                AccessTokens.ACR_STEP_UP, Instant.now(), Duration.ofMinutes(5));
+    }
+
+    @Test
+    void anOperatorsSignInCarriesRoleOpsAndAnyOtherUsersDoesNot() throws Exception {
+        UUID operator = UUID.randomUUID();
+        UUID customer = UUID.randomUUID();
+        AccessTokens tokens = new AccessTokens(TestAuthConfig.operators(keys, Set.of(" " + operator + " ")),
+                new SigningKeys(TestAuthConfig.signingKeys(keys, true)));
+        assertEquals(Set.of("customer", "ops"), Set.copyOf(claims(signIn(tokens, operator)).getJsonArray("groups")
+                .getList()));
+        assertEquals(List.of("customer"), claims(signIn(tokens, customer)).getJsonArray("groups").getList());
+    }
+
+    @Test
+    void anOperatorThatIsNoUserIdStopsTheStart() {
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> AccessTokens.operators(Set.of("+819012345678")));
+        assertEquals("kessai.auth.operators: '+819012345678' is not a user id", refused.getMessage());
+    }
+}
