@@ -18,6 +18,7 @@ import org.jose4j.lang.JoseException;
 
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.token.SigningKeys;
+import io.kessai.common.security.TokenIssueTime;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -45,11 +46,13 @@ public class BearerAuthentication implements HttpAuthenticationMechanism {
 
     private final AuthConfig config;
     private final SigningKeys keys;
+    private final TokenIssueTime issueTime;
     private volatile Verifier verifier;
 
-    BearerAuthentication(AuthConfig config, SigningKeys keys) {
+    BearerAuthentication(AuthConfig config, SigningKeys keys, TokenIssueTime issueTime) {
         this.config = config;
         this.keys = keys;
+        this.issueTime = issueTime;
     }
 
     @Override
@@ -99,6 +102,8 @@ public class BearerAuthentication implements HttpAuthenticationMechanism {
                     .setRequireSubject()
                     .setRequireJwtId()
                     .setAllowedClockSkewInSeconds(30)
+                    // No iat or nbf beyond the clock skew, as at every resource server.
+                    .registerValidator(issueTime)
                     .build();
             Verifier rebuilt = new Verifier(published, consumer);
             verifier = rebuilt;

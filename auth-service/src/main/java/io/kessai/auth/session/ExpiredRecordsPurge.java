@@ -35,9 +35,10 @@ public class ExpiredRecordsPurge {
         return pool.query("WITH challenges AS (DELETE FROM login_challenge WHERE expires_at < now() - interval '1 day' "
                 + "RETURNING 1), codes AS (DELETE FROM otp_challenge WHERE expires_at < now() - interval '1 day' "
                 + "RETURNING 1), families AS (DELETE FROM refresh_family WHERE least(expires_at, revoked_at) "
-                + "< now() - interval '1 day' RETURNING 1) "
+                + "< now() - interval '1 day' RETURNING 1), "
+                + "proofs AS (DELETE FROM dpop_proof WHERE expires_at < now() RETURNING 1) "
                 + "SELECT (SELECT count(*) FROM challenges) + (SELECT count(*) FROM codes) "
-                + "+ (SELECT count(*) FROM families) AS n").execute()
+                + "+ (SELECT count(*) FROM families) + (SELECT count(*) FROM proofs) AS n").execute()
                 .map(rows -> rows.iterator().next().getInteger("n"));
     }
 }

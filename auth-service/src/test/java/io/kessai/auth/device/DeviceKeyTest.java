@@ -10,6 +10,7 @@ import static io.kessai.auth.TestUsers.sentCode;
 import static io.kessai.auth.TestUsers.url;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.kessai.testing.TestDatabase.count;
+import static io.kessai.testing.TestDatabase.execute;
 import static io.kessai.testing.TestDatabase.queryText;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -19,19 +20,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import io.kessai.auth.TestClients;
 import io.kessai.auth.TestUsers;
 import io.kessai.auth.TestUsers.User;
+import io.kessai.auth.session.ExpiredRecordsPurge;
 import io.kessai.testing.DeviceKey;
 import io.kessai.testing.PostgresResource;
 import io.quarkus.test.common.WithTestResource;
@@ -255,6 +261,20 @@ class DeviceKeyTest {
         }
         assertEquals(families, count("SELECT count(*) FROM refresh_family WHERE user_id = '" + user.id() + "'"));
         assertNotEquals(0, families);
+    }
+
+    @Inject
+    ExpiredRecordsPurge purge;
+
+    @Test
+    void spentProofsAreForgottenOnceTheirNonceCouldNoLongerBeAccepted() {
+        String aged = "aged-" + UUID.randomUUID();
+        String fresh = "fresh-" + UUID.randomUUID();
+        execute("INSERT INTO dpop_proof (jti_hash, expires_at) VALUES ('" + aged + "', now() - interval '1 second'), "
+                + "('" + fresh + "', now() + interval '5 minutes')");
+        assertTrue(purge.purge().await().atMost(Duration.ofSeconds(10)) >= 1);
+        assertEquals(0, count("SELECT count(*) FROM dpop_proof WHERE jti_hash = '" + aged + "'"));
+        assertEquals(1, count("SELECT count(*) FROM dpop_proof WHERE jti_hash = '" + fresh + "'"));
     }
 
     private static String unsigned(String header, String claims) {

@@ -283,6 +283,10 @@ class FactorTest {
         for (String bad : List.of(minter.expiredToken(user, "customer"), minter.unsignedToken(user, "customer"),
                 minter.tokenSignedByStranger(user, "customer"), minter.tokenFromIssuer("https://evil.example", user,
                         "customer"),
+                minter.tokenSignedWithAlgorithm("RS512", user, "customer"),
+                // Issued or valid only an hour from now: minted with a stolen key or by a broken clock.
+                minter.tokenIssuedAt(java.time.Instant.now().plusSeconds(3600), user, "customer"),
+                minter.tokenNotBefore(java.time.Instant.now().plusSeconds(3600), user, "customer"),
                 "garbage")) {
             expectProblem(given().auth().oauth2(bad).get("/v1/me/factors").then(), 401, "unauthorized");
         }

@@ -21,8 +21,8 @@ import io.quarkus.arc.Unremovable;
  * such a token was minted with a stolen key or by a broken clock, and refusing it keeps "issued at" meaningful for
  * every check that relies on it.
  *
- * <p>quarkus-oidc runs every {@link Validator} bean on every token it verifies. The bean also exists in auth-service,
- * which has no quarkus-oidc, and does nothing there.
+ * <p>quarkus-oidc runs every {@link Validator} bean on every token it verifies. auth-service, which has no
+ * quarkus-oidc, registers it with its own token check ({@code BearerAuthentication}).
  */
 @Unremovable
 @ApplicationScoped
