@@ -48,11 +48,6 @@ public class DeviceProofs {
         return proof == null ? null : verifier.verify(proof, method, path);
     }
 
-    /** Checks a proof the request must carry, without spending it. */
-    public DpopVerifier.Proof verify(String proof, String method, String path) {
-        return verifier.verify(proof, method, path);
-    }
-
     /** Spends a proof: refused with 400 {@code invalid-dpop-proof} when it was presented before. */
     public Uni<DpopVerifier.Proof> spend(DpopVerifier.Proof proof) {
         if (proof == null) {

@@ -97,6 +97,8 @@ public final class DpopVerifier {
         if (proof.length() > MAX_PROOF_LENGTH) {
             throw invalid("The DPoP proof is longer than " + MAX_PROOF_LENGTH + " characters.");
         }
+        // The cheap checks first, the signature last: a proof of the wrong shape, for another request or over a stale
+        // nonce costs no signature check.
         JsonWebSignature jws = new JsonWebSignature();
         EllipticCurveJsonWebKey key;
         JwtClaims claims;
@@ -107,25 +109,44 @@ public final class DpopVerifier {
             if (!"dpop+jwt".equals(jws.getHeader("typ"))) {
                 throw invalid("The DPoP proof's typ must be dpop+jwt.");
             }
-            Object jwk = jws.getHeaders().getObjectHeaderValue("jwk");
-            if (!(jwk instanceof Map<?, ?> members) || members.containsKey("d")) {
-                throw invalid("The DPoP proof's jwk must be a public key.");
+            if (!AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256.equals(jws.getAlgorithmHeaderValue())) {
+                throw invalid("The DPoP proof's alg must be ES256.");
             }
-            @SuppressWarnings("unchecked")
-            PublicJsonWebKey parsed = PublicJsonWebKey.Factory.newPublicJwk((Map<String, Object>) members);
-            if (!(parsed instanceof EllipticCurveJsonWebKey ec) || !EllipticCurves.P_256.equals(ec.getCurveName())
-                    || !onP256(ec.getECPublicKey().getW())) {
-                throw invalid("The DPoP proof's key must be an EC key on P-256.");
-            }
-            key = ec;
+            key = publicP256Key(jws);
+            claims = JwtClaims.parse(jws.getUnverifiedPayload());
+        } catch (JoseException | InvalidJwtException | ClassCastException | IllegalArgumentException e) {
+            throw invalid("The DPoP proof is not a valid ES256 JWT with a P-256 jwk.");
+        }
+        String jti = checkClaims(claims, method, path);
+        try {
             jws.setKey(key.getPublicKey());
             if (!jws.verifySignature()) {
                 throw invalid("The DPoP proof's signature does not verify with its key.");
             }
-            claims = JwtClaims.parse(jws.getPayload());
-        } catch (JoseException | InvalidJwtException | ClassCastException | IllegalArgumentException e) {
-            throw invalid("The DPoP proof is not a valid ES256 JWT with a P-256 jwk.");
+        } catch (JoseException e) {
+            throw invalid("The DPoP proof's signature does not verify with its key.");
         }
+        return new Proof(key.calculateBase64urlEncodedThumbprint(HashUtil.SHA_256),
+                key.toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY), jti);
+    }
+
+    /** The {@code jwk} header: a public key on P-256, nothing else. */
+    private static EllipticCurveJsonWebKey publicP256Key(JsonWebSignature jws) throws JoseException {
+        Object jwk = jws.getHeaders().getObjectHeaderValue("jwk");
+        if (!(jwk instanceof Map<?, ?> members) || members.containsKey("d")) {
+            throw invalid("The DPoP proof's jwk must be a public key.");
+        }
+        @SuppressWarnings("unchecked")
+        PublicJsonWebKey parsed = PublicJsonWebKey.Factory.newPublicJwk((Map<String, Object>) members);
+        if (!(parsed instanceof EllipticCurveJsonWebKey ec) || !EllipticCurves.P_256.equals(ec.getCurveName())
+                || !onP256(ec.getECPublicKey().getW())) {
+            throw invalid("The DPoP proof's key must be an EC key on P-256.");
+        }
+        return ec;
+    }
+
+    /** Checks what the proof says of the request and of its time; answers its {@code jti}. */
+    private String checkClaims(JwtClaims claims, String method, String path) {
         try {
             String jti = claims.getStringClaimValue("jti");
             if (jti == null || jti.isEmpty() || jti.length() > MAX_JTI_LENGTH) {
@@ -147,8 +168,7 @@ public final class DpopVerifier {
                 throw invalid("The DPoP proof's iat is not within " + remembered().toSeconds() + " s of now.");
             }
             checkNonce(claims.getStringClaimValue("nonce"), now);
-            return new Proof(key.calculateBase64urlEncodedThumbprint(HashUtil.SHA_256),
-                    key.toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY), jti);
+            return jti;
         } catch (MalformedClaimException e) {
             throw invalid("A claim of the DPoP proof has the wrong type.");
         }
