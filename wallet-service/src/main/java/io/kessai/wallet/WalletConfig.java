@@ -29,6 +29,15 @@ public interface WalletConfig {
 
     Ops ops();
 
+    Batch batch();
+
+    interface Batch {
+
+        /** The most transfers one {@code POST /v1/internal/transfers/batch} may carry. */
+        @WithDefault("200")
+        int maxTransfers();
+    }
+
     interface Ops {
 
         /** How recent an operator's step-up must be for an ops reversal. */

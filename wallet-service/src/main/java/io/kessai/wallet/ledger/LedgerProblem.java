@@ -55,7 +55,13 @@ public enum LedgerProblem {
                                                                                                                                                             "Account not empty"), INVALID_CURSOR(
                                                                                                                                                                     400,
                                                                                                                                                                     "invalid-cursor",
-                                                                                                                                                                    "Invalid cursor");
+                                                                                                                                                                    "Invalid cursor"), LINKED_TRANSFER_FAILED(
+                                                                                                                                                                            422,
+                                                                                                                                                                            "linked-transfer-failed",
+                                                                                                                                                                            "Linked transfer failed"), LINKED_CHAIN_OPEN(
+                                                                                                                                                                                    422,
+                                                                                                                                                                                    "linked-chain-open",
+                                                                                                                                                                                    "Linked chain open");
 
     private final int status;
     private final String code;

@@ -44,6 +44,20 @@ public final class SubAccount {
         return changed;
     }
 
+    /** The sub-account's state at a moment, to go back to when a transfer of a batch is refused. */
+    record Mark(long balance, long held, boolean changed) {
+    }
+
+    Mark mark() {
+        return new Mark(balance, held, changed);
+    }
+
+    void reset(Mark mark) {
+        balance = mark.balance();
+        held = mark.held();
+        changed = mark.changed();
+    }
+
     /** What can be debited without touching reserved money. */
     long available() {
         return balance - held;

@@ -1,5 +1,7 @@
 package io.kessai.wallet.ledger;
 
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -17,14 +19,19 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemCodes;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.common.security.OpsAccess;
 import io.kessai.common.security.Roles;
 import io.kessai.common.security.Scopes;
+import io.kessai.wallet.WalletConfig;
 import io.quarkus.security.PermissionsAllowed;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -44,6 +51,12 @@ public class TransferResource {
 
     @Inject
     Reversals reversals;
+
+    @Inject
+    TransferBatches batches;
+
+    @Inject
+    WalletConfig config;
 
     @Inject
     TransferReader reader;
@@ -68,6 +81,88 @@ public class TransferResource {
         TransferKind kind = TransferKind.fromWire(request.kind()).orElseThrow();
         return requireKind(identity, kind)
                 .flatMap(allowed -> transfers.post(caller(), key, request)).map(TransferResource::created);
+    }
+
+    /** A batch: transfers, each under its own key, and linked to the next one when {@code linked} is true. */
+    @Schema(example = """
+            {"transfers": [
+              {"idempotencyKey": "pay_01J9Z6", "transfer": {"kind": "payment",
+                "legs": [{"from": "5b0c3f7e-2f43-4a52-9d55-7f1f3b0a8c11", "to": "0e4f6a1d-7c1b-4bb8-8a55-1d9f0f6e2b22",
+                          "amount": 1170}]}},
+              {"idempotencyKey": "pay_01J9Z7", "transfer": {"kind": "payment",
+                "legs": [{"from": "6c1d4e8f-3054-4b63-8e66-8e2a4c1b9d44", "to": "0e4f6a1d-7c1b-4bb8-8a55-1d9f0f6e2b22",
+                          "amount": 450}]}}]}""")
+    public record BatchRequest(@NotNull List<BatchItem> transfers) {
+    }
+
+    public record BatchItem(String idempotencyKey, Boolean linked, TransferRequest transfer) {
+    }
+
+    /**
+     * The answer to one transfer of a batch, in the batch's order: 201 posted, 200 replayed (the first answer to its
+     * key), or the status and problem it was refused with.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BatchResult(int index, int status, TransferView transfer, Problem problem) {
+    }
+
+    public record BatchResponse(int posted, int replayed, int refused, List<BatchResult> results) {
+    }
+
+    @POST
+    @Path("/batch")
+    @PermissionsAllowed({Scopes.WALLET_TRANSFERS_TOPUP, Scopes.WALLET_TRANSFERS_PAYMENT,
+            Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P, Scopes.WALLET_TRANSFERS_ADJUSTMENT})
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Post up to kessai.wallet.batch.max-transfers transfers in one transaction and one commit; "
+            + "200 with one result per transfer in order (201 posted, 200 replayed, or its own problem): one "
+            + "refused transfer never fails the others, except those linked with it")
+    public Uni<BatchResponse> batch(@NotNull BatchRequest request) {
+        List<BatchItem> items = request.transfers();
+        if (items == null || items.isEmpty() || items.size() > config.batch().maxTransfers()) {
+            throw ProblemException.invalidField("transfers", "A batch has 1 to " + config.batch().maxTransfers()
+                    + " transfers.");
+        }
+        Map<TransferKind, Uni<Void>> checks = new java.util.EnumMap<>(TransferKind.class);
+        for (BatchItem item : items) {
+            kindOf(item).ifPresent(kind -> checks.computeIfAbsent(kind, k -> requireKind(identity, k)));
+        }
+        Map<TransferKind, ProblemException> forbidden = new java.util.concurrent.ConcurrentHashMap<>();
+        Uni<Void> checked = Uni.createFrom().voidItem();
+        for (Map.Entry<TransferKind, Uni<Void>> check : checks.entrySet()) {
+            checked = checked.flatMap(done -> check.getValue().onFailure(ProblemException.class)
+                    .invoke(e -> forbidden.put(check.getKey(), (ProblemException) e)).onFailure().recoverWithNull());
+        }
+        String caller = caller();
+        return checked.flatMap(done -> batches.post(items.stream().map(item -> new TransferBatches.Item(caller,
+                item.idempotencyKey(), item.transfer(), Boolean.TRUE.equals(item.linked()),
+                kindOf(item).map(forbidden::get).orElse(null))).toList()))
+                .map(results -> {
+                    List<BatchResult> answers = new java.util.ArrayList<>();
+                    int posted = 0;
+                    int replayed = 0;
+                    for (int i = 0; i < results.size(); i++) {
+                        TransferBatches.Result result = results.get(i);
+                        if (result.problem() != null) {
+                            ProblemException p = result.problem();
+                            answers.add(new BatchResult(i, p.status(), null, Problem.of(p.status(), p.code(),
+                                    p.title(), p.getMessage(), null, p.errors())));
+                        } else if (result.outcome().replayed()) {
+                            replayed++;
+                            answers.add(new BatchResult(i, 200, result.outcome().transfer(), null));
+                        } else {
+                            posted++;
+                            answers.add(new BatchResult(i, 201, result.outcome().transfer(), null));
+                        }
+                    }
+                    return new BatchResponse(posted, replayed, results.size() - posted - replayed, answers);
+                });
+    }
+
+    private static java.util.Optional<TransferKind> kindOf(BatchItem item) {
+        return item.transfer() == null || item.transfer().kind() == null
+                ? java.util.Optional.empty()
+                : TransferKind.fromWire(item.transfer().kind());
     }
 
     /** A transfer of {@code kind} needs that kind's scope: only the funding flow tops up, only refunds refund. */

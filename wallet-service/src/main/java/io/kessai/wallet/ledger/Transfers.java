@@ -165,6 +165,13 @@ public class Transfers {
         });
     }
 
+    /** The checks that need the accounts (they exist, their currency, the kind's rules), then the posting. */
+    Posting checkedPosting(TransferKind kind, List<Posting.Leg> legs, Map<UUID, AccountInfo> accounts,
+            String currency) {
+        checkAccounts(kind, legs, accounts, currency);
+        return posting(kind, legs, accounts);
+    }
+
     private Posting posting(TransferKind kind, List<Posting.Leg> legs, Map<UUID, AccountInfo> accounts) {
         return new Posting(kind, legs, accounts, config.customerBalanceLimit(),
                 bound -> ThreadLocalRandom.current().nextInt(bound));
@@ -204,7 +211,7 @@ public class Transfers {
         KindRules.check(kind, legs, accounts);
     }
 
-    private List<Posting.Leg> legsOf(TransferRequest request) {
+    List<Posting.Leg> legsOf(TransferRequest request) {
         if (request.legs().size() > config.maxLegs()) {
             throw ProblemException.invalidField("legs", "A transfer has at most " + config.maxLegs() + " legs.");
         }
@@ -241,7 +248,7 @@ public class Transfers {
         }
     }
 
-    private static TransferView view(Claimed claimed, List<Posting.Leg> legs, Posting.Plan plan) {
+    static TransferView view(Claimed claimed, List<Posting.Leg> legs, Posting.Plan plan) {
         Claim claim = claimed.claim();
         List<TransferView.Leg> legViews = new ArrayList<>();
         for (int i = 0; i < legs.size(); i++) {
@@ -256,7 +263,7 @@ public class Transfers {
                 claimed.createdAt(), legViews, entries);
     }
 
-    private void count(TransferKind kind, String outcome) {
+    void count(TransferKind kind, String outcome) {
         // Looked up once per kind and outcome: building a meter id on every transfer shows in the profile.
         counters.computeIfAbsent(kind.wire() + "/" + outcome,
                 ignored -> metrics.counter("kessai.wallet.transfers", "kind", kind.wire(), "outcome", outcome))

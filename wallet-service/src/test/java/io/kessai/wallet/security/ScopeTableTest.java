@@ -89,6 +89,9 @@ class ScopeTableTest {
                 new Row("POST", "/accounts/customers/{userId}/unfreeze",
                         "/accounts/customers/" + user + "/unfreeze", reason, Set.of(AUTH_SERVICE, OPS_CONSOLE)),
                 new Row("POST", "/transfers", "/transfers", Map.of("kind", "topup", "legs", List.of(leg)), payment),
+                new Row("POST", "/transfers/batch", "/transfers/batch", Map.of("transfers", List.of(Map.of(
+                        "idempotencyKey", missing, "transfer", Map.of("kind", "topup", "legs", List.of(leg))))),
+                        payment),
                 new Row("GET", "/transfers", "/transfers?idempotencyKey=" + missing, null, paymentAndOps),
                 new Row("GET", "/transfers/{id}", "/transfers/" + missing, null, paymentAndOps),
                 new Row("POST", "/transfers/{id}/reversals", "/transfers/" + missing + "/reversals", Map.of(),
