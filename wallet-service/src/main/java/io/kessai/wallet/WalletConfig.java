@@ -31,6 +31,31 @@ public interface WalletConfig {
 
     Batch batch();
 
+    GroupCommit groupCommit();
+
+    /** Single transfer requests posted together (docs/operations.md, "Group commit"). */
+    interface GroupCommit {
+
+        /** Off: every single request is its own transaction and commit, as before. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * How long the first request of a group waits for others before the group is posted; 0: it waits only while
+         * {@link #inFlight()} groups are already being posted, so under light load nothing waits at all.
+         */
+        @WithDefault("0S")
+        Duration window();
+
+        /** The most requests in one group. */
+        @WithDefault("64")
+        int maxBatch();
+
+        /** Groups being posted at once, each on its own database connection; more requests wait and join the next. */
+        @WithDefault("8")
+        int inFlight();
+    }
+
     interface Batch {
 
         /** The most transfers one {@code POST /v1/internal/transfers/batch} may carry. */

@@ -50,7 +50,12 @@ public class TransferBatches {
      * {@code refused} when the caller already knows it is refused (a kind its scopes do not cover).
      */
     public record Item(String caller, String idempotencyKey, TransferRequest request, boolean linked,
-            ProblemException refused) {
+            ProblemException refused, boolean validated) {
+
+        /** A single request's transfer, its body validated already (group commit). */
+        static Item validated(String caller, String idempotencyKey, TransferRequest request) {
+            return new Item(caller, idempotencyKey, request, false, null, true);
+        }
     }
 
     /** The answer to one transfer: the outcome, or the problem it was refused with. */
@@ -225,7 +230,9 @@ public class TransferBatches {
         if (item.request() == null) {
             throw ProblemException.invalidField("transfer", "must not be null");
         }
-        Set<ConstraintViolation<TransferRequest>> violations = validator.validate(item.request());
+        Set<ConstraintViolation<TransferRequest>> violations = item.validated()
+                ? Set.of()
+                : validator.validate(item.request());
         if (!violations.isEmpty()) {
             List<Problem.FieldError> errors = violations.stream()
                     .map(v -> new Problem.FieldError(v.getPropertyPath().toString(), v.getMessage()))

@@ -56,6 +56,9 @@ public class TransferResource {
     TransferBatches batches;
 
     @Inject
+    GroupCommit groupCommit;
+
+    @Inject
     WalletConfig config;
 
     @Inject
@@ -80,7 +83,10 @@ public class TransferResource {
             @Valid @NotNull TransferRequest request) {
         TransferKind kind = TransferKind.fromWire(request.kind()).orElseThrow();
         return requireKind(identity, kind)
-                .flatMap(allowed -> transfers.post(caller(), key, request)).map(TransferResource::created);
+                .flatMap(allowed -> groupCommit.enabled()
+                        ? groupCommit.post(caller(), key, request)
+                        : transfers.post(caller(), key, request))
+                .map(TransferResource::created);
     }
 
     /** A batch: transfers, each under its own key, and linked to the next one when {@code linked} is true. */
@@ -136,7 +142,7 @@ public class TransferResource {
         String caller = caller();
         return checked.flatMap(done -> batches.post(items.stream().map(item -> new TransferBatches.Item(caller,
                 item.idempotencyKey(), item.transfer(), Boolean.TRUE.equals(item.linked()),
-                kindOf(item).map(forbidden::get).orElse(null))).toList()))
+                kindOf(item).map(forbidden::get).orElse(null), false)).toList()))
                 .map(results -> {
                     List<BatchResult> answers = new java.util.ArrayList<>();
                     int posted = 0;
