@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.IntUnaryOperator;
+import java.util.function.ToIntFunction;
 
 import io.kessai.wallet.account.AccountInfo;
 import io.kessai.wallet.account.AccountKind;
@@ -57,6 +58,21 @@ public final class Posting {
      */
     public Posting(TransferKind kind, List<Leg> legs, Map<UUID, AccountInfo> accounts, long customerBalanceLimit,
             IntUnaryOperator pick) {
+        this((ToIntFunction<AccountInfo>) account -> pick.applyAsInt(account.subAccounts()), kind, legs, accounts,
+                customerBalanceLimit);
+    }
+
+    /**
+     * A posting whose sub-accounts {@code pick} chooses per account: a batch gives every transfer of it the same one
+     * per account, so that a batch of payments to one merchant locks one of its sub-accounts, not all of them.
+     */
+    static Posting pickingPerAccount(TransferKind kind, List<Leg> legs, Map<UUID, AccountInfo> accounts,
+            long customerBalanceLimit, ToIntFunction<AccountInfo> pick) {
+        return new Posting(pick, kind, legs, accounts, customerBalanceLimit);
+    }
+
+    private Posting(ToIntFunction<AccountInfo> pick, TransferKind kind, List<Leg> legs, Map<UUID, AccountInfo> accounts,
+            long customerBalanceLimit) {
         this.kind = kind;
         this.legs = List.copyOf(legs);
         this.accounts = accounts;
@@ -64,7 +80,7 @@ public final class Posting {
         for (Leg leg : legs) {
             for (UUID id : List.of(leg.from(), leg.to())) {
                 AccountInfo account = accounts.get(id);
-                pickedShard.computeIfAbsent(id, ignored -> pick.applyAsInt(account.subAccounts()));
+                pickedShard.computeIfAbsent(id, ignored -> pick.applyAsInt(account));
             }
         }
     }

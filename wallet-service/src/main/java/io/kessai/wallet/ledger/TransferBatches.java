@@ -23,6 +23,7 @@ import io.kessai.common.problem.Problem;
 import io.kessai.common.problem.ProblemCodes;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.wallet.account.AccountDirectory;
+import io.kessai.wallet.account.AccountInfo;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -124,10 +125,15 @@ public class TransferBatches {
             accountIds.add(leg.from());
             accountIds.add(leg.to());
         }));
+        // One sub-account per account for the whole batch: a batch of payments to one merchant locks one of its
+        // sub-accounts, so concurrent batches to a hot merchant rarely wait for each other.
+        Map<UUID, Integer> shards = new HashMap<>();
+        java.util.function.ToIntFunction<AccountInfo> pick = account -> shards.computeIfAbsent(account.id(),
+                id -> java.util.concurrent.ThreadLocalRandom.current().nextInt(account.subAccounts()));
         return directory.find(pool, accountIds).flatMap(accounts -> {
             for (Prepared p : prepared) {
                 try {
-                    p.posting = transfers.checkedPosting(p.claim.kind(), p.legs, accounts, p.claim.currency());
+                    p.posting = transfers.checkedPosting(p.claim.kind(), p.legs, accounts, p.claim.currency(), pick);
                 } catch (ProblemException refused) {
                     results[p.index] = Result.refused(refused);
                 }

@@ -167,9 +167,9 @@ public class Transfers {
 
     /** The checks that need the accounts (they exist, their currency, the kind's rules), then the posting. */
     Posting checkedPosting(TransferKind kind, List<Posting.Leg> legs, Map<UUID, AccountInfo> accounts,
-            String currency) {
+            String currency, java.util.function.ToIntFunction<AccountInfo> pick) {
         checkAccounts(kind, legs, accounts, currency);
-        return posting(kind, legs, accounts);
+        return Posting.pickingPerAccount(kind, legs, accounts, config.customerBalanceLimit(), pick);
     }
 
     private Posting posting(TransferKind kind, List<Posting.Leg> legs, Map<UUID, AccountInfo> accounts) {

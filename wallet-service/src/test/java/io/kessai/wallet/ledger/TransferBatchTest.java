@@ -109,6 +109,20 @@ class TransferBatchTest {
     }
 
     @Test
+    void aBatchCreditsAMerchantOnOneOfItsSubAccounts() {
+        // So that concurrent batches of payments to one busy merchant lock one sub-account each, not all of them.
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            items.add(item(key(), payment(alice, shop, 10)));
+        }
+        List<Integer> subAccounts = batch(items).statusCode(200).body("posted", equalTo(8)).extract()
+                .path("results.transfer.entries.flatten().findAll { it.accountId == '" + shop + "' }.subAccount");
+        assertEquals(8, subAccounts.size());
+        assertEquals(1, new java.util.HashSet<>(subAccounts).size(), "one sub-account: " + subAccounts);
+        assertEquals(80, balance(shop));
+    }
+
+    @Test
     void aTopUpAndAPaymentOfItInOneBatch() {
         String carol = openCustomer(unique("carol"));
         String clearing = systemAccount("funding-clearing");
