@@ -125,6 +125,13 @@ public interface NotificationConfig {
 
         @WithDefault("Kessai <no-reply@kessai.io>")
         String from();
+
+        /**
+         * The longest one mail may take to hand to the SMTP server; past it the attempt fails and is retried with
+         * backoff, rather than holding the delivery until the server's own socket timeout (often 30 s or more).
+         */
+        @WithDefault("10S")
+        Duration sendTimeout();
     }
 
     /** Per-recipient send limits against SMS pumping and mail bombing; deliveries over them are recorded as limited. */

@@ -6,6 +6,7 @@ import io.kessai.notification.NotificationConfig;
 import io.kessai.notification.delivery.Channel;
 import io.kessai.notification.delivery.ChannelSender;
 import io.kessai.notification.delivery.OutgoingMessage;
+import io.kessai.notification.delivery.SendFailure;
 import io.quarkus.mailer.Mail;
 import io.quarkus.mailer.reactive.ReactiveMailer;
 import io.smallrye.mutiny.Uni;
@@ -40,6 +41,8 @@ public class EmailChannel implements ChannelSender {
                 .setFrom(config.from())
                 .addHeader("X-Kessai-Delivery", String.valueOf(message.id()))
                 .addHeader("Content-Language", message.locale());
-        return mailer.send(mail);
+        // A connection the server stopped answering on must not hold the delivery for the server's socket timeout.
+        return mailer.send(mail).ifNoItem().after(config.sendTimeout()).failWith(() -> new SendFailure(
+                "the SMTP server did not accept the mail within " + config.sendTimeout().toSeconds() + " s", false));
     }
 }
