@@ -110,11 +110,11 @@ public final class LedgerBenchmark {
             LoadGenerator load = new LoadGenerator(options.concurrency());
             // The warm-up lets C2 compile the hot paths and fills the connection pools before anything counts.
             LoadResult warmup = runLoad(load, "warm-up", Scenario.SPREAD.payments(wallet, accounts),
-                    options.warmupSeconds());
+                    options.warmupSeconds(), 1);
             Map<Scenario, LoadResult> scenarios = new EnumMap<>(Scenario.class);
             for (Scenario scenario : Scenario.values()) {
                 scenarios.put(scenario, runLoad(load, scenario.label(), scenario.payments(wallet, accounts),
-                        options.measureSeconds()));
+                        options.measureSeconds(), scenario.batchSize()));
             }
             // A second pgbench run after the ledger runs shows whether the machine drifted meanwhile.
             if (pgbench != null) {
@@ -147,13 +147,16 @@ public final class LedgerBenchmark {
         return result;
     }
 
-    private LoadResult runLoad(LoadGenerator load, String label, Workload workload, int seconds) throws Exception {
+    /** One load; {@code batchSize} payments per request (1: single requests). Latencies are per request. */
+    private LoadResult runLoad(LoadGenerator load, String label, Workload workload, int seconds, int batchSize)
+            throws Exception {
         postgres.checkpoint();
         System.out.println(label + ": " + seconds + " s ...");
         LoadResult result = load.run(label, workload, Duration.ofSeconds(seconds));
-        System.out.printf("%s: %,d transfers in %.1f s = %.1f/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d errors%n",
-                label, result.successes(), result.seconds(), result.perSecond(), result.percentileMs(50),
-                result.percentileMs(99), result.maxMs(), result.errors());
+        System.out.printf("%s: %,d transfers in %,d requests in %.1f s = %.1f transfers/s, per request p50 %.1f ms, "
+                + "p99 %.1f ms, max %.1f ms, %d errors%n", label, result.successes() * batchSize, result.successes(),
+                result.seconds(), result.perSecond() * batchSize, result.percentileMs(50), result.percentileMs(99),
+                result.maxMs(), result.errors());
         result.errorSamples().forEach((sample, count) -> System.out.println("  error ×" + count + ": " + sample));
         return result;
     }

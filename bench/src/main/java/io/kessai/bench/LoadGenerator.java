@@ -98,7 +98,7 @@ final class LoadGenerator {
                         long answeredNs = System.nanoTime();
                         long micros = (answeredNs - sentNs) / 1_000;
                         int status = response.statusCode();
-                        if (status == workload.successStatus()) {
+                        if (workload.succeeded(response)) {
                             latencies.recordValue(micros);
                             successes++;
                             if (answeredNs <= deadlineNs) {

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 /** The wallet-service calls the benchmark makes, through one HTTP/1.1 client that keeps its connections alive. */
@@ -60,6 +61,18 @@ final class WalletClient {
                 {"kind":"%s","reference":"%s","legs":[{"from":"%s","to":"%s","amount":%d,"currency":"JPY"}]}"""
                 .formatted(kind, reference, from, to, amountYen);
         return postRequest("/v1/internal/transfers", body, UUID.randomUUID().toString());
+    }
+
+    /** A batch of one-leg transfers ({@code POST /v1/internal/transfers/batch}), each under a key of its own. */
+    HttpRequest batchRequest(String kind, String reference, List<String[]> fromTo, long amountYen) {
+        StringBuilder body = new StringBuilder("{\"transfers\":[");
+        for (int i = 0; i < fromTo.size(); i++) {
+            body.append(i == 0 ? "" : ",").append("""
+                    {"idempotencyKey":"%s","transfer":{"kind":"%s","reference":"%s-%d","legs":[{"from":"%s","to":"%s",\
+                    "amount":%d,"currency":"JPY"}]}}""".formatted(UUID.randomUUID(), kind, reference, i,
+                    fromTo.get(i)[0], fromTo.get(i)[1], amountYen));
+        }
+        return postRequest("/v1/internal/transfers/batch", body.append("]}").toString(), null);
     }
 
     private HttpResponse<String> post(String path, String json, String idempotencyKey)

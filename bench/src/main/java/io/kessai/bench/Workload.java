@@ -1,6 +1,7 @@
 package io.kessai.bench;
 
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -12,6 +13,11 @@ interface Workload {
 
     /** The answer that counts as done: its latency is recorded and it counts towards the throughput. */
     int successStatus();
+
+    /** Whether an answer counts as done; a batch also needs every transfer of it posted. */
+    default boolean succeeded(HttpResponse<String> response) {
+        return response.statusCode() == successStatus();
+    }
 
     /**
      * Answers that are expected refusals rather than errors, e.g. 503 when a bounded pool sheds load: counted, with
