@@ -47,7 +47,8 @@ public final class LedgerBenchmark {
             Map<String, String> settings = benchmark.configurePostgres();
             Measurements measured = benchmark.measure(pgbenchExecutable);
             report = new LedgerReport(new LedgerReport.Run(options, machine, startedAt, loadAtStart,
-                    Machine.loadAverage(), settings, measured.pgbench(), measured.warmup(), measured.scenarios()));
+                    Machine.loadAverage(), settings, measured.pgbench(), measured.warmup(), measured.scenarios(),
+                    measured.invariants()));
         }
         System.out.print(report.consoleTable());
         Path docs = options.docsFile();
@@ -59,7 +60,9 @@ public final class LedgerBenchmark {
     }
 
     /** The figures of one run; the warm-up is null and the lists are empty for skipped parts. */
-    private record Measurements(List<Pgbench.Result> pgbench, LoadResult warmup, Map<Scenario, LoadResult> scenarios) {
+    /** {@code invariants}: what the ledger's invariant check answered after the loads, or null when none ran. */
+    private record Measurements(List<Pgbench.Result> pgbench, LoadResult warmup, Map<Scenario, LoadResult> scenarios,
+            String invariants) {
     }
 
     /**
@@ -103,7 +106,7 @@ public final class LedgerBenchmark {
                 pgbenchRuns.add(runPgbench(pgbench, "before"));
             }
             if (accounts == null) {
-                return new Measurements(pgbenchRuns, null, Map.of());
+                return new Measurements(pgbenchRuns, null, Map.of(), null);
             }
 
             WalletClient wallet = new WalletClient(http, stack.url(Service.WALLET), token);
@@ -116,11 +119,12 @@ public final class LedgerBenchmark {
                 scenarios.put(scenario, runLoad(load, scenario.label(), scenario.payments(wallet, accounts),
                         options.measureSeconds(), scenario.batchSize()));
             }
+            String invariants = checkInvariants(http);
             // A second pgbench run after the ledger runs shows whether the machine drifted meanwhile.
             if (pgbench != null) {
                 pgbenchRuns.add(runPgbench(pgbench, "after"));
             }
-            return new Measurements(pgbenchRuns, warmup, scenarios);
+            return new Measurements(pgbenchRuns, warmup, scenarios, invariants);
         }
     }
 
@@ -145,6 +149,25 @@ public final class LedgerBenchmark {
                 options.pgbenchSeconds());
         System.out.printf("pgbench (%s): %.1f TPS%n", label, result.tps());
         return result;
+    }
+
+    /**
+     * Runs the ledger's invariant check (ops, {@code GET /v1/ops/ledger/invariants}) after the loads: balances equal
+     * their entries, every transfer sums to zero. A broken ledger fails the run.
+     */
+    private String checkInvariants(HttpClient http) throws Exception {
+        ServiceToken ops = new ServiceToken(http, stack.url(Service.AUTH), LocalStack.OPS_CLIENT,
+                stack.opsClientSecret());
+        java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
+                stack.url(Service.WALLET).resolve("/v1/ops/ledger/invariants"))
+                .timeout(Duration.ofMinutes(5)).header("Authorization", ops.authorization()).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200 || !answer.body().contains("\"ok\":true")) {
+            throw new BenchmarkException("the ledger's invariant check failed after the loads: " + answer.statusCode()
+                    + " " + Json.abbreviate(answer.body(), 500));
+        }
+        System.out.println("Ledger invariants after the loads: ok");
+        return "ok";
     }
 
     /** One load; {@code batchSize} payments per request (1: single requests). Latencies are per request. */

@@ -24,7 +24,7 @@ final class LedgerReport {
     /** Everything one run measured; lists are empty for the parts that were skipped. */
     record Run(LedgerOptions options, Machine machine, Instant startedAt, double loadAtStart, double loadAtEnd,
             Map<String, String> postgresSettings, List<Pgbench.Result> pgbench, LoadResult warmup,
-            Map<Scenario, LoadResult> scenarios) {
+            Map<Scenario, LoadResult> scenarios, String invariants) {
     }
 
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
@@ -129,6 +129,11 @@ final class LedgerReport {
                             result.label(), count, sample.replace("`", "'"))));
                 }
             }
+        }
+        if (run.invariants() != null) {
+            md.append("\nLedger invariants after the loads (`GET /v1/ops/ledger/invariants`): ")
+                    .append(run.invariants())
+                    .append(".\n");
         }
         md.append("\n| Target | Measured | Result |\n|---|---:|---|\n");
         for (Target target : targets()) {
