@@ -50,19 +50,13 @@ public final class AuthBenchmark {
         this.stack = stack;
         this.postgres = new PostgresServer(stack.postgresPort());
         Map<String, Supplier<Duration>> groups = new LinkedHashMap<>();
-        groups.put(AUTH, CpuMeter.processes(() -> service(Service.AUTH)));
-        groups.put(WALLET, CpuMeter.processes(() -> service(Service.WALLET)));
+        groups.put(AUTH, CpuMeter.service(stack, Service.AUTH));
+        groups.put(WALLET, CpuMeter.service(stack, Service.WALLET));
         groups.put(POSTGRES, CpuMeter.processes(CpuMeter.postgres(stack.postgresPort())));
         groups.put(GENERATOR, CpuMeter.processes(() -> Stream.of(ProcessHandle.current())));
         // auth-service's PasswordHasher names its pool's threads so: their CPU is the hashing alone.
-        this.cpu = new CpuMeter(groups, Map.of(HASHING, CpuMeter.threads(() -> service(Service.AUTH),
+        this.cpu = new CpuMeter(groups, Map.of(HASHING, CpuMeter.threads(CpuMeter.jvm(stack, Service.AUTH),
                 "password-hasher")));
-    }
-
-    /** The service's JVM as it runs now (auth-service is restarted once). */
-    private Stream<ProcessHandle> service(Service service) {
-        Process process = stack.process(service);
-        return process == null ? Stream.empty() : Stream.of(process.toHandle());
     }
 
     public static void main(String[] args) {

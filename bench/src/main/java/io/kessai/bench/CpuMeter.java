@@ -11,6 +11,9 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
+import io.kessai.stack.LocalStack;
+import io.kessai.stack.Service;
+
 /**
  * CPU time of the processes a benchmark involves, and of the whole machine, so that each phase can say how many cores
  * the service used and how many went to everything else (on a shared machine, other people's builds). Process CPU
@@ -69,6 +72,19 @@ final class CpuMeter {
     static Supplier<Duration> threads(Supplier<Stream<ProcessHandle>> process, String name) {
         return () -> Duration.ofNanos(Math.round(process.get().mapToLong(handle -> threadTicks(handle.pid(), name))
                 .sum() / TICKS_PER_SECOND * 1e9));
+    }
+
+    /** {@code service}'s JVM as the stack runs it at each call (a service may be restarted), or none. */
+    static Supplier<Stream<ProcessHandle>> jvm(LocalStack stack, Service service) {
+        return () -> {
+            Process process = stack.process(service);
+            return process == null ? Stream.empty() : Stream.of(process.toHandle());
+        };
+    }
+
+    /** The CPU time of {@code service}'s JVM. */
+    static Supplier<Duration> service(LocalStack stack, Service service) {
+        return processes(jvm(stack, service));
     }
 
     /** The PostgreSQL server listening on {@code port}: its postmaster and every backend and helper under it. */

@@ -6,8 +6,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import io.kessai.stack.LocalStack;
 import io.kessai.stack.Service;
@@ -21,11 +24,17 @@ public final class LedgerBenchmark {
     private final LedgerOptions options;
     private final LocalStack stack;
     private final PostgresServer postgres;
+    private final CpuMeter cpu;
 
     private LedgerBenchmark(LedgerOptions options, LocalStack stack) {
         this.options = options;
         this.stack = stack;
         this.postgres = new PostgresServer(stack.postgresPort());
+        Map<String, Supplier<Duration>> groups = new LinkedHashMap<>();
+        groups.put(LedgerReport.WALLET, CpuMeter.service(stack, Service.WALLET));
+        groups.put(LedgerReport.POSTGRES, CpuMeter.processes(CpuMeter.postgres(stack.postgresPort())));
+        groups.put(LedgerReport.GENERATOR, CpuMeter.processes(() -> Stream.of(ProcessHandle.current())));
+        this.cpu = new CpuMeter(groups, Map.of());
     }
 
     public static void main(String[] args) {
@@ -48,7 +57,7 @@ public final class LedgerBenchmark {
             Measurements measured = benchmark.measure(pgbenchExecutable);
             report = new LedgerReport(new LedgerReport.Run(options, machine, startedAt, loadAtStart,
                     Machine.loadAverage(), settings, measured.pgbench(), measured.warmup(), measured.scenarios(),
-                    measured.invariants()));
+                    measured.paced(), measured.invariants()));
         }
         System.out.print(report.consoleTable());
         Path docs = options.docsFile();
@@ -59,10 +68,12 @@ public final class LedgerBenchmark {
         System.out.println("Rerun: " + options.rerunCommand());
     }
 
-    /** The figures of one run; the warm-up is null and the lists are empty for skipped parts. */
-    /** {@code invariants}: what the ledger's invariant check answered after the loads, or null when none ran. */
-    private record Measurements(List<Pgbench.Result> pgbench, LoadResult warmup, Map<Scenario, LoadResult> scenarios,
-            String invariants) {
+    /**
+     * The figures of one run; the warm-up and the paced run are null and the lists are empty for skipped parts.
+     * {@code invariants}: what the ledger's invariant check answered after the loads, or null when none ran.
+     */
+    private record Measurements(List<Pgbench.Result> pgbench, LoadResult warmup,
+            Map<Scenario, LedgerReport.Phase> scenarios, LedgerReport.Phase paced, String invariants) {
     }
 
     /**
@@ -106,25 +117,27 @@ public final class LedgerBenchmark {
                 pgbenchRuns.add(runPgbench(pgbench, "before"));
             }
             if (accounts == null) {
-                return new Measurements(pgbenchRuns, null, Map.of(), null);
+                return new Measurements(pgbenchRuns, null, Map.of(), null, null);
             }
 
             WalletClient wallet = new WalletClient(http, stack.url(Service.WALLET), token);
             LoadGenerator load = new LoadGenerator(options.concurrency());
             // The warm-up lets C2 compile the hot paths and fills the connection pools before anything counts.
             LoadResult warmup = runLoad(load, "warm-up", Scenario.SPREAD.payments(wallet, accounts),
-                    options.warmupSeconds(), 1);
-            Map<Scenario, LoadResult> scenarios = new EnumMap<>(Scenario.class);
+                    options.warmupSeconds(), 1).load();
+            Map<Scenario, LedgerReport.Phase> scenarios = new EnumMap<>(Scenario.class);
             for (Scenario scenario : Scenario.values()) {
                 scenarios.put(scenario, runLoad(load, scenario.label(), scenario.payments(wallet, accounts),
                         options.measureSeconds(), scenario.batchSize()));
             }
+            LedgerReport.Phase paced = runPaced(load, Scenario.SPREAD.payments(wallet, accounts),
+                    scenarios.get(Scenario.SPREAD).load().perSecond() * options.pacedPercent() / 100.0);
             String invariants = checkInvariants(http);
             // A second pgbench run after the ledger runs shows whether the machine drifted meanwhile.
             if (pgbench != null) {
                 pgbenchRuns.add(runPgbench(pgbench, "after"));
             }
-            return new Measurements(pgbenchRuns, warmup, scenarios, invariants);
+            return new Measurements(pgbenchRuns, warmup, scenarios, paced, invariants);
         }
     }
 
@@ -170,17 +183,40 @@ public final class LedgerBenchmark {
         return "ok";
     }
 
-    /** One load; {@code batchSize} payments per request (1: single requests). Latencies are per request. */
-    private LoadResult runLoad(LoadGenerator load, String label, Workload workload, int seconds, int batchSize)
-            throws Exception {
+    /**
+     * One closed-loop load; {@code batchSize} payments per request (1: single requests). Latencies are per request.
+     */
+    private LedgerReport.Phase runLoad(LoadGenerator load, String label, Workload workload, int seconds,
+            int batchSize) throws Exception {
         postgres.checkpoint();
         System.out.println(label + ": " + seconds + " s ...");
+        CpuMeter.Sample before = cpu.sample();
         LoadResult result = load.run(label, workload, Duration.ofSeconds(seconds));
+        return printed(new LedgerReport.Phase(result, CpuMeter.between(before, cpu.sample()), batchSize));
+    }
+
+    /**
+     * Single spread payments at a fixed rate ({@code pacedPercent} % of what the closed loop sustained), for the latency
+     * below saturation that callers see: counted from when each request was due.
+     */
+    private LedgerReport.Phase runPaced(LoadGenerator load, Workload workload, double perSecond) throws Exception {
+        postgres.checkpoint();
+        String label = LedgerReport.PACED;
+        System.out.printf("%s: %.0f requests/s for %d s ...%n", label, perSecond, options.measureSeconds());
+        CpuMeter.Sample before = cpu.sample();
+        LoadResult result = load.runPaced(label, workload, perSecond, Duration.ofSeconds(options.measureSeconds()),
+                options.pacedSenders());
+        return printed(new LedgerReport.Phase(result, CpuMeter.between(before, cpu.sample()), 1));
+    }
+
+    private static LedgerReport.Phase printed(LedgerReport.Phase phase) {
+        LoadResult result = phase.load();
         System.out.printf("%s: %,d transfers in %,d requests in %.1f s = %.1f transfers/s, per request p50 %.1f ms, "
-                + "p99 %.1f ms, max %.1f ms, %d errors%n", label, result.successes() * batchSize, result.successes(),
-                result.seconds(), result.perSecond() * batchSize, result.percentileMs(50), result.percentileMs(99),
-                result.maxMs(), result.errors());
+                + "p99 %.1f ms, max %.1f ms, %d errors; CPU per transfer: wallet-service %.3f ms, PostgreSQL %.3f ms%n",
+                result.label(), phase.transfers(), result.successes(), result.seconds(), phase.transfersPerSecond(),
+                result.percentileMs(50), result.percentileMs(99), result.maxMs(), result.errors(),
+                phase.cpuMsPerTransfer(LedgerReport.WALLET), phase.cpuMsPerTransfer(LedgerReport.POSTGRES));
         result.errorSamples().forEach((sample, count) -> System.out.println("  error ×" + count + ": " + sample));
-        return result;
+        return phase;
     }
 }

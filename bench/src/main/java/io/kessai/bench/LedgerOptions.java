@@ -8,7 +8,8 @@ import java.util.Map;
 record LedgerOptions(Path repository, int concurrency, int warmupSeconds, int measureSeconds, int customers,
         int merchants, int merchantSubAccounts, int setupConcurrency, long fundingYen, int pgbenchScale,
         int pgbenchClients,
-        int pgbenchThreads, int pgbenchSeconds, boolean skipLedger, boolean skipPgbench, String synchronousCommit,
+        int pgbenchThreads, int pgbenchSeconds, int pacedPercent, int pacedSenders, boolean skipLedger,
+        boolean skipPgbench, String synchronousCommit,
         List<String> jvmOptions,
         String docs, Map<String, String> overrides) {
 
@@ -29,6 +30,8 @@ record LedgerOptions(Path repository, int concurrency, int warmupSeconds, int me
                 values.integer("pgbenchClients", concurrency),
                 values.integer("pgbenchThreads", 2),
                 values.integer("pgbenchSeconds", 30),
+                values.integer("pacedPercent", 70),
+                values.integer("pacedSenders", 64),
                 values.bool("skipLedger"),
                 values.bool("skipPgbench"),
                 values.choice("synchronousCommit", "on", PostgresServer.SYNCHRONOUS_COMMIT_VALUES),

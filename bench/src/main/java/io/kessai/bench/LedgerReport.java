@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,11 +21,36 @@ final class LedgerReport {
     static final double LEDGER_TARGET = 0.60; // of pgbench TPS (issue 13)
     static final double BATCH_TARGET = 2.00; // of pgbench TPS, batches of 100 (issue 13)
     static final double HOT_TARGET = 0.80; // of spread throughput
+    static final double PACED_P99_TARGET_MS = 50; // single requests at 70 % of their saturation rate (issue 13)
+
+    /** The process groups whose CPU each phase reports; the rest of the machine is everything else. */
+    static final String WALLET = "wallet-service";
+    static final String POSTGRES = "PostgreSQL";
+    static final String GENERATOR = "load generator";
+    /** The label of the fixed-rate phase. */
+    static final String PACED = "paced";
+
+    /** One load and the CPU it took; {@code batchSize} payments per request. */
+    record Phase(LoadResult load, CpuMeter.Usage cpu, int batchSize) {
+
+        long transfers() {
+            return load.successes() * batchSize;
+        }
+
+        double transfersPerSecond() {
+            return load.perSecond() * batchSize;
+        }
+
+        /** CPU milliseconds {@code group} spent per booked transfer. */
+        double cpuMsPerTransfer(String group) {
+            return cpu.millisPer(group, transfers());
+        }
+    }
 
     /** Everything one run measured; lists are empty for the parts that were skipped. */
     record Run(LedgerOptions options, Machine machine, Instant startedAt, double loadAtStart, double loadAtEnd,
             Map<String, String> postgresSettings, List<Pgbench.Result> pgbench, LoadResult warmup,
-            Map<Scenario, LoadResult> scenarios, String invariants) {
+            Map<Scenario, Phase> scenarios, Phase paced, String invariants) {
     }
 
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
@@ -48,15 +74,17 @@ final class LedgerReport {
                     result.latencyAverageMs()));
         }
         if (!run.scenarios().isEmpty()) {
-            text.append(format("%n%-9s %12s %9s %9s %9s %7s %11s%n", "scenario", "transfers/s", "p50 ms", "p99 ms",
-                    "max ms", "errors", "vs pgbench"));
-            run.scenarios().forEach((scenario, result) -> text.append(format("%-9s %12.1f %9.1f %9.1f %9.1f %7d %11s%n",
-                    result.label(), transfersPerSecond(scenario), result.percentileMs(50), result.percentileMs(99),
-                    result.maxMs(), result.errors(), percent(transfersPerSecond(scenario) / pgbenchTps()))));
+            text.append(format("%n%-9s %12s %9s %9s %9s %7s %11s %13s %13s%n", "scenario", "transfers/s", "p50 ms",
+                    "p99 ms", "max ms", "errors", "vs pgbench", "wallet CPU ms", "PG CPU ms"));
+            phases().forEach(phase -> text.append(format("%-9s %12.1f %9.1f %9.1f %9.1f %7d %11s %13.3f %13.3f%n",
+                    phase.load().label(), phase.transfersPerSecond(), phase.load().percentileMs(50),
+                    phase.load().percentileMs(99), phase.load().maxMs(), phase.load().errors(),
+                    percent(phase.transfersPerSecond() / pgbenchTps()), phase.cpuMsPerTransfer(WALLET),
+                    phase.cpuMsPerTransfer(POSTGRES))));
         }
         text.append('\n');
         for (Target target : targets()) {
-            text.append(format("%-36s %6s  %s%n", target.name(), percent(target.measured()), target.result()));
+            text.append(format("%-44s %8s  %s%n", target.name(), target.measured(), target.result()));
         }
         return text.toString();
     }
@@ -114,17 +142,24 @@ final class LedgerReport {
             }
         }
         if (!run.scenarios().isEmpty()) {
-            md.append("\n| Scenario | Transfers/s | p50 (ms) | p99 (ms) | max (ms) | Errors | vs pgbench TPS |\n");
+            md.append("\n| Scenario | Transfers/s | p50 (ms) | p99 (ms) | max (ms) | Errors | vs pgbench TPS |"
+                    + " wallet-service CPU per transfer (ms) | PostgreSQL CPU per transfer (ms) | load generator, other"
+                    + " (cores) |\n");
             md.append("<!-- latencies are per request: a batch's is that of its whole batch -->\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|\n");
-            run.scenarios().forEach((scenario, result) -> md.append(format(
-                    "| %s: %s | %.1f | %.1f | %.1f | %.1f | %d | %s |%n", scenario.label(),
-                    scenario.description(options.merchants()), transfersPerSecond(scenario), result.percentileMs(50),
-                    result.percentileMs(99), result.maxMs(), result.errors(),
-                    percent(transfersPerSecond(scenario) / pgbenchTps()))));
-            if (run.scenarios().values().stream().anyMatch(result -> !result.errorSamples().isEmpty())) {
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (Phase phase : phases()) {
+                LoadResult result = phase.load();
+                CpuMeter.Usage cpu = phase.cpu();
+                md.append(format("| %s | %.1f | %.1f | %.1f | %.1f | %d | %s | %.3f | %.3f | %.2f, %.2f |%n",
+                        description(phase), phase.transfersPerSecond(), result.percentileMs(50),
+                        result.percentileMs(99), result.maxMs(), result.errors(),
+                        percent(phase.transfersPerSecond() / pgbenchTps()), phase.cpuMsPerTransfer(WALLET),
+                        phase.cpuMsPerTransfer(POSTGRES), cpu.cores(GENERATOR), cpu.otherCores()));
+            }
+            if (phases().stream().anyMatch(phase -> !phase.load().errorSamples().isEmpty())) {
                 md.append("\nFirst distinct error answers:\n\n");
-                for (LoadResult result : run.scenarios().values()) {
+                for (Phase phase : phases()) {
+                    LoadResult result = phase.load();
                     result.errorSamples().forEach((sample, count) -> md.append(format("- %s, ×%d: `%s`%n",
                             result.label(), count, sample.replace("`", "'"))));
                 }
@@ -137,7 +172,7 @@ final class LedgerReport {
         }
         md.append("\n| Target | Measured | Result |\n|---|---:|---|\n");
         for (Target target : targets()) {
-            md.append("| ").append(target.name()).append(" | ").append(percent(target.measured())).append(" | ")
+            md.append("| ").append(target.name()).append(" | ").append(target.measured()).append(" | ")
                     .append(target.result()).append(" |\n");
         }
         return md.toString();
@@ -148,37 +183,67 @@ final class LedgerReport {
         SECTION.writeInto(file, markdownSection());
     }
 
-    /** A goal for a ratio of two throughputs, and what this run measured. */
-    private record Target(String name, double measured, double goal) {
+    /** A goal, what this run measured (as text), and whether it was met (null: not measured). */
+    private record Target(String name, String measured, Boolean met) {
+
+        /** A ratio that should reach {@code goal}. */
+        static Target atLeast(String name, double ratio, double goal) {
+            return new Target(name, percent(ratio), Double.isNaN(ratio) ? null : ratio >= goal);
+        }
 
         String result() {
-            return Double.isNaN(measured) ? "not measured" : measured >= goal ? "met" : "not met";
+            return met == null ? "not measured" : met ? "met" : "not met";
         }
     }
 
     private List<Target> targets() {
-        LoadResult spread = scenario(Scenario.SPREAD);
-        LoadResult hot = scenario(Scenario.HOT);
-        double ledgerShare = spread == null ? Double.NaN : spread.perSecond() / pgbenchTps();
+        Phase spread = scenario(Scenario.SPREAD);
+        Phase hot = scenario(Scenario.HOT);
+        Phase batches = scenario(Scenario.SPREAD_BATCH_100);
+        double ledgerShare = spread == null ? Double.NaN : spread.transfersPerSecond() / pgbenchTps();
         double hotShare = spread == null || hot == null
                 ? Double.NaN
-                : hot.perSecond() / spread.perSecond();
-        double batchShare = transfersPerSecond(Scenario.SPREAD_BATCH_100) / pgbenchTps();
+                : hot.transfersPerSecond() / spread.transfersPerSecond();
+        double batchShare = batches == null ? Double.NaN : batches.transfersPerSecond() / pgbenchTps();
+        Phase paced = run.paced();
+        double pacedP99 = paced == null ? Double.NaN : paced.load().percentileMs(99);
         return List.of(
-                new Target("ledger (spread) ≥ " + percent(LEDGER_TARGET) + " of pgbench TPS", ledgerShare,
+                Target.atLeast("single requests (spread) ≥ " + percent(LEDGER_TARGET) + " of pgbench TPS", ledgerShare,
                         LEDGER_TARGET),
-                new Target("hot ≥ " + percent(HOT_TARGET) + " of spread", hotShare, HOT_TARGET),
-                new Target("batches of 100 ≥ " + percent(BATCH_TARGET) + " of pgbench TPS", batchShare,
-                        BATCH_TARGET));
+                Target.atLeast("hot ≥ " + percent(HOT_TARGET) + " of spread", hotShare, HOT_TARGET),
+                Target.atLeast("batches of 100 ≥ " + percent(BATCH_TARGET) + " of pgbench TPS", batchShare,
+                        BATCH_TARGET),
+                new Target(format("p99 at %d %% of spread's rate ≤ %.0f ms", run.options().pacedPercent(),
+                        PACED_P99_TARGET_MS), Double.isNaN(pacedP99) ? "n/a" : format("%.1f ms", pacedP99),
+                        Double.isNaN(pacedP99) ? null : pacedP99 <= PACED_P99_TARGET_MS));
     }
 
-    /** Transfers per second: requests per second times the payments each carries. */
-    private double transfersPerSecond(Scenario scenario) {
-        LoadResult result = scenario(scenario);
-        return result == null ? Double.NaN : result.perSecond() * scenario.batchSize();
+    /** The scenarios, then the paced run if there was one. */
+    private List<Phase> phases() {
+        List<Phase> phases = new ArrayList<>(run.scenarios().values());
+        if (run.paced() != null) {
+            phases.add(run.paced());
+        }
+        return phases;
     }
 
-    private LoadResult scenario(Scenario scenario) {
+    private String description(Phase phase) {
+        Scenario scenario = run.scenarios().entrySet().stream().filter(entry -> entry.getValue() == phase)
+                .map(Map.Entry::getKey).findFirst().orElse(null);
+        if (scenario != null) {
+            return scenario.label() + ": " + scenario.description(run.options().merchants());
+        }
+        return format("%s: single spread payments at %.0f requests/s (%d %% of spread's rate) from %d senders;"
+                + " latency from when each was due", PACED, pacedRate(), run.options().pacedPercent(),
+                phase.load().workers());
+    }
+
+    /** The rate the paced run offered. */
+    private double pacedRate() {
+        return scenario(Scenario.SPREAD).load().perSecond() * run.options().pacedPercent() / 100.0;
+    }
+
+    private Phase scenario(Scenario scenario) {
         return run.scenarios().get(scenario);
     }
 

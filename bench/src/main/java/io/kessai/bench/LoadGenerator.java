@@ -11,12 +11,14 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.Histogram;
 
 /**
- * A closed-loop load: each worker sends one request, waits for the answer, then sends the next, over its own
- * kept-alive connection, so the offered load adapts to what the service sustains.
+ * A closed-loop load ({@link #run}): each worker sends one request, waits for the answer, then sends the next, over
+ * its own kept-alive connection, so the offered load adapts to what the service sustains. Or an open-loop load at a
+ * fixed rate ({@link #runPaced}), for the latency a service gives below its saturation.
  */
 final class LoadGenerator {
 
@@ -44,6 +46,45 @@ final class LoadGenerator {
             worker.thread = Thread.ofPlatform().name("bench-worker-" + i).start(worker);
             running.add(worker);
         }
+        return collect(label, running, errorSamples, startNs, duration);
+    }
+
+    /**
+     * Sends {@code perSecond} requests a second for {@code duration} on a schedule fixed in advance (request i is due
+     * at start + i / rate), from {@code senders} threads sharing one HTTP/1.1 client that opens connections as they
+     * are needed. Latency runs from the time a request was due, not from when a sender got to it: a service that
+     * falls behind shows as the queueing its callers would see (no coordinated omission, as in wrk2).
+     */
+    LoadResult runPaced(String label, Workload workload, double perSecond, Duration duration, int senders)
+            throws InterruptedException {
+        long startNs = System.nanoTime();
+        long deadlineNs = startNs + duration.toNanos();
+        double intervalNs = 1e9 / perSecond;
+        AtomicLong slots = new AtomicLong();
+        Map<String, Long> errorSamples = new ConcurrentHashMap<>();
+        List<Worker> running = new ArrayList<>(senders);
+        try (HttpClient http = WalletClient.newHttpClient()) {
+            for (int i = 0; i < senders; i++) {
+                Worker worker = new Worker(workload, deadlineNs, errorSamples);
+                worker.thread = Thread.ofPlatform().name("bench-paced-" + i).start(() -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    while (!Thread.currentThread().isInterrupted()) {
+                        long dueNs = startNs + Math.round(slots.getAndIncrement() * intervalNs);
+                        if (dueNs >= deadlineNs) {
+                            return;
+                        }
+                        LockSupport.parkNanos(dueNs - System.nanoTime());
+                        worker.sendOne(http, random, dueNs);
+                    }
+                });
+                running.add(worker);
+            }
+            return collect(label, running, errorSamples, startNs, duration);
+        }
+    }
+
+    private LoadResult collect(String label, List<Worker> running, Map<String, Long> errorSamples, long startNs,
+            Duration duration) throws InterruptedException {
         Histogram latencies = new Histogram(3);
         Histogram refusalLatencies = new Histogram(3);
         Map<Integer, Long> refusals = new TreeMap<>();
@@ -61,11 +102,11 @@ final class LoadGenerator {
         }
         // Requests sent before the deadline finish after it: count the time until the last one answered.
         double seconds = (System.nanoTime() - startNs) / 1e9;
-        return new LoadResult(label, workers, successes, errors, seconds, duration.toNanos() / 1e9, successesInWindow,
-                latencies, Map.copyOf(refusals), refusalLatencies, Map.copyOf(errorSamples));
+        return new LoadResult(label, running.size(), successes, errors, seconds, duration.toNanos() / 1e9,
+                successesInWindow, latencies, Map.copyOf(refusals), refusalLatencies, Map.copyOf(errorSamples));
     }
 
-    /** One closed loop; its counters are read only after its thread ended. */
+    /** One sender; its counters are read only after its thread ended. */
     private final class Worker implements Runnable {
 
         private final Workload workload;
@@ -90,33 +131,36 @@ final class LoadGenerator {
             ThreadLocalRandom random = ThreadLocalRandom.current();
             // One client per worker: with synchronous sends it holds exactly one HTTP/1.1 connection.
             try (HttpClient http = WalletClient.newHttpClient()) {
-                while (System.nanoTime() < deadlineNs) {
-                    long sentNs = System.nanoTime();
-                    try {
-                        HttpResponse<String> response = http.send(workload.next(sequence.incrementAndGet(), random),
-                                HttpResponse.BodyHandlers.ofString());
-                        long answeredNs = System.nanoTime();
-                        long micros = (answeredNs - sentNs) / 1_000;
-                        int status = response.statusCode();
-                        if (workload.succeeded(response)) {
-                            latencies.recordValue(micros);
-                            successes++;
-                            if (answeredNs <= deadlineNs) {
-                                successesInWindow++;
-                            }
-                        } else if (workload.refusalStatuses().contains(status)) {
-                            refusalLatencies.recordValue(micros);
-                            refusals.merge(status, 1L, Long::sum);
-                        } else {
-                            error(status + " " + Json.abbreviate(response.body(), 200));
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    } catch (Exception e) {
-                        error("no answer: " + e);
-                    }
+                while (System.nanoTime() < deadlineNs && !Thread.currentThread().isInterrupted()) {
+                    sendOne(http, random, System.nanoTime());
                 }
+            }
+        }
+
+        /** Sends the workload's next request and records its answer, with its latency counted from {@code fromNs}. */
+        void sendOne(HttpClient http, ThreadLocalRandom random, long fromNs) {
+            try {
+                HttpResponse<String> response = http.send(workload.next(sequence.incrementAndGet(), random),
+                        HttpResponse.BodyHandlers.ofString());
+                long answeredNs = System.nanoTime();
+                long micros = (answeredNs - fromNs) / 1_000;
+                int status = response.statusCode();
+                if (workload.succeeded(response)) {
+                    latencies.recordValue(micros);
+                    successes++;
+                    if (answeredNs <= deadlineNs) {
+                        successesInWindow++;
+                    }
+                } else if (workload.refusalStatuses().contains(status)) {
+                    refusalLatencies.recordValue(micros);
+                    refusals.merge(status, 1L, Long::sum);
+                } else {
+                    error(status + " " + Json.abbreviate(response.body(), 200));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                error("no answer: " + e);
             }
         }
 
