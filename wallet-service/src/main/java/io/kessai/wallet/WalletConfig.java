@@ -51,8 +51,12 @@ public interface WalletConfig {
         @WithDefault("64")
         int maxBatch();
 
-        /** Groups being posted at once, each on its own database connection; more requests wait and join the next. */
-        @WithDefault("8")
+        /**
+         * Groups being posted at once, each on its own database connection; more requests wait and join the next. Two
+         * keep the database busy while the service prepares the next group, with the largest groups and so the least
+         * CPU per transfer (docs/benchmarks.md, "Ledger: group commit").
+         */
+        @WithDefault("2")
         int inFlight();
     }
 

@@ -58,11 +58,14 @@ class HistoryShedTest {
         /**
          * Lock and statement timeouts longer than the test, so that the held read and the payments wait behind the
          * test's lock for as long as the test needs on a slow machine, instead of being answered 503 by the database
-         * first. (The lock timeout is overridden under its %test name, which application.properties sets.)
+         * first. (The lock timeout is overridden under its %test name, which application.properties sets.) As many
+         * group-commit groups in flight as payments, so that each payment waits in the database on its own, where the
+         * test counts it, rather than in the service for a group ahead of it.
          */
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("io.kessai.wallet.history.History/page/Bulkhead/value", "1",
+                    "kessai.wallet.group-commit.in-flight", String.valueOf(PAYMENTS),
                     "io.kessai.wallet.history.History/page/Bulkhead/waitingTaskQueue", "1",
                     "%test.quarkus.datasource.reactive.additional-properties.lock_timeout", "120s",
                     "quarkus.datasource.reactive.additional-properties.statement_timeout", "120s");
