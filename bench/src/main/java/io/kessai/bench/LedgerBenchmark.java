@@ -121,7 +121,7 @@ public final class LedgerBenchmark {
             }
 
             WalletClient wallet = new WalletClient(http, stack.url(Service.WALLET), token);
-            LoadGenerator load = new LoadGenerator(options.concurrency());
+            LoadGenerator load = new LoadGenerator(options.concurrency(), LoadConnection::plain);
             // The warm-up lets C2 compile the hot paths and fills the connection pools before anything counts.
             LoadResult warmup = runLoad(load, "warm-up", Scenario.SPREAD.payments(wallet, accounts),
                     options.warmupSeconds(), 1).load();

@@ -19,7 +19,7 @@ record LedgerOptions(Path repository, int concurrency, int warmupSeconds, int me
         LedgerOptions options = new LedgerOptions(
                 Parameters.repository(),
                 concurrency,
-                values.integer("warmupSeconds", 20),
+                values.integer("warmupSeconds", 40),
                 values.integer("measureSeconds", 30),
                 values.integer("customers", 2_000),
                 values.integer("merchants", 1_000),

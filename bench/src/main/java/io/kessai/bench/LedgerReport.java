@@ -79,7 +79,7 @@ final class LedgerReport {
             phases().forEach(phase -> text.append(format("%-9s %12.1f %9.1f %9.1f %9.1f %7d %11s %13.3f %13.3f%n",
                     phase.load().label(), phase.transfersPerSecond(), phase.load().percentileMs(50),
                     phase.load().percentileMs(99), phase.load().maxMs(), phase.load().errors(),
-                    percent(phase.transfersPerSecond() / pgbenchTps()), phase.cpuMsPerTransfer(WALLET),
+                    versusPgbench(phase), phase.cpuMsPerTransfer(WALLET),
                     phase.cpuMsPerTransfer(POSTGRES))));
         }
         text.append('\n');
@@ -124,10 +124,11 @@ final class LedgerReport {
         if (options.skipLedger()) {
             md.append("- Ledger: skipped (`--skipLedger`).\n");
         } else {
-            md.append(format("- Ledger load: %d closed-loop workers, each with its own kept-alive HTTP/1.1 connection;"
-                    + "%n  %,d customers funded with %,d JPY each, %,d merchants (%d sub-accounts each); warm-up %d s (spread, %.1f transfers/s,"
-                    + " not counted),%n  then %d s per scenario. Latency: from sending the request to reading the answer,"
-                    + " booked transfers (201) only;%n  an error is any other answer, or none.%n",
+            md.append(format(
+                    "- Ledger load: %d closed-loop workers, each with its own kept-alive HTTP/1.1 connection (a plain socket client);"
+                            + "%n  %,d customers funded with %,d JPY each, %,d merchants (%d sub-accounts each); warm-up %d s (spread, %.1f transfers/s,"
+                            + " not counted),%n  then %d s per scenario. Latency: from sending the request to reading the answer,"
+                            + " booked transfers (201) only;%n  an error is any other answer, or none.%n",
                     options.concurrency(),
                     options.customers(), options.fundingYen(), options.merchants(),
                     options.merchantSubAccounts(),
@@ -153,7 +154,7 @@ final class LedgerReport {
                 md.append(format("| %s | %.1f | %.1f | %.1f | %.1f | %d | %s | %.3f | %.3f | %.2f, %.2f |%n",
                         description(phase), phase.transfersPerSecond(), result.percentileMs(50),
                         result.percentileMs(99), result.maxMs(), result.errors(),
-                        percent(phase.transfersPerSecond() / pgbenchTps()), phase.cpuMsPerTransfer(WALLET),
+                        versusPgbench(phase), phase.cpuMsPerTransfer(WALLET),
                         phase.cpuMsPerTransfer(POSTGRES), cpu.cores(GENERATOR), cpu.otherCores()));
             }
             if (phases().stream().anyMatch(phase -> !phase.load().errorSamples().isEmpty())) {
@@ -216,6 +217,11 @@ final class LedgerReport {
                 new Target(format("p99 at %d %% of spread's rate ≤ %.0f ms", run.options().pacedPercent(),
                         PACED_P99_TARGET_MS), Double.isNaN(pacedP99) ? "n/a" : format("%.1f ms", pacedP99),
                         Double.isNaN(pacedP99) ? null : pacedP99 <= PACED_P99_TARGET_MS));
+    }
+
+    /** A closed loop's throughput as a share of pgbench's; the paced run's rate was chosen, so it has none. */
+    private String versusPgbench(Phase phase) {
+        return phase == run.paced() ? "(paced)" : percent(phase.transfersPerSecond() / pgbenchTps());
     }
 
     /** The scenarios, then the paced run if there was one. */

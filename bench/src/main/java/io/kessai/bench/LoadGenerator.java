@@ -1,7 +1,5 @@
 package io.kessai.bench;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 import org.HdrHistogram.Histogram;
 
@@ -26,10 +25,18 @@ final class LoadGenerator {
     private static final int ERROR_SAMPLES = 5;
 
     private final int workers;
+    private final Supplier<LoadConnection> connections;
     private final AtomicLong sequence = new AtomicLong();
 
+    /** Workers on the JDK's HTTP client. */
     LoadGenerator(int workers) {
+        this(workers, LoadConnection::jdk);
+    }
+
+    /** {@code connections}: how each worker (or sender) opens its own connection. */
+    LoadGenerator(int workers, Supplier<LoadConnection> connections) {
         this.workers = workers;
+        this.connections = connections;
     }
 
     /**
@@ -51,8 +58,7 @@ final class LoadGenerator {
 
     /**
      * Sends {@code perSecond} requests a second for {@code duration} on a schedule fixed in advance (request i is due
-     * at start + i / rate), from {@code senders} threads sharing one HTTP/1.1 client that opens connections as they
-     * are needed. Latency runs from the time a request was due, not from when a sender got to it: a service that
+     * at start + i / rate), from {@code senders} threads, each on its own connection. Latency runs from the time a request was due, not from when a sender got to it: a service that
      * falls behind shows as the queueing its callers would see (no coordinated omission, as in wrk2).
      */
     LoadResult runPaced(String label, Workload workload, double perSecond, Duration duration, int senders)
@@ -63,24 +69,24 @@ final class LoadGenerator {
         AtomicLong slots = new AtomicLong();
         Map<String, Long> errorSamples = new ConcurrentHashMap<>();
         List<Worker> running = new ArrayList<>(senders);
-        try (HttpClient http = WalletClient.newHttpClient()) {
-            for (int i = 0; i < senders; i++) {
-                Worker worker = new Worker(workload, deadlineNs, errorSamples);
-                worker.thread = Thread.ofPlatform().name("bench-paced-" + i).start(() -> {
-                    ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int i = 0; i < senders; i++) {
+            Worker worker = new Worker(workload, deadlineNs, errorSamples);
+            worker.thread = Thread.ofPlatform().name("bench-paced-" + i).start(() -> {
+                ThreadLocalRandom random = ThreadLocalRandom.current();
+                try (LoadConnection connection = connections.get()) {
                     while (!Thread.currentThread().isInterrupted()) {
                         long dueNs = startNs + Math.round(slots.getAndIncrement() * intervalNs);
                         if (dueNs >= deadlineNs) {
                             return;
                         }
                         LockSupport.parkNanos(dueNs - System.nanoTime());
-                        worker.sendOne(http, random, dueNs);
+                        worker.sendOne(connection, random, dueNs);
                     }
-                });
-                running.add(worker);
-            }
-            return collect(label, running, errorSamples, startNs, duration);
+                }
+            });
+            running.add(worker);
         }
+        return collect(label, running, errorSamples, startNs, duration);
     }
 
     private LoadResult collect(String label, List<Worker> running, Map<String, Long> errorSamples, long startNs,
@@ -129,22 +135,20 @@ final class LoadGenerator {
         @Override
         public void run() {
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            // One client per worker: with synchronous sends it holds exactly one HTTP/1.1 connection.
-            try (HttpClient http = WalletClient.newHttpClient()) {
+            try (LoadConnection connection = connections.get()) {
                 while (System.nanoTime() < deadlineNs && !Thread.currentThread().isInterrupted()) {
-                    sendOne(http, random, System.nanoTime());
+                    sendOne(connection, random, System.nanoTime());
                 }
             }
         }
 
         /** Sends the workload's next request and records its answer, with its latency counted from {@code fromNs}. */
-        void sendOne(HttpClient http, ThreadLocalRandom random, long fromNs) {
+        void sendOne(LoadConnection connection, ThreadLocalRandom random, long fromNs) {
             try {
-                HttpResponse<String> response = http.send(workload.next(sequence.incrementAndGet(), random),
-                        HttpResponse.BodyHandlers.ofString());
+                LoadConnection.Answer response = connection.send(workload.next(sequence.incrementAndGet(), random));
                 long answeredNs = System.nanoTime();
                 long micros = (answeredNs - fromNs) / 1_000;
-                int status = response.statusCode();
+                int status = response.status();
                 if (workload.succeeded(response)) {
                     latencies.recordValue(micros);
                     successes++;

@@ -1,7 +1,6 @@
 package io.kessai.bench;
 
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -68,8 +67,8 @@ enum Scenario {
             }
 
             @Override
-            public boolean succeeded(HttpResponse<String> response) {
-                return response.statusCode() == successStatus()
+            public boolean succeeded(LoadConnection.Answer response) {
+                return response.status() == successStatus()
                         && (batchSize == 1 || response.body().contains("\"refused\":0,"));
             }
         };

@@ -1,7 +1,6 @@
 package io.kessai.bench;
 
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -15,8 +14,8 @@ interface Workload {
     int successStatus();
 
     /** Whether an answer counts as done; a batch also needs every transfer of it posted. */
-    default boolean succeeded(HttpResponse<String> response) {
-        return response.statusCode() == successStatus();
+    default boolean succeeded(LoadConnection.Answer response) {
+        return response.status() == successStatus();
     }
 
     /**
