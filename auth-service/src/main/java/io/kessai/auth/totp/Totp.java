@@ -1,8 +1,5 @@
 package io.kessai.auth.totp;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -14,15 +11,12 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 import javax.crypto.spec.SecretKeySpec;
-import javax.imageio.ImageIO;
 
 import com.eatthepath.otp.TimeBasedOneTimePasswordGenerator;
-import com.google.zxing.BarcodeFormat;
 import com.google.zxing.EncodeHintType;
-import com.google.zxing.WriterException;
-import com.google.zxing.common.BitMatrix;
-import com.google.zxing.qrcode.QRCodeWriter;
 import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
+
+import io.kessai.common.qr.QrPng;
 
 /**
  * Authenticator-app codes (RFC 6238) as every standard app computes them: HMAC-SHA-1, 30-second steps, 6 digits. A
@@ -92,22 +86,8 @@ public final class Totp {
 
     /** The URI as a QR code PNG for the enrollment screen. */
     public static byte[] qrPng(String uri, int sizePixels) {
-        try {
-            BitMatrix matrix = new QRCodeWriter().encode(uri, BarcodeFormat.QR_CODE, sizePixels, sizePixels,
-                    Map.of(EncodeHintType.ERROR_CORRECTION, ErrorCorrectionLevel.M, EncodeHintType.MARGIN, 2));
-            BufferedImage image = new BufferedImage(matrix.getWidth(), matrix.getHeight(),
-                    BufferedImage.TYPE_BYTE_BINARY);
-            for (int y = 0; y < matrix.getHeight(); y++) {
-                for (int x = 0; x < matrix.getWidth(); x++) {
-                    image.setRGB(x, y, matrix.get(x, y) ? 0x000000 : 0xFFFFFF);
-                }
-            }
-            ByteArrayOutputStream png = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", png);
-            return png.toByteArray();
-        } catch (WriterException | IOException e) {
-            throw new IllegalStateException("cannot draw the QR code", e);
-        }
+        return QrPng.of(uri, sizePixels,
+                Map.of(EncodeHintType.ERROR_CORRECTION, ErrorCorrectionLevel.M, EncodeHintType.MARGIN, 2));
     }
 
     private static String encode(String text) {

@@ -1,20 +1,13 @@
 package io.kessai.payment.qr;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;
 
-import javax.imageio.ImageIO;
-
-import com.google.zxing.BarcodeFormat;
 import com.google.zxing.EncodeHintType;
-import com.google.zxing.WriterException;
-import com.google.zxing.common.BitMatrix;
-import com.google.zxing.qrcode.QRCodeWriter;
 import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
+
+import io.kessai.common.qr.QrPng;
 
 /**
  * Draws a payload as a QR code PNG to print at the till or show on the merchant's screen: error correction M (15% of
@@ -46,20 +39,6 @@ public final class QrImage {
         if (!StandardCharsets.US_ASCII.newEncoder().canEncode(payload)) {
             hints.put(EncodeHintType.CHARACTER_SET, StandardCharsets.UTF_8.name());
         }
-        try {
-            BitMatrix matrix = new QRCodeWriter().encode(payload, BarcodeFormat.QR_CODE, sizePixels, sizePixels, hints);
-            BufferedImage image = new BufferedImage(matrix.getWidth(), matrix.getHeight(),
-                    BufferedImage.TYPE_BYTE_BINARY);
-            for (int y = 0; y < matrix.getHeight(); y++) {
-                for (int x = 0; x < matrix.getWidth(); x++) {
-                    image.setRGB(x, y, matrix.get(x, y) ? 0x000000 : 0xFFFFFF);
-                }
-            }
-            ByteArrayOutputStream png = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", png);
-            return png.toByteArray();
-        } catch (WriterException | IOException e) {
-            throw new IllegalStateException("cannot draw the QR code", e);
-        }
+        return QrPng.of(payload, sizePixels, hints);
     }
 }
