@@ -32,6 +32,13 @@ final class DependencyUnavailable {
     private static final Set<String> TRANSIENT_SQL_STATES = Set.of("57014", "55P03", "40P01", "40001", "53", "08",
             "57P");
 
+    /**
+     * The reactive SQL client's answer to a statement sent on a connection that died a moment before (a pipelined
+     * second round trip after PostgreSQL was killed): no exception class of its own, only this message on Vert.x's
+     * {@code NoStackTraceThrowable} (vertx-sql-client 4.5, {@code SocketConnectionBase}).
+     */
+    private static final String CONNECTION_NOT_ACTIVE = "Connection is not active now";
+
     /** Seconds a client should wait before retrying. */
     static final String RETRY_AFTER_SECONDS = "5";
 
@@ -54,7 +61,9 @@ final class DependencyUnavailable {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             for (Class<?> type = t.getClass(); type != null; type = type.getSuperclass()) {
                 if (UNAVAILABLE.contains(type.getName())
-                        || ("io.vertx.pgclient.PgException".equals(type.getName()) && transientSqlState(t))) {
+                        || ("io.vertx.pgclient.PgException".equals(type.getName()) && transientSqlState(t))
+                        || ("io.vertx.core.impl.NoStackTraceThrowable".equals(type.getName())
+                                && t.getMessage() != null && t.getMessage().startsWith(CONNECTION_NOT_ACTIVE))) {
                     return true;
                 }
             }

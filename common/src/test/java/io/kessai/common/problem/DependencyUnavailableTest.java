@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.Test;
 
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
@@ -23,6 +24,9 @@ class DependencyUnavailableTest {
         assertTrue(DependencyUnavailable.causedBy(new SocketException("Connection reset")));
         assertTrue(DependencyUnavailable.causedBy(new ConnectException("Connection refused")));
         assertTrue(DependencyUnavailable.causedBy(ClosedConnectionException.INSTANCE));
+        // A pipelined statement sent on a connection that had just died (DatabaseCrashIT saw it answered 500).
+        assertTrue(DependencyUnavailable.causedBy(
+                new NoStackTraceThrowable("Connection is not active now, current status: CLOSED")));
     }
 
     @Test
@@ -37,6 +41,7 @@ class DependencyUnavailableTest {
     @Test
     void bugsStayBugs() {
         assertFalse(DependencyUnavailable.causedBy(new IllegalStateException("a bug")));
+        assertFalse(DependencyUnavailable.causedBy(new NoStackTraceThrowable("some other failure")));
         assertFalse(DependencyUnavailable.causedBy(new PgException("duplicate key", "ERROR", "23505", null)));
         assertFalse(DependencyUnavailable.causedBy(new PgException("division by zero", "ERROR", "22012", null)));
     }
