@@ -234,8 +234,9 @@ public final class LocalStack implements AutoCloseable {
             config.append("kessai.outbox.notification-url=").append(url(Service.NOTIFICATION)).append('\n');
             // Locally a restarted notification-service should see the backlog within seconds, not a minute.
             config.append("kessai.outbox.max-backoff=5S\n");
-            if (service == Service.AUTH) {
-                // Activation opens the customer's wallet through auth-service's outbox.
+            if (service == Service.AUTH || service == Service.PAYMENT) {
+                // Activation opens the customer's wallet through auth-service's outbox; a merchant's approval opens
+                // its ledger account through payment-service's.
                 config.append("kessai.outbox.destinations.wallet=").append(url(Service.WALLET)).append('\n');
             }
         }

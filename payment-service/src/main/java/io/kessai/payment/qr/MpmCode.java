@@ -98,11 +98,19 @@ public record MpmCode(Kind kind, String merchantReference, String merchantCatego
                 amountYen, referenceLabel, terminalLabel);
     }
 
+    /**
+     * Whether {@code text} may be shown as a merchant name or city of at most {@code max} characters (counted as the
+     * payload counts them), e.g. to check a merchant's names before any code is made with them.
+     */
+    public static boolean isDisplayable(String text, int max) {
+        return text != null && PayloadText.isDisplayText(text) && PayloadText.length(text) <= max;
+    }
+
     private static void checkDisplayText(String text, int max, String what) {
         if (text == null) {
             throw missing(what);
         }
-        if (!PayloadText.isDisplayText(text) || PayloadText.length(text) > max) {
+        if (!isDisplayable(text, max)) {
             throw QrProblem.BAD_VALUE.exception(what + " must be 1 to " + max
                     + " characters, not blank, without control or format characters.");
         }

@@ -1,0 +1,70 @@
+package io.kessai.payment.merchant;
+
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.kessai.common.security.Roles;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * A merchant owner's applications and merchants. The owner is the token's subject, never a field of the request, and
+ * another owner's merchant answers 404 exactly like one that does not exist.
+ */
+@Path("/v1/merchants")
+@Tag(name = "merchants")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(Roles.MERCHANT)
+public class MerchantResource {
+
+    @Inject
+    Merchants merchants;
+
+    @Inject
+    SecurityIdentity identity;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Apply for a merchant with its stores; 201 pending_review, or the first answer again for a "
+            + "repeated Idempotency-Key (Idempotent-Replayed: true). Ops approve or reject it")
+    public Uni<Response> apply(@HeaderParam("Idempotency-Key") String key,
+            @Valid @NotNull MerchantApplication application) {
+        return merchants.apply(owner(), key, application).map(applied -> applied.replayed()
+                ? Response.ok(applied.merchant()).header("Idempotent-Replayed", "true").build()
+                : Response.status(201).entity(applied.merchant()).build());
+    }
+
+    @GET
+    @Operation(summary = "My merchants, oldest first")
+    public Uni<List<MerchantView>> mine() {
+        return merchants.ofOwner(owner());
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "One of my merchants, with its review state and stores")
+    public Uni<MerchantView> one(@PathParam("id") UUID id) {
+        return merchants.ofOwner(owner(), id);
+    }
+
+    private String owner() {
+        return identity.getPrincipal().getName();
+    }
+}

@@ -1,0 +1,17 @@
+package io.kessai.payment.merchant;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/** A merchant as its owner and ops see it: its review state and its stores. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record MerchantView(UUID id, String ownerId, String legalName, String displayName, String city,
+        String categoryCode, String status, String rejectionReason, OffsetDateTime reviewedAt,
+        OffsetDateTime createdAt, List<StoreView> stores) {
+
+    public record StoreView(UUID id, String name) {
+    }
+}
