@@ -14,9 +14,12 @@ import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import io.kessai.payment.outbox.FakeNotificationService;
+import io.kessai.payment.qr.MpmCodec;
 import io.kessai.testing.Eventually;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestDatabase;
@@ -56,6 +59,14 @@ class MerchantApplicationTest {
 
     static long count(String sql) {
         return TestDatabase.count(sql);
+    }
+
+    @Inject
+    MpmCodec codec;
+
+    @Test
+    void theServicesQrCodecCarriesTheConfiguredGuid() {
+        assertEquals("io.kessai", codec.guid());
     }
 
     @Test
