@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -123,12 +124,13 @@ public final class LedgerBenchmark {
             WalletClient wallet = new WalletClient(http, stack.url(Service.WALLET), token);
             LoadGenerator load = new LoadGenerator(options.concurrency(), LoadConnection::plain);
             // The warm-up lets C2 compile the hot paths and fills the connection pools before anything counts.
-            LoadResult warmup = runLoad(load, "warm-up", Scenario.SPREAD.payments(wallet, accounts),
+            LoadResult warmup = runLoad(load, "warm-up", "warm-up", Scenario.SPREAD.payments(wallet, accounts),
                     options.warmupSeconds(), 1).load();
             Map<Scenario, LedgerReport.Phase> scenarios = new EnumMap<>(Scenario.class);
             for (Scenario scenario : Scenario.values()) {
-                scenarios.put(scenario, runLoad(load, scenario.label(), scenario.payments(wallet, accounts),
-                        options.measureSeconds(), scenario.batchSize()));
+                scenarios.put(scenario, runLoad(load, scenario.label(),
+                        scenario.label() + ": " + scenario.description(options.merchants()),
+                        scenario.payments(wallet, accounts), options.measureSeconds(), scenario.batchSize()));
             }
             LedgerReport.Phase paced = runPaced(load, Scenario.SPREAD.payments(wallet, accounts),
                     scenarios.get(Scenario.SPREAD).load().perSecond() * options.pacedPercent() / 100.0);
@@ -186,13 +188,14 @@ public final class LedgerBenchmark {
     /**
      * One closed-loop load; {@code batchSize} payments per request (1: single requests). Latencies are per request.
      */
-    private LedgerReport.Phase runLoad(LoadGenerator load, String label, Workload workload, int seconds,
-            int batchSize) throws Exception {
+    private LedgerReport.Phase runLoad(LoadGenerator load, String label, String description, Workload workload,
+            int seconds, int batchSize) throws Exception {
         postgres.checkpoint();
         System.out.println(label + ": " + seconds + " s ...");
         CpuMeter.Sample before = cpu.sample();
         LoadResult result = load.run(label, workload, Duration.ofSeconds(seconds));
-        return printed(new LedgerReport.Phase(result, CpuMeter.between(before, cpu.sample()), batchSize));
+        return printed(new LedgerReport.Phase(result, description, CpuMeter.between(before, cpu.sample()),
+                batchSize));
     }
 
     /**
@@ -206,7 +209,10 @@ public final class LedgerBenchmark {
         CpuMeter.Sample before = cpu.sample();
         LoadResult result = load.runPaced(label, workload, perSecond, Duration.ofSeconds(options.measureSeconds()),
                 options.pacedSenders());
-        return printed(new LedgerReport.Phase(result, CpuMeter.between(before, cpu.sample()), 1));
+        String description = String.format(Locale.ROOT, "%s: single spread payments at %.0f requests/s"
+                + " (%d %% of spread's rate) from %d senders; latency from when each was due", label, perSecond,
+                options.pacedPercent(), options.pacedSenders());
+        return printed(new LedgerReport.Phase(result, description, CpuMeter.between(before, cpu.sample()), 1));
     }
 
     private static LedgerReport.Phase printed(LedgerReport.Phase phase) {

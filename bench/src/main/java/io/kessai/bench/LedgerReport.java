@@ -30,8 +30,8 @@ final class LedgerReport {
     /** The label of the fixed-rate phase. */
     static final String PACED = "paced";
 
-    /** One load and the CPU it took; {@code batchSize} payments per request. */
-    record Phase(LoadResult load, CpuMeter.Usage cpu, int batchSize) {
+    /** One load, what it was (for the report's table) and the CPU it took; {@code batchSize} payments per request. */
+    record Phase(LoadResult load, String description, CpuMeter.Usage cpu, int batchSize) {
 
         long transfers() {
             return load.successes() * batchSize;
@@ -152,7 +152,7 @@ final class LedgerReport {
                 LoadResult result = phase.load();
                 CpuMeter.Usage cpu = phase.cpu();
                 md.append(format("| %s | %.1f | %.1f | %.1f | %.1f | %d | %s | %.3f | %.3f | %.2f, %.2f |%n",
-                        description(phase), phase.transfersPerSecond(), result.percentileMs(50),
+                        phase.description(), phase.transfersPerSecond(), result.percentileMs(50),
                         result.percentileMs(99), result.maxMs(), result.errors(),
                         versusPgbench(phase), phase.cpuMsPerTransfer(WALLET),
                         phase.cpuMsPerTransfer(POSTGRES), cpu.cores(GENERATOR), cpu.otherCores()));
@@ -231,22 +231,6 @@ final class LedgerReport {
             phases.add(run.paced());
         }
         return phases;
-    }
-
-    private String description(Phase phase) {
-        Scenario scenario = run.scenarios().entrySet().stream().filter(entry -> entry.getValue() == phase)
-                .map(Map.Entry::getKey).findFirst().orElse(null);
-        if (scenario != null) {
-            return scenario.label() + ": " + scenario.description(run.options().merchants());
-        }
-        return format("%s: single spread payments at %.0f requests/s (%d %% of spread's rate) from %d senders;"
-                + " latency from when each was due", PACED, pacedRate(), run.options().pacedPercent(),
-                phase.load().workers());
-    }
-
-    /** The rate the paced run offered. */
-    private double pacedRate() {
-        return scenario(Scenario.SPREAD).load().perSecond() * run.options().pacedPercent() / 100.0;
     }
 
     private Phase scenario(Scenario scenario) {
