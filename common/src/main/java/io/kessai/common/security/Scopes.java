@@ -28,6 +28,8 @@ public final class Scopes {
     public static final String WALLET_CUSTOMERS_FREEZE = "wallet:customers.freeze";
     /** Open a merchant's account (payment-service owns merchants). */
     public static final String WALLET_MERCHANTS_OPEN = "wallet:merchants.open";
+    /** Freeze and unfreeze a merchant's account (payment-service, when ops freezes a merchant). */
+    public static final String WALLET_MERCHANTS_FREEZE = "wallet:merchants.freeze";
     /** Post a {@code topup}: the only kind that may debit funding clearing, where money enters the ledger. */
     public static final String WALLET_TRANSFERS_TOPUP = "wallet:transfers.topup";
     public static final String WALLET_TRANSFERS_PAYMENT = "wallet:transfers.payment";
@@ -44,12 +46,19 @@ public final class Scopes {
     public static final String WALLET_HOLDS_READ = "wallet:holds.read";
     /** Hand events to notification-service for delivery. */
     public static final String NOTIFICATION_EVENTS_SEND = "notification:events.send";
+    /**
+     * Tell auth-service which merchant and stores an owner holds and in which state (payment-service, on approval and
+     * on every change), so that till credentials are granted from payment-service's records, never from a request.
+     */
+    public static final String AUTH_MERCHANTS_WRITE = "auth:merchants.write";
 
     /** Every scope there is; auth-service refuses to start with a client configured for any other. */
     public static final Set<String> KNOWN = Set.of(WALLET_ACCOUNTS_READ, WALLET_CUSTOMERS_OPEN,
-            WALLET_CUSTOMERS_FREEZE, WALLET_MERCHANTS_OPEN, WALLET_TRANSFERS_TOPUP, WALLET_TRANSFERS_PAYMENT,
+            WALLET_CUSTOMERS_FREEZE, WALLET_MERCHANTS_OPEN, WALLET_MERCHANTS_FREEZE, WALLET_TRANSFERS_TOPUP,
+            WALLET_TRANSFERS_PAYMENT,
             WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P, WALLET_TRANSFERS_ADJUSTMENT, WALLET_TRANSFERS_REVERSE,
-            WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE, WALLET_HOLDS_READ, NOTIFICATION_EVENTS_SEND);
+            WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE, WALLET_HOLDS_READ, NOTIFICATION_EVENTS_SEND,
+            AUTH_MERCHANTS_WRITE);
 
     public static final String AUTH_SERVICE = "auth-service";
     public static final String WALLET_SERVICE = "wallet-service";
@@ -62,9 +71,10 @@ public final class Scopes {
      */
     private static final Map<String, Set<String>> GRANTED_BY_DEFAULT = Map.of(
             AUTH_SERVICE, Set.of(WALLET_CUSTOMERS_OPEN, WALLET_CUSTOMERS_FREEZE, NOTIFICATION_EVENTS_SEND),
-            PAYMENT_SERVICE, Set.of(WALLET_ACCOUNTS_READ, WALLET_MERCHANTS_OPEN, WALLET_TRANSFERS_TOPUP,
-                    WALLET_TRANSFERS_PAYMENT, WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P, WALLET_TRANSFERS_REVERSE,
-                    WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE, WALLET_HOLDS_READ, NOTIFICATION_EVENTS_SEND),
+            PAYMENT_SERVICE, Set.of(WALLET_ACCOUNTS_READ, WALLET_MERCHANTS_OPEN, WALLET_MERCHANTS_FREEZE,
+                    WALLET_TRANSFERS_TOPUP, WALLET_TRANSFERS_PAYMENT, WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P,
+                    WALLET_TRANSFERS_REVERSE, WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE, WALLET_HOLDS_READ,
+                    NOTIFICATION_EVENTS_SEND, AUTH_MERCHANTS_WRITE),
             WALLET_SERVICE, Set.of(),
             NOTIFICATION_SERVICE, Set.of());
 
