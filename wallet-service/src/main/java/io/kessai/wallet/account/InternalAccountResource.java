@@ -160,6 +160,29 @@ public class InternalAccountResource {
         return accounts.changeOwnerStatus(AccountKind.CUSTOMER, userId, "active", reasonOf(change));
     }
 
+    @POST
+    @Path("/merchants/{merchantId}/freeze")
+    @PermissionsAllowed({Scopes.WALLET_MERCHANTS_FREEZE, OpsAccess.FREEZE})
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Freeze a merchant's account (payment-service calls this when ops freezes a merchant): it "
+            + "takes no more payments, and refunds and reversals still pay customers back from it")
+    public Uni<List<AccountView>> freezeMerchant(
+            @PathParam("merchantId") @Pattern(regexp = OWNER_ID) String merchantId,
+            @Valid OpenAccountRequest.StatusChange change) {
+        return accounts.changeOwnerStatus(AccountKind.MERCHANT, merchantId, "frozen", reasonOf(change));
+    }
+
+    @POST
+    @Path("/merchants/{merchantId}/unfreeze")
+    @PermissionsAllowed({Scopes.WALLET_MERCHANTS_FREEZE, OpsAccess.FREEZE})
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Unfreeze a merchant's account")
+    public Uni<List<AccountView>> unfreezeMerchant(
+            @PathParam("merchantId") @Pattern(regexp = OWNER_ID) String merchantId,
+            @Valid OpenAccountRequest.StatusChange change) {
+        return accounts.changeOwnerStatus(AccountKind.MERCHANT, merchantId, "active", reasonOf(change));
+    }
+
     private static String currencyOf(String requested) {
         return requested == null ? "JPY" : requested;
     }

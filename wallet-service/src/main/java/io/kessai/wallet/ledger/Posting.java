@@ -122,9 +122,12 @@ public final class Posting {
                 throw LedgerProblem.ACCOUNT_CLOSED.exception("Account " + leg.from() + " is closed.",
                         "legs[" + i + "].from");
             }
-            if ("frozen".equals(status)) {
+            if ("frozen".equals(status) && !paysBackFromFrozen(accounts.get(leg.from()))) {
                 throw LedgerProblem.ACCOUNT_FROZEN.exception(
-                        "Account " + leg.from() + " is frozen: nothing can be debited from it.",
+                        "Account " + leg.from() + " is frozen: nothing can be debited from it"
+                                + (accounts.get(leg.from()).kind() == AccountKind.MERCHANT
+                                        ? " but refunds and reversals."
+                                        : "."),
                         "legs[" + i + "].from");
             }
             String toStatus = statusOf(locked, leg.to());
@@ -195,6 +198,14 @@ public final class Posting {
         SubAccount shard = locked.get(new Key(to.id(), pickedShard.get(to.id())));
         shard.add(leg.amount());
         entries.add(new Entry(index, to.id(), shard.shard(), leg.amount(), shard.balance()));
+    }
+
+    /**
+     * A frozen merchant stops taking payments, but the money it holds still goes back to the customers it came from:
+     * refunds and reversals may debit it. Any other frozen account is never debited.
+     */
+    private boolean paysBackFromFrozen(AccountInfo from) {
+        return from.kind() == AccountKind.MERCHANT && kind.returnsMoney();
     }
 
     private static boolean needsWholeBalance(AccountInfo account) {

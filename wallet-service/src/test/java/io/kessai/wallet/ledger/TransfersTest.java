@@ -222,6 +222,29 @@ class TransfersTest {
     }
 
     @Test
+    void aFrozenMerchantTakesNoPaymentsButStillPaysRefundsAndReversals() {
+        String merchant = unique("frozen-shop");
+        String account = openMerchant(merchant);
+        move("payment", alice, account, 3_000).statusCode(201);
+        String payment = move("payment", alice, account, 1_000).statusCode(201).extract().path("id");
+        asService().body(Map.of("reason", "ops: chargeback ring")).post("/v1/internal/accounts/merchants/" + merchant
+                + "/freeze").then().statusCode(200).body("[0].status", equalTo("frozen"));
+
+        expectProblem(move("payment", alice, account, 1), 409, "account-frozen")
+                .body("errors[0].field", equalTo("legs[0].to"));
+        expectProblem(move("payment", account, alice, 1), 422, "kind-mismatch");
+        move("refund", account, alice, 1_200).statusCode(201);
+        asService().header("Idempotency-Key", UUID.randomUUID().toString()).body(Map.of())
+                .post("/v1/internal/transfers/" + payment + "/reversals").then().statusCode(201);
+        assertEquals(10_000 - 3_000 + 1_200, balance(alice));
+        assertEquals(3_000 - 1_200, balance(account));
+
+        asService().body(Map.of()).post("/v1/internal/accounts/merchants/" + merchant + "/unfreeze").then()
+                .statusCode(200).body("[0].status", equalTo("active"));
+        move("payment", alice, account, 1).statusCode(201);
+    }
+
+    @Test
     void aClosedAccountMovesNothing() {
         String empty = openCustomer(unique("leaver"));
         asOps().body(Map.of("reason", "customer left")).post("/v1/internal/accounts/" + empty + "/close").then()

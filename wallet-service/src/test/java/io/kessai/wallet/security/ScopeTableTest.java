@@ -88,6 +88,10 @@ class ScopeTableTest {
                         reason, Set.of(AUTH_SERVICE, OPS_CONSOLE)),
                 new Row("POST", "/accounts/customers/{userId}/unfreeze",
                         "/accounts/customers/" + user + "/unfreeze", reason, Set.of(AUTH_SERVICE, OPS_CONSOLE)),
+                new Row("POST", "/accounts/merchants/{merchantId}/freeze",
+                        "/accounts/merchants/" + user + "/freeze", reason, paymentAndOps),
+                new Row("POST", "/accounts/merchants/{merchantId}/unfreeze",
+                        "/accounts/merchants/" + user + "/unfreeze", reason, paymentAndOps),
                 new Row("POST", "/transfers", "/transfers", Map.of("kind", "topup", "legs", List.of(leg)), payment),
                 new Row("POST", "/transfers/batch", "/transfers/batch", Map.of("transfers", List.of(Map.of(
                         "idempotencyKey", missing, "transfer", Map.of("kind", "topup", "legs", List.of(leg))))),
