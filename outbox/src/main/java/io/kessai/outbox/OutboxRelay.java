@@ -6,10 +6,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -17,8 +15,6 @@ import org.jboss.logging.Logger;
 
 import io.kessai.common.retry.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.oidc.client.OidcClient;
-import io.quarkus.oidc.client.Tokens;
 import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -52,15 +48,14 @@ public class OutboxRelay {
 
     private final Pool pool;
     private final OutboxConfig config;
-    private final OidcClient tokens;
+    private final ScopedTokens tokens;
     private final HttpClient http;
     private final Backoff backoff;
     private final MeterRegistry metrics;
     private final Map<String, String> scopes = new HashMap<>();
-    private final Map<String, AtomicReference<Tokens>> cachedTokens = new ConcurrentHashMap<>();
     private final AtomicLong backlog = new AtomicLong();
 
-    OutboxRelay(Pool pool, OutboxConfig config, OidcClient tokens, Vertx vertx, MeterRegistry metrics) {
+    OutboxRelay(Pool pool, OutboxConfig config, ScopedTokens tokens, Vertx vertx, MeterRegistry metrics) {
         this.pool = pool;
         this.config = config;
         this.tokens = tokens;
@@ -159,8 +154,8 @@ public class OutboxRelay {
             return pool.preparedQuery("DELETE FROM kessai_outbox WHERE event_id = $1")
                     .execute(Tuple.of(pending.eventId())).replaceWithVoid();
         }
-        if (status == 401 || status == 403) {
-            tokenOf(pending.destination()).set(null);
+        if ((status == 401 || status == 403) && scopes.containsKey(pending.destination())) {
+            tokens.forget(scopes.get(pending.destination()));
         }
         if (status >= 400 && status < 500 && status != 401 && status != 403 && status != 408 && status != 429) {
             return markDead(pending, "refused with HTTP " + status);
@@ -186,25 +181,12 @@ public class OutboxRelay {
     }
 
     /**
-     * The destination's cached client-credentials token, renewed shortly before it expires. A destination without
-     * scopes (only a row naming one that is not configured, which is marked dead before it is sent) asks for no
-     * token at all.
+     * The destination's client-credentials token, cached by {@link ScopedTokens}. A destination without scopes (only
+     * a row naming one that is not configured, which is marked dead before it is sent) asks for no token at all.
      */
     private Uni<String> accessToken(String destination) {
         String scope = scopes.get(destination);
-        if (scope == null) {
-            return Uni.createFrom().item("");
-        }
-        AtomicReference<Tokens> cached = tokenOf(destination);
-        Tokens current = cached.get();
-        if (current != null && !current.isAccessTokenWithinRefreshInterval() && !current.isAccessTokenExpired()) {
-            return Uni.createFrom().item(current.getAccessToken());
-        }
-        return tokens.getTokens(Map.of("scope", scope)).invoke(cached::set).map(Tokens::getAccessToken);
-    }
-
-    private AtomicReference<Tokens> tokenOf(String destination) {
-        return cachedTokens.computeIfAbsent(destination, ignored -> new AtomicReference<>());
+        return scope == null ? Uni.createFrom().item("") : tokens.token(scope);
     }
 
     private Uni<Void> measureBacklog() {
