@@ -1,5 +1,8 @@
 package io.kessai.payment;
 
+import java.net.URI;
+import java.time.Duration;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -11,11 +14,23 @@ public interface PaymentConfig {
 
     Merchants merchants();
 
+    Codes codes();
+
+    Payments payments();
+
+    Reconcile reconcile();
+
+    Wallet wallet();
+
     interface Qr {
 
         /** Sub-tag 00 of our merchant account template (QR tag 26): a reverse domain name, 1 to 32 characters. */
         @WithDefault("io.kessai")
         String guid();
+
+        /** What the customer app opens: the payload is appended, URL-encoded. */
+        @WithDefault("kessai://pay?qr=")
+        String deeplinkPrefix();
     }
 
     interface Merchants {
@@ -31,5 +46,81 @@ public interface PaymentConfig {
         /** Largest page of the ops review list and of an owner's merchants. */
         @WithDefault("100")
         int maxPageSize();
+    }
+
+    interface Codes {
+
+        /** How long an order code can be paid when the till names no expiry. */
+        @WithDefault("5M")
+        Duration defaultExpiry();
+
+        /** The shortest expiry a till may ask for. */
+        @WithDefault("30S")
+        Duration minExpiry();
+
+        /** The longest: an order code is for the customer at the counter, not an invoice. */
+        @WithDefault("1H")
+        Duration maxExpiry();
+    }
+
+    interface Payments {
+
+        /** The most one payment may be, in yen (a limit of the "may this happen?" gate). */
+        @WithDefault("500000")
+        long maxAmount();
+
+        /** The most one customer may pay in a business day (JST), in yen. */
+        @WithDefault("1000000")
+        long dailyLimit();
+
+        /** How long after a payment its till may still cancel it (PayPay allows the rest of the day). */
+        @WithDefault("24H")
+        Duration cancelWindow();
+
+        /** Largest page of a payment listing. */
+        @WithDefault("100")
+        int maxPageSize();
+    }
+
+    interface Reconcile {
+
+        /** Whether this replica's reconciler runs on its schedule (tests run it themselves). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often each replica looks for payments and refunds whose outcome is unknown. */
+        @WithDefault("1S")
+        Duration interval();
+
+        /** How long after it was sent a payment is left to its own request before the reconciler re-posts it. */
+        @WithDefault("5S")
+        Duration grace();
+
+        /**
+         * How long after it was first sent a transfer's refusal is taken as final. A request that timed out here can
+         * still be queued in wallet-service (its statement and lock timeouts bound that to 13 s); only after this long
+         * can no earlier copy still post, so only then does a refused re-post mean the payment failed.
+         */
+        @WithDefault("30S")
+        Duration refusalHorizon();
+
+        /** The most rows one replica settles per pass. */
+        @WithDefault("100")
+        int batchSize();
+
+        /** The longest wait between two tries of one row. */
+        @WithDefault("1M")
+        Duration maxBackoff();
+    }
+
+    interface Wallet {
+
+        /** wallet-service's internal URL. */
+        @WithDefault("http://localhost:8082")
+        URI url();
+
+        /** How long a call may take before its outcome counts as unknown (the payment stays pending). */
+        @WithDefault("2S")
+        Duration timeout();
     }
 }

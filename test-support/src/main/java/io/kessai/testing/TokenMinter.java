@@ -97,6 +97,18 @@ public final class TokenMinter {
         return sign(claims, key);
     }
 
+    /**
+     * A till's token as auth-service issues it to a till credential: role {@code merchant}, {@code sub} the till,
+     * and the merchant, store and terminal it acts for (io.kessai.common.security.TillClaims).
+     */
+    public String tillToken(String tillId, String merchantId, String storeId, String terminalId) {
+        JwtClaims claims = claims(tillId, issuer, Instant.now(), Duration.ofMinutes(5), "merchant");
+        claims.setStringClaim("merchant_id", merchantId);
+        claims.setStringClaim("store_id", storeId);
+        claims.setStringClaim("terminal_id", terminalId);
+        return sign(claims, key);
+    }
+
     /** A valid token that expires after {@code lifetime}. */
     public String tokenValidFor(Duration lifetime, String subject, String... groups) {
         return sign(claims(subject, issuer, Instant.now(), lifetime, groups), key);

@@ -9,7 +9,9 @@ public enum MerchantProblem {
     MISSING_IDEMPOTENCY_KEY(400, "missing-idempotency-key", "Idempotency-Key required"),
     IDEMPOTENCY_KEY_REUSED(422, "idempotency-key-reused", "Idempotency key reused"),
     MERCHANT_NOT_FOUND(404, "merchant-not-found", "Merchant not found"),
-    MERCHANT_NOT_PENDING(409, "merchant-not-pending", "Merchant not pending review");
+    MERCHANT_NOT_PENDING(409, "merchant-not-pending", "Merchant not pending review"),
+    MERCHANT_NOT_ACTIVE(409, "merchant-not-active", "Merchant not active"),
+    STORE_NOT_FOUND(404, "store-not-found", "Store not found");
     // @formatter:on
 
     private final int status;

@@ -21,7 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.kessai.common.security.Roles;
-import io.quarkus.security.identity.SecurityIdentity;
+import io.kessai.payment.security.Callers;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -38,7 +38,7 @@ public class MerchantResource {
     Merchants merchants;
 
     @Inject
-    SecurityIdentity identity;
+    Callers callers;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -65,6 +65,6 @@ public class MerchantResource {
     }
 
     private String owner() {
-        return identity.getPrincipal().getName();
+        return callers.owner();
     }
 }

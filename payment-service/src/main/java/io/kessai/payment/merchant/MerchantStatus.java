@@ -2,10 +2,12 @@ package io.kessai.payment.merchant;
 
 import java.util.Optional;
 
-/** A merchant's review state: it applies ({@code pending_review}), then ops make it {@code active} or {@code rejected}. */
+/** A merchant's review state: it applies ({@code pending_review}), then ops make it {@code active} or
+ * {@code rejected}; ops may freeze an active one ({@code frozen}) and unfreeze it.
+ */
 public enum MerchantStatus {
 
-    PENDING_REVIEW("pending_review"), ACTIVE("active"), REJECTED("rejected");
+    PENDING_REVIEW("pending_review"), ACTIVE("active"), REJECTED("rejected"), FROZEN("frozen");
 
     private final String wire;
 

@@ -6,11 +6,14 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-/** A merchant as its owner and ops see it: its review state and its stores. */
+/**
+ * A merchant as its owner and ops see it: its review state and its stores. {@code version} rises with every change
+ * (review, freeze, unfreeze).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MerchantView(UUID id, String ownerId, String legalName, String displayName, String city,
-        String categoryCode, String status, String rejectionReason, OffsetDateTime reviewedAt,
-        OffsetDateTime createdAt, List<StoreView> stores) {
+        String categoryCode, String status, String rejectionReason, OffsetDateTime reviewedAt, String frozenReason,
+        OffsetDateTime frozenAt, long version, OffsetDateTime createdAt, List<StoreView> stores) {
 
     public record StoreView(UUID id, String name) {
     }

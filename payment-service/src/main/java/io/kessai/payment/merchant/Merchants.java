@@ -15,11 +15,13 @@ import io.kessai.outbox.Outbox;
 import io.kessai.payment.PaymentConfig;
 import io.kessai.payment.qr.MpmCode;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -33,9 +35,12 @@ public class Merchants {
     /** The outbox destination (kessai.outbox.destinations.wallet) and wallet-service's idempotent opening. */
     static final String WALLET = "wallet";
     static final String OPEN_MERCHANT_ACCOUNT = "/v1/internal/accounts/merchants";
+    /** The outbox destination (kessai.outbox.destinations.auth) that learns which merchants an owner holds. */
+    static final String AUTH = "auth";
+    static final String AUTH_MERCHANTS = "/v1/internal/merchants/";
 
     private static final String COLUMNS = "id, owner_id, legal_name, display_name, city, category_code, status, "
-            + "rejection_reason, reviewed_at, created_at";
+            + "rejection_reason, reviewed_at, frozen_reason, frozen_at, version, created_at";
 
     private final Pool pool;
     private final Outbox outbox;
@@ -158,7 +163,7 @@ public class Merchants {
             return review(tx, id, MerchantStatus.ACTIVE, null, operator)
                     .flatMap(done -> outbox.callInOrder(tx, "merchant-account:" + id, "merchant:" + id, WALLET,
                             OPEN_MERCHANT_ACCOUNT, open))
-                    .flatMap(done -> read(tx, id));
+                    .flatMap(done -> tellAuth(tx, id));
         }));
     }
 
@@ -172,8 +177,62 @@ public class Merchants {
                 throw MerchantProblem.MERCHANT_NOT_PENDING.exception("Merchant " + id + " is " + status.wire()
                         + "; only a merchant pending review can be rejected.");
             }
-            return review(tx, id, MerchantStatus.REJECTED, reason, operator).flatMap(done -> read(tx, id));
+            return review(tx, id, MerchantStatus.REJECTED, reason, operator).flatMap(done -> tellAuth(tx, id));
         }));
+    }
+
+    /**
+     * Freezes an active merchant: from this commit on no payment to it is accepted ({@code merchant-frozen}), its
+     * tills get no new tokens, and its ledger account is frozen (through the outbox, in order after its opening), which
+     * still lets refunds pay customers back. Freezing a frozen merchant again answers it as it is.
+     */
+    public Uni<MerchantView> freeze(UUID id, String reason, String operator) {
+        return changeFreeze(id, MerchantStatus.FROZEN, reason, operator);
+    }
+
+    /** Makes a frozen merchant active again, its ledger account too. Unfreezing an active one answers it as it is. */
+    public Uni<MerchantView> unfreeze(UUID id, String reason, String operator) {
+        return changeFreeze(id, MerchantStatus.ACTIVE, reason, operator);
+    }
+
+    private Uni<MerchantView> changeFreeze(UUID id, MerchantStatus target, String reason, String operator) {
+        MerchantStatus from = target == MerchantStatus.FROZEN ? MerchantStatus.ACTIVE : MerchantStatus.FROZEN;
+        boolean freezing = target == MerchantStatus.FROZEN;
+        return pool.withTransaction(tx -> lockForReview(tx, id).flatMap(status -> {
+            if (status == target) {
+                return read(tx, id);
+            }
+            if (status != from) {
+                throw MerchantProblem.MERCHANT_NOT_ACTIVE.exception("Merchant " + id + " is " + status.wire()
+                        + "; only an active merchant can be frozen, and only a frozen one unfrozen.");
+            }
+            return tx.preparedQuery("UPDATE merchant SET status = $2, frozen_reason = $3, frozen_at = "
+                    + (freezing ? "now()" : "NULL") + ", version = version + 1 WHERE id = $1 RETURNING version")
+                    .execute(Tuple.of(id, target.wire(), freezing ? reason : null))
+                    .flatMap(rows -> outbox.callInOrder(tx,
+                            "merchant-account:" + id + ":v" + rows.iterator().next().getLong("version"),
+                            "merchant:" + id, WALLET,
+                            OPEN_MERCHANT_ACCOUNT + "/" + id + (freezing ? "/freeze" : "/unfreeze"),
+                            new JsonObject().put("reason", reason + " (" + operator + ")")))
+                    .flatMap(done -> tellAuth(tx, id));
+        }));
+    }
+
+    /**
+     * Queues, in the caller's transaction, what auth-service must know of the merchant: owner, state and stores, at
+     * the row's current version, in order after every earlier one. auth-service keeps the newest version it has seen,
+     * so a retried or late call can never roll a freeze back. Answers the merchant as it now is.
+     */
+    private Uni<MerchantView> tellAuth(SqlConnection tx, UUID id) {
+        return read(tx, id).flatMap(merchant -> {
+            JsonArray stores = new JsonArray();
+            merchant.stores().forEach(store -> stores.add(new JsonObject().put("storeId", store.id().toString())
+                    .put("name", store.name()).put("status", "active")));
+            JsonObject holding = new JsonObject().put("ownerId", merchant.ownerId()).put("status", merchant.status())
+                    .put("version", merchant.version()).put("stores", stores);
+            return outbox.callInOrder(tx, "merchant-holding:" + id + ":v" + merchant.version(), "merchant-auth:" + id,
+                    AUTH, AUTH_MERCHANTS + id, holding).map(done -> merchant);
+        });
     }
 
     private static Uni<MerchantStatus> lockForReview(SqlClient tx, UUID id) {
@@ -188,7 +247,8 @@ public class Merchants {
 
     private static Uni<Void> review(SqlClient tx, UUID id, MerchantStatus status, String reason, String operator) {
         return tx.preparedQuery("UPDATE merchant SET status = $2, rejection_reason = $3, reviewed_by = $4, "
-                + "reviewed_at = now() WHERE id = $1").execute(Tuple.of(id, status.wire(), reason, operator))
+                + "reviewed_at = now(), version = version + 1 WHERE id = $1")
+                .execute(Tuple.of(id, status.wire(), reason, operator))
                 .replaceWithVoid();
     }
 
@@ -220,7 +280,9 @@ public class Merchants {
         merchants.forEach((id, row) -> views.add(new MerchantView(id, row.getString("owner_id"),
                 row.getString("legal_name"), row.getString("display_name"), row.getString("city"),
                 row.getString("category_code"), row.getString("status"), row.getString("rejection_reason"),
-                row.getOffsetDateTime("reviewed_at"), row.getOffsetDateTime("created_at"),
+                row.getOffsetDateTime("reviewed_at"), row.getString("frozen_reason"),
+                row.getOffsetDateTime("frozen_at"),
+                row.getLong("version"), row.getOffsetDateTime("created_at"),
                 byMerchant.getOrDefault(id, List.of()))));
         return views;
     }

@@ -42,13 +42,16 @@ public class OpsMerchantResource {
     public record Rejection(@NotBlank @Size(max = 500) String reason) {
     }
 
+    public record FreezeChange(@NotBlank @Size(max = 500) String reason) {
+    }
+
     @GET
     @Operation(summary = "Merchants in one review state (default pending_review), oldest first")
     public Uni<List<MerchantView>> list(@QueryParam("status") String status) {
         MerchantStatus wanted = status == null
                 ? MerchantStatus.PENDING_REVIEW
                 : MerchantStatus.fromWire(status).orElseThrow(() -> ProblemException.invalidField("status",
-                        "must be pending_review, active or rejected"));
+                        "must be pending_review, active, rejected or frozen"));
         return merchants.withStatus(wanted);
     }
 
@@ -73,5 +76,22 @@ public class OpsMerchantResource {
     @Operation(summary = "Reject a merchant pending review, with a reason its owner sees")
     public Uni<MerchantView> reject(@PathParam("id") UUID id, @Valid @NotNull Rejection rejection) {
         return merchants.reject(id, rejection.reason().strip(), identity.getPrincipal().getName());
+    }
+
+    @POST
+    @Path("/{id}/freeze")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Freeze an active merchant at once: payments to it are refused (merchant-frozen), its tills "
+            + "get no new tokens, its ledger account is frozen; refunds still pay its customers back")
+    public Uni<MerchantView> freeze(@PathParam("id") UUID id, @Valid @NotNull FreezeChange change) {
+        return merchants.freeze(id, change.reason().strip(), identity.getPrincipal().getName());
+    }
+
+    @POST
+    @Path("/{id}/unfreeze")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Make a frozen merchant active again")
+    public Uni<MerchantView> unfreeze(@PathParam("id") UUID id, @Valid @NotNull FreezeChange change) {
+        return merchants.unfreeze(id, change.reason().strip(), identity.getPrincipal().getName());
     }
 }

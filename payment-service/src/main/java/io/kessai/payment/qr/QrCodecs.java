@@ -5,7 +5,10 @@ import jakarta.inject.Singleton;
 
 import io.kessai.payment.PaymentConfig;
 
-/** The service's one {@link MpmCodec}, with the GUID from configuration ({@code kessai.payment.qr.guid}). */
+/**
+ * The service's one {@link MpmCodec}, with the GUID from configuration ({@code kessai.payment.qr.guid}), and its
+ * {@link PayDeeplink} ({@code kessai.payment.qr.deeplink-prefix}).
+ */
 @Singleton
 class QrCodecs {
 
@@ -13,5 +16,11 @@ class QrCodecs {
     @Singleton
     MpmCodec codec(PaymentConfig config) {
         return new MpmCodec(config.qr().guid());
+    }
+
+    @Produces
+    @Singleton
+    PayDeeplink deeplink(PaymentConfig config) {
+        return new PayDeeplink(config.qr().deeplinkPrefix());
     }
 }

@@ -182,7 +182,7 @@ class MerchantApplicationTest {
         assertTrue(FakeNotificationService.merchantAccounts().stream().noneMatch(body -> body.contains(id)));
         expectProblem(as("operator-2", "ops").post("/v1/ops/merchants/" + UUID.randomUUID() + "/approval").then(), 404,
                 "merchant-not-found");
-        expectProblem(as("operator-2", "ops").get("/v1/ops/merchants?status=frozen").then(), 400,
+        expectProblem(as("operator-2", "ops").get("/v1/ops/merchants?status=closed").then(), 400,
                 "validation-failed");
     }
 }

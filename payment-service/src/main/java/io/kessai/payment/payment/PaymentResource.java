@@ -1,0 +1,77 @@
+package io.kessai.payment.payment;
+
+import java.net.URI;
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.kessai.common.security.Roles;
+import io.kessai.payment.security.Callers;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The customer's payments: pay a scanned code, read a payment. The payer is the token's subject, never a field.
+ */
+@Path("/v1/payments")
+@Tag(name = "payments")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(Roles.CUSTOMER)
+public class PaymentResource {
+
+    /** When a client should ask again about a pending payment. */
+    static final String RETRY_AFTER_PENDING = "2";
+
+    @Inject
+    Payments payments;
+
+    @Inject
+    Callers callers;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Pay a scanned merchant-presented code (with the typed amount for a store's static code). "
+            + "201 COMPLETED; 202 PENDING when the outcome is not known yet (ask again at Location after "
+            + "Retry-After); a refusal is a problem; a retry under the same Idempotency-Key answers the payment as "
+            + "it now is (Idempotent-Replayed: true)")
+    public Uni<Response> pay(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull PaymentRequest request) {
+        return payments.pay(callers.subject(), key, request).map(PaymentResource::answer);
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "One of my payments; another customer's answers 404")
+    public Uni<PaymentView> one(@PathParam("id") UUID id) {
+        return payments.ofCustomer(callers.subject(), id);
+    }
+
+    static Response answer(Payments.Outcome outcome) {
+        PaymentView payment = outcome.payment();
+        if ("FAILED".equals(payment.status())) {
+            throw PaymentProblem.ofFailure(payment.failure().code(), payment.failure().detail());
+        }
+        Response.ResponseBuilder response = switch (payment.status()) {
+            case "PENDING" -> Response.accepted(payment).location(URI.create("/v1/payments/" + payment.paymentId()))
+                    .header("Retry-After", RETRY_AFTER_PENDING);
+            default -> outcome.replayed() ? Response.ok(payment) : Response.status(201).entity(payment);
+        };
+        if (outcome.replayed()) {
+            response.header("Idempotent-Replayed", "true");
+        }
+        return response.build();
+    }
+}

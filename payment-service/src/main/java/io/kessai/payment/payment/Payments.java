@@ -1,0 +1,405 @@
+package io.kessai.payment.payment;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.kessai.common.id.TimeOrderedUuid;
+import io.kessai.common.json.RequestDigest;
+import io.kessai.common.problem.ProblemException;
+import io.kessai.outbox.Outbox;
+import io.kessai.payment.Money;
+import io.kessai.payment.PaymentConfig;
+import io.kessai.payment.ledger.Ledger;
+import io.kessai.payment.ledger.WalletAnswer;
+import io.kessai.payment.ledger.WalletUnavailable;
+import io.kessai.payment.merchant.MerchantStatus;
+import io.kessai.payment.merchant.Payee;
+import io.kessai.payment.qr.MpmCode;
+import io.kessai.payment.qr.MpmCodec;
+import io.kessai.payment.risk.MoneyMovement;
+import io.kessai.payment.risk.MoneyMovementGate;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Customer payments of merchant-presented codes. The path: parse the payload strictly, find the store and check its
+ * merchant is active, check the order (dynamic codes) under its row lock, ask the {@link MoneyMovementGate}, record the
+ * payment {@code pending} (one transaction), post one wallet-service transfer keyed by the payment's id, then record
+ * the outcome with its receipt (a second transaction). An outcome that is not known (timeout, 5xx) leaves the payment
+ * pending for the {@link Reconciler}, which re-posts the same transfer under the same key; a call that cannot have left
+ * (open breaker, full bulkhead) is undone and answered 503, so a retry under the same key starts afresh.
+ */
+@ApplicationScoped
+public class Payments {
+
+    static final String COLUMNS = "p.id, p.customer_id, p.idempotency_key, p.request_sha256, p.status, p.kind, "
+            + "p.amount, p.currency, p.refunded, p.merchant_id, p.store_id, m.display_name, p.merchant_payment_id, "
+            + "p.terminal_id, p.failure_code, p.failure_detail, p.created_at, p.completed_at, p.canceled_at, "
+            + "p.customer_account_id, p.merchant_account_id, p.order_code_id, p.transfer_id, p.cancel_state";
+    private static final String FROM = " FROM payment p JOIN merchant m ON m.id = p.merchant_id ";
+
+    private final Pool pool;
+    private final MpmCodec codec;
+    private final Ledger ledger;
+    private final MoneyMovementGate gate;
+    private final Outbox outbox;
+    private final Duration grace;
+
+    Payments(Pool pool, MpmCodec codec, Ledger ledger, MoneyMovementGate gate, Outbox outbox, PaymentConfig config) {
+        this.pool = pool;
+        this.codec = codec;
+        this.ledger = ledger;
+        this.gate = gate;
+        this.outbox = outbox;
+        this.grace = config.reconcile().grace();
+    }
+
+    /** A payment as stored, with what the flow needs besides its view. */
+    record Stored(PaymentView view, String customerId, String requestSha256, UUID customerAccount,
+            UUID merchantAccount, UUID orderCodeId, UUID transferId, String cancelState) {
+
+        UUID id() {
+            return view.paymentId();
+        }
+
+        MoneyMovement movement() {
+            return new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id(), customerId, view.merchantId(),
+                    view.amount().amount(), view.createdAt().toInstant());
+        }
+    }
+
+    /** The answer to a payment request, and whether it was a retry answered with the payment as it now is. */
+    public record Outcome(PaymentView payment, boolean replayed) {
+    }
+
+    public Uni<Outcome> pay(String customerId, String idempotencyKey, PaymentRequest request) {
+        if (idempotencyKey == null || !idempotencyKey.matches("[A-Za-z0-9._:-]{1,200}")) {
+            throw PaymentProblem.MISSING_IDEMPOTENCY_KEY.exception("Send an Idempotency-Key header (1 to 200 of "
+                    + "A-Z a-z 0-9 . _ : -) and reuse it when you retry.");
+        }
+        MpmCode code = codec.decode(request.payload());
+        String sha256 = RequestDigest.sha256(request);
+        return byKey(customerId, idempotencyKey).flatMap(existing -> existing != null
+                ? replay(existing, sha256)
+                : fresh(customerId, idempotencyKey, sha256, code, request));
+    }
+
+    private Uni<Outcome> fresh(String customerId, String key, String sha256, MpmCode code, PaymentRequest request) {
+        UUID storeId = storeOf(code);
+        return payee(storeId).flatMap(payee -> {
+            long amount = amountOf(code, request);
+            return ledger.customerAccount(customerId)
+                    .flatMap(customerAccount -> ledger.merchantAccount(payee.merchantId(), payee.ledgerAccountId())
+                            .flatMap(merchantAccount -> {
+                                if (customerAccount == null) {
+                                    throw PaymentProblem.WALLET_NOT_FOUND.exception("You have no wallet to pay from.");
+                                }
+                                if (merchantAccount == null) {
+                                    throw ProblemException.unavailable("This merchant's account is being opened; "
+                                            + "try again in a moment.");
+                                }
+                                return record(customerId, key, sha256, code, payee, amount, customerAccount,
+                                        merchantAccount);
+                            }))
+                    .onFailure(WalletUnavailable.class).transform(e -> ProblemException.unavailable(
+                            "Payments cannot reach the ledger right now; nothing was charged. Try again shortly."));
+        });
+    }
+
+    private Uni<Outcome> record(String customerId, String key, String sha256, MpmCode code, Payee payee, long amount,
+            UUID customerAccount, UUID merchantAccount) {
+        UUID id = TimeOrderedUuid.next();
+        Instant at = Instant.now();
+        MoneyMovement movement = new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id, customerId,
+                payee.merchantId(), amount, at);
+        boolean dynamic = code.kind() == MpmCode.Kind.DYNAMIC;
+        return pool.withTransaction(tx -> (dynamic ? order(tx, payee, code) : Uni.createFrom().item((Row) null))
+                .flatMap(order -> tx.preparedQuery("INSERT INTO payment (id, customer_id, idempotency_key, "
+                        + "request_sha256, merchant_id, store_id, order_code_id, merchant_payment_id, terminal_id, "
+                        + "kind, amount, currency, status, customer_account_id, merchant_account_id, created_at, "
+                        + "next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'JPY', 'pending', "
+                        + "$12, $13, $14::timestamptz, $14::timestamptz + make_interval(secs => $15)) "
+                        + "ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id")
+                        .execute(Tuple.from(Arrays.asList(id, customerId, key, sha256, payee.merchantId(),
+                                payee.storeId(),
+                                order == null ? null : order.getUUID("id"),
+                                order == null ? null : order.getString("merchant_payment_id"),
+                                code.terminalLabel(),
+                                dynamic ? "mpm_dynamic" : "mpm_static", amount, customerAccount, merchantAccount,
+                                at.atOffset(ZoneOffset.UTC),
+                                (double) grace.toMillis() / 1000)))
+                        .flatMap(inserted -> {
+                            if (inserted.size() == 0) {
+                                // The same key won a race with us: its payment is the answer.
+                                return Uni.createFrom().item(false);
+                            }
+                            Uni<Void> reserve = order == null
+                                    ? Uni.createFrom().voidItem()
+                                    : tx.preparedQuery("UPDATE order_code SET payment_id = $2 WHERE id = $1")
+                                            .execute(Tuple.of(order.getUUID("id"), id)).replaceWithVoid();
+                            return reserve.flatMap(done -> gate.admit(tx, movement)).map(done -> true);
+                        })))
+                .flatMap(created -> created
+                        ? stored(pool, id).flatMap(this::send)
+                        : byKey(customerId, key).flatMap(winner -> replay(winner, sha256)));
+    }
+
+    /** Posts the payment's transfer and records what wallet-service answered. */
+    private Uni<Outcome> send(Stored payment) {
+        return ledger.transfer(payment.id().toString(), transferOf(payment))
+                .flatMap(answer -> settle(payment.id(), answer, true))
+                .map(view -> new Outcome(view, false))
+                .onFailure(WalletUnavailable.class).recoverWithUni(e -> ((WalletUnavailable) e).maybeSent()
+                        ? stored(pool, payment.id()).map(now -> new Outcome(now.view(), false))
+                        : undo(payment).map(undone -> {
+                            throw ProblemException.unavailable("Payments cannot reach the ledger right now ("
+                                    + e.getMessage() + "); nothing was charged. Try again with the same "
+                                    + "Idempotency-Key.");
+                        }));
+    }
+
+    /** The transfer of a payment: always the same body for the same payment, so a re-post is a true retry. */
+    static JsonObject transferOf(Stored payment) {
+        PaymentView view = payment.view();
+        JsonObject metadata = new JsonObject().put("paymentId", view.paymentId().toString())
+                .put("storeId", view.storeId().toString());
+        if (view.merchantPaymentId() != null) {
+            metadata.put("merchantPaymentId", view.merchantPaymentId());
+        }
+        return new JsonObject().put("kind", "payment").put("reference", "payment:" + view.paymentId())
+                .put("metadata", metadata)
+                .put("legs", new JsonArray().add(new JsonObject()
+                        .put("from", payment.customerAccount().toString())
+                        .put("to", payment.merchantAccount().toString())
+                        .put("amount", view.amount().amount()).put("currency", view.amount().currency())));
+    }
+
+    /**
+     * Records wallet-service's answer for a pending payment: completed with its receipt, or failed with its reason
+     * (only when {@code refusalFinal}: no earlier copy of the transfer can still be on its way). A payment that is no
+     * longer pending (settled by another replica, canceled) is answered as it is.
+     */
+    Uni<PaymentView> settle(UUID id, WalletAnswer answer, boolean refusalFinal) {
+        if (answer.posted()) {
+            return complete(id, UUID.fromString(answer.body().getString("id")));
+        }
+        if (!refusalFinal) {
+            return stored(pool, id).map(Stored::view);
+        }
+        return fail(id, failureCode(answer), answer.detail());
+    }
+
+    private Uni<PaymentView> complete(UUID id, UUID transferId) {
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE payment SET status = 'completed', "
+                + "transfer_id = $2, completed_at = now(), updated_at = now() WHERE id = $1 AND status = 'pending' "
+                + "RETURNING id").execute(Tuple.of(id, transferId))
+                .flatMap(updated -> {
+                    if (updated.size() == 0) {
+                        // Canceled meanwhile: the cancel's settlement finds this transfer and reverses it.
+                        return tx.preparedQuery("UPDATE payment SET transfer_id = $2 WHERE id = $1 "
+                                + "AND transfer_id IS NULL").execute(Tuple.of(id, transferId))
+                                .flatMap(done -> stored(tx, id));
+                    }
+                    return stored(tx, id).call(payment -> payment.orderCodeId() == null
+                            ? Uni.createFrom().voidItem()
+                            : tx.preparedQuery("UPDATE order_code SET status = 'paid', paid_at = now() "
+                                    + "WHERE id = $1").execute(Tuple.of(payment.orderCodeId())).replaceWithVoid())
+                            .call(payment -> outbox.enqueue(tx, receipt(payment.view(), payment.customerId())));
+                }))
+                .map(Stored::view);
+    }
+
+    private Uni<PaymentView> fail(UUID id, String failureCode, String detail) {
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE payment SET status = 'failed', failure_code = $2, "
+                + "failure_detail = $3, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING id")
+                .execute(Tuple.of(id, failureCode, detail))
+                .flatMap(updated -> stored(tx, id).call(payment -> updated.size() == 0
+                        ? Uni.createFrom().voidItem()
+                        : release(tx, payment))))
+                .map(Stored::view);
+    }
+
+    /** Takes back what a payment that never happened held: its order and its share of the day's limit. */
+    private Uni<Void> release(SqlConnection tx, Stored payment) {
+        Uni<Void> order = payment.orderCodeId() == null
+                ? Uni.createFrom().voidItem()
+                : tx.preparedQuery("UPDATE order_code SET payment_id = NULL WHERE id = $1 AND payment_id = $2")
+                        .execute(Tuple.of(payment.orderCodeId(), payment.id())).replaceWithVoid();
+        return order.flatMap(done -> gate.release(tx, payment.movement()));
+    }
+
+    /** A payment whose transfer cannot have left: removed with what it held, as if it had never been asked for. */
+    private Uni<Void> undo(Stored payment) {
+        return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM payment WHERE id = $1 AND status = 'pending' "
+                + "AND attempts = 0 RETURNING id").execute(Tuple.of(payment.id()))
+                .flatMap(deleted -> deleted.size() == 0 ? Uni.createFrom().voidItem() : release(tx, payment)));
+    }
+
+    static String failureCode(WalletAnswer answer) {
+        String code = answer.problemCode();
+        if ("account-frozen".equals(code)) {
+            JsonArray errors = answer.body().getJsonArray("errors");
+            String field = errors == null || errors.isEmpty() ? "" : errors.getJsonObject(0).getString("field", "");
+            return field.endsWith(".to") ? PaymentProblem.MERCHANT_FROZEN.code() : PaymentProblem.WALLET_FROZEN.code();
+        }
+        return code;
+    }
+
+    static JsonObject receipt(PaymentView payment, String customerId) {
+        JsonObject data = new JsonObject().put("paymentId", payment.paymentId().toString())
+                .put("merchantName", payment.merchantName())
+                .put("amount", new JsonObject().put("amount", payment.amount().amount())
+                        .put("currency", payment.amount().currency()))
+                .put("storeId", payment.storeId().toString());
+        if (payment.merchantPaymentId() != null) {
+            data.put("merchantPaymentId", payment.merchantPaymentId());
+        }
+        return new JsonObject().put("eventId", "pay:" + payment.paymentId() + ":completed")
+                .put("type", "payment.completed")
+                .put("recipient", new JsonObject().put("userId", customerId)
+                        .put("merchantId", payment.merchantId().toString()))
+                .put("data", data);
+    }
+
+    private Uni<Outcome> replay(Stored existing, String sha256) {
+        if (!existing.requestSha256().equals(sha256)) {
+            throw PaymentProblem.IDEMPOTENCY_KEY_REUSED.exception("This Idempotency-Key was used for another payment; "
+                    + "use a new key for a new payment.");
+        }
+        return Uni.createFrom().item(new Outcome(existing.view(), true));
+    }
+
+    /** The order a dynamic code names, locked, if it can be paid now with the code's amount. */
+    private static Uni<Row> order(SqlConnection tx, Payee payee, MpmCode code) {
+        return tx.preparedQuery("SELECT id, merchant_payment_id, amount, status, payment_id, expires_at <= now() "
+                + "AS expired FROM order_code WHERE store_id = $1 AND reference = $2 FOR UPDATE")
+                .execute(Tuple.of(payee.storeId(), code.referenceLabel()))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        throw PaymentProblem.ORDER_NOT_FOUND.exception("This code names no order of this store.");
+                    }
+                    Row order = rows.iterator().next();
+                    String status = order.getString("status");
+                    if ("deleted".equals(status)) {
+                        throw PaymentProblem.ORDER_DELETED
+                                .exception("The shop deleted this order; ask for a new code.");
+                    }
+                    if ("paid".equals(status) || order.getUUID("payment_id") != null) {
+                        throw PaymentProblem.ORDER_ALREADY_PAID.exception("This order is paid or being paid.");
+                    }
+                    if (order.getBoolean("expired")) {
+                        throw PaymentProblem.ORDER_EXPIRED.exception("This code has expired; ask for a new one.");
+                    }
+                    if (order.getLong("amount") != code.amountYen().longValue()) {
+                        throw PaymentProblem.AMOUNT_MISMATCH
+                                .exception("The code's amount (tag 54) is not the order's.");
+                    }
+                    return order;
+                });
+    }
+
+    private static UUID storeOf(MpmCode code) {
+        try {
+            return UUID.fromString(code.merchantReference());
+        } catch (IllegalArgumentException e) {
+            throw PaymentProblem.MERCHANT_UNKNOWN.exception("This code names no Kessai store.");
+        }
+    }
+
+    private Uni<Payee> payee(UUID storeId) {
+        return pool.preparedQuery("SELECT " + Payee.COLUMNS + " FROM store s JOIN merchant m ON m.id = s.merchant_id "
+                + "WHERE s.id = $1").execute(Tuple.of(storeId)).map(rows -> {
+                    Payee payee = rows.size() == 0 ? null : Payee.of(rows.iterator().next());
+                    if (payee != null && payee.merchantStatus() == MerchantStatus.FROZEN) {
+                        throw PaymentProblem.MERCHANT_FROZEN.exception("This shop cannot take payments now.");
+                    }
+                    if (payee == null || payee.merchantStatus() != MerchantStatus.ACTIVE || !payee.storeActive()) {
+                        throw PaymentProblem.MERCHANT_UNKNOWN.exception("This code names no store that takes "
+                                + "payments.");
+                    }
+                    return payee;
+                });
+    }
+
+    private static long amountOf(MpmCode code, PaymentRequest request) {
+        Long typed = request.amount() == null ? null : request.amount().amount();
+        if (code.kind() == MpmCode.Kind.DYNAMIC) {
+            if (typed != null && typed.longValue() != code.amountYen().longValue()) {
+                throw PaymentProblem.AMOUNT_MISMATCH.exception("The amount sent (" + typed + " JPY) is not the "
+                        + "code's (" + code.amountYen() + " JPY).");
+            }
+            return code.amountYen();
+        }
+        if (typed == null) {
+            throw PaymentProblem.AMOUNT_REQUIRED.exception("A store's code carries no amount: send the amount the "
+                    + "customer entered.");
+        }
+        return typed;
+    }
+
+    /** The customer's payment; anyone else's answers 404 like one that does not exist. */
+    public Uni<PaymentView> ofCustomer(String customerId, UUID id) {
+        return stored(pool, id).map(payment -> {
+            if (payment == null || !payment.customerId().equals(customerId)) {
+                throw PaymentProblem.PAYMENT_NOT_FOUND.exception("No payment " + id + ".");
+            }
+            return payment.view();
+        });
+    }
+
+    /** The payment of a merchant's order, by the merchant's own id; {@code storeId} narrows it to one store. */
+    public Uni<PaymentView> ofMerchant(UUID merchantId, UUID storeId, String merchantPaymentId) {
+        return pool
+                .preparedQuery("SELECT " + COLUMNS + FROM + "WHERE p.merchant_id = $1 AND p.merchant_payment_id = $2 "
+                        + "ORDER BY p.created_at DESC LIMIT 1")
+                .execute(Tuple.of(merchantId, merchantPaymentId))
+                .map(rows -> {
+                    Stored payment = rows.size() == 0 ? null : stored(rows.iterator().next());
+                    if (payment == null || (storeId != null && !payment.view().storeId().equals(storeId))) {
+                        throw PaymentProblem.PAYMENT_NOT_FOUND.exception("No payment for order " + merchantPaymentId
+                                + ".");
+                    }
+                    return payment.view();
+                });
+    }
+
+    Uni<Stored> byKey(String customerId, String key) {
+        return pool.preparedQuery("SELECT " + COLUMNS + FROM + "WHERE p.customer_id = $1 AND p.idempotency_key = $2")
+                .execute(Tuple.of(customerId, key))
+                .map(rows -> rows.size() == 0 ? null : stored(rows.iterator().next()));
+    }
+
+    static Uni<Stored> stored(SqlClient client, UUID id) {
+        return client.preparedQuery("SELECT " + COLUMNS + FROM + "WHERE p.id = $1").execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? null : stored(rows.iterator().next()));
+    }
+
+    static Stored stored(Row row) {
+        long amount = row.getLong("amount");
+        long refunded = row.getLong("refunded");
+        String currency = row.getString("currency");
+        String failureCode = row.getString("failure_code");
+        PaymentView view = new PaymentView(row.getUUID("id"), row.getString("status").toUpperCase(),
+                row.getString("kind").toUpperCase(), new Money(amount, currency), new Money(refunded, currency),
+                refunded == 0 ? "NONE" : refunded == amount ? "REFUNDED" : "PARTIALLY_REFUNDED",
+                row.getUUID("merchant_id"), row.getUUID("store_id"), row.getString("display_name"),
+                row.getString("merchant_payment_id"), row.getString("terminal_id"),
+                failureCode == null ? null : new PaymentView.Failure(failureCode, row.getString("failure_detail")),
+                row.getOffsetDateTime("created_at"), row.getOffsetDateTime("completed_at"),
+                row.getOffsetDateTime("canceled_at"));
+        return new Stored(view, row.getString("customer_id"), row.getString("request_sha256"),
+                row.getUUID("customer_account_id"), row.getUUID("merchant_account_id"), row.getUUID("order_code_id"),
+                row.getUUID("transfer_id"), row.getString("cancel_state"));
+    }
+}

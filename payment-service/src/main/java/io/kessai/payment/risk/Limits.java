@@ -1,0 +1,61 @@
+package io.kessai.payment.risk;
+
+import java.time.LocalDate;
+import java.time.ZoneId;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.kessai.common.problem.ProblemException;
+import io.kessai.payment.PaymentConfig;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * The gate as it stands in part 1: a limit per payment and a limit per customer and business day (JST). The day's
+ * total is one row per customer and day, raised in the payment's own transaction only if it stays within the limit,
+ * so concurrent payments can never together exceed it; a payment that fails gives its amount back.
+ */
+@ApplicationScoped
+public class Limits implements MoneyMovementGate {
+
+    /** Business days are Japanese days, whatever the servers' zone. */
+    public static final ZoneId BUSINESS_ZONE = ZoneId.of("Asia/Tokyo");
+
+    private final PaymentConfig.Payments config;
+
+    Limits(PaymentConfig config) {
+        this.config = config.payments();
+    }
+
+    @Override
+    public Uni<Void> admit(SqlConnection tx, MoneyMovement movement) {
+        if (movement.amount() > config.maxAmount()) {
+            throw new ProblemException(422, "payment-limit-exceeded", "Payment limit exceeded", "One payment may be "
+                    + "at most " + config.maxAmount() + " JPY; this one is " + movement.amount() + " JPY.");
+        }
+        return tx.preparedQuery("INSERT INTO customer_day_total AS t (customer_id, day, total) VALUES ($1, $2, $3) "
+                + "ON CONFLICT (customer_id, day) DO UPDATE SET total = t.total + EXCLUDED.total "
+                + "WHERE t.total + EXCLUDED.total <= $4 RETURNING total")
+                .execute(Tuple.of(movement.customerId(), day(movement), movement.amount(), config.dailyLimit()))
+                .map(rows -> {
+                    if (rows.size() == 0 || movement.amount() > config.dailyLimit()) {
+                        throw new ProblemException(422, "daily-limit-exceeded", "Daily limit exceeded",
+                                "Payments may total at most " + config.dailyLimit() + " JPY a day (JST); this one "
+                                        + "would go beyond it.");
+                    }
+                    return null;
+                });
+    }
+
+    @Override
+    public Uni<Void> release(SqlConnection tx, MoneyMovement movement) {
+        return tx.preparedQuery("UPDATE customer_day_total SET total = greatest(total - $3, 0) "
+                + "WHERE customer_id = $1 AND day = $2")
+                .execute(Tuple.of(movement.customerId(), day(movement), movement.amount())).replaceWithVoid();
+    }
+
+    private static LocalDate day(MoneyMovement movement) {
+        return movement.at().atZone(BUSINESS_ZONE).toLocalDate();
+    }
+}
