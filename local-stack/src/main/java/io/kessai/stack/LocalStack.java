@@ -239,6 +239,11 @@ public final class LocalStack implements AutoCloseable {
                 // its ledger account through payment-service's.
                 config.append("kessai.outbox.destinations.wallet=").append(url(Service.WALLET)).append('\n');
             }
+            if (service == Service.PAYMENT) {
+                // Payments post their transfers to wallet-service themselves; merchant changes go to auth-service.
+                config.append("kessai.payment.wallet.url=").append(url(Service.WALLET)).append('\n');
+                config.append("kessai.outbox.destinations.auth=").append(url(Service.AUTH)).append('\n');
+            }
         }
         if (service != Service.AUTH) {
             config.append("kessai.auth.url=").append(url(Service.AUTH)).append('\n');
