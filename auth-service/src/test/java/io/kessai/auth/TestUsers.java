@@ -2,8 +2,12 @@ package io.kessai.auth;
 
 import static io.kessai.testing.TestDatabase.queryText;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -60,9 +64,20 @@ public final class TestUsers {
     }
 
     public static User registered() {
+        return registered(Map.of());
+    }
+
+    /** An active merchant owner: registered with {@code "accountType": "merchant"} and confirmed. */
+    public static User merchantOwner() {
+        return registered(Map.of("accountType", "merchant"));
+    }
+
+    private static User registered(Map<String, String> extraFields) {
         Phone phone = Phone.fresh();
+        Map<String, String> body = new HashMap<>(Map.of("phone", phone.typed(), "password", PASSWORD));
+        body.putAll(extraFields);
         String registration = given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress())
-                .body(Map.of("phone", phone.typed(), "password", PASSWORD)).post("/v1/registrations").then()
+                .body(body).post("/v1/registrations").then()
                 .statusCode(202).extract().path("registrationId");
         String userId = given().contentType(ContentType.JSON).header("X-Forwarded-For", freshAddress())
                 .body(Map.of("code", sentCode(phone.e164()).getJsonObject("data").getString("code")))
@@ -79,6 +94,24 @@ public final class TestUsers {
                 .extract().path("challengeId");
         return new JsonObject(secondFactor(challenge, "sms", sentCode(user.phone().e164()).getJsonObject("data")
                 .getString("code"), address).statusCode(201).extract().asString());
+    }
+
+    /** A step-up token for the user's session through the SMS path, as the app gets one. */
+    public static String stepUpBySms(User user, String accessToken) {
+        pastResendInterval(user.phone());
+        String challenge = given().auth().oauth2(accessToken).header("X-Forwarded-For", freshAddress())
+                .post("/v1/step-up/sms").then().statusCode(202).extract().path("challengeId");
+        String code = sentCode(user.phone().e164()).getJsonObject("data").getString("code");
+        return given().auth().oauth2(accessToken).header("X-Forwarded-For", freshAddress())
+                .contentType(ContentType.JSON)
+                .body(Map.of("method", "sms", "code", code, "challengeId", challenge)).post("/v1/step-up").then()
+                .statusCode(201).body("acr", equalTo("step-up")).extract().path("accessToken");
+    }
+
+    /** The claims of a JWT, read without checking it (for asserting what a token says). */
+    public static JsonObject claimsOf(String jwt) {
+        return new JsonObject(new String(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]),
+                StandardCharsets.UTF_8));
     }
 
     /** Ages the number's codes past the per-number resend interval, so the next code goes out at once. */

@@ -25,10 +25,10 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
-/** The signed-in customer's email address: a step-up to name one, then the code mailed to it. */
+/** The signed-in user's email address: a step-up to name one, then the code mailed to it. */
 @Path("/v1/me/email")
 @Tag(name = "email")
-@RolesAllowed(Roles.CUSTOMER)
+@RolesAllowed({Roles.CUSTOMER, Roles.MERCHANT})
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
 public class EmailResource {

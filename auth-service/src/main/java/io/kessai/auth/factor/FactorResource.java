@@ -36,7 +36,7 @@ import io.vertx.core.http.HttpServerRequest;
  */
 @Path("/v1")
 @Tag(name = "factors")
-@RolesAllowed(Roles.CUSTOMER)
+@RolesAllowed({Roles.CUSTOMER, Roles.MERCHANT})
 @Produces(MediaType.APPLICATION_JSON)
 public class FactorResource {
 

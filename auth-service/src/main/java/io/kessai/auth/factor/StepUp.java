@@ -6,6 +6,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.kessai.auth.AccountType;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.Decision;
 import io.kessai.auth.audit.AuditLog;
@@ -69,7 +70,8 @@ public class StepUp {
                                 AuditLog.Outcome.SUCCESS).user(caller.userId()).device(caller.deviceId())
                                 .address(address).with("method", request.method())))))
                 .map(user -> {
-                    AccessTokens.IssuedToken token = tokens.issueForUser(caller.userId(), caller.deviceId(),
+                    AccessTokens.IssuedToken token = tokens.issueForUser(caller.userId(), user.type(),
+                            caller.deviceId(),
                             caller.sessionId(), List.of(amr), AccessTokens.ACR_STEP_UP, Instant.now(),
                             config.session().stepUpLifetime());
                     return new FactorRequest.StepUpToken(token.value(), "Bearer", token.expiresInSeconds(),
@@ -99,11 +101,15 @@ public class StepUp {
     }
 
     /** The user behind a session that is still live: not frozen, not signed out, device not frozen. */
-    record LiveUser(String phone, String locale) {
+    public record LiveUser(String phone, String locale, AccountType type) {
     }
 
-    Uni<LiveUser> liveSession(SqlConnection tx, Caller caller) {
-        return tx.preparedQuery("SELECT u.phone_e164, u.locale FROM app_user u "
+    /**
+     * The caller's user, if the session the token belongs to is still live; 401 {@code session-ended} otherwise. An
+     * access token outlives a logout or a freeze by its few minutes: what changes anything checks this first.
+     */
+    public Uni<LiveUser> liveSession(SqlConnection tx, Caller caller) {
+        return tx.preparedQuery("SELECT u.phone_e164, u.locale, u.account_type FROM app_user u "
                 + "JOIN refresh_family f ON f.user_id = u.id AND f.id = $2 AND f.revoked_at IS NULL "
                 + "JOIN device d ON d.user_id = u.id AND d.device_id = f.device_id AND d.status = 'active' "
                 + "WHERE u.id = $1 AND u.status = 'active'").execute(Tuple.of(caller.userId(), caller.sessionId()))
@@ -113,7 +119,8 @@ public class StepUp {
                                 "This session was signed out, or the account or device was frozen; sign in again.");
                     }
                     var row = rows.iterator().next();
-                    return new LiveUser(row.getString("phone_e164"), row.getString("locale"));
+                    return new LiveUser(row.getString("phone_e164"), row.getString("locale"),
+                            AccountType.fromWire(row.getString("account_type")));
                 });
     }
 

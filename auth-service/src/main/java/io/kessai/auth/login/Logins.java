@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.kessai.auth.AccountType;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.Decision;
 import io.kessai.auth.audit.AuditLog;
@@ -91,7 +92,7 @@ public class Logins {
                 .onFailure(ProblemException.class).call(locked -> audit.record(AuditLog.Event
                         .of(AuditLog.Type.LOCKOUT, AuditLog.Outcome.REFUSED).phone(phone).device(request.deviceId())
                         .address(address)))
-                .flatMap(attempt -> pool.preparedQuery("SELECT id, password_hash, status FROM app_user "
+                .flatMap(attempt -> pool.preparedQuery("SELECT id, password_hash, status, account_type FROM app_user "
                         + "WHERE phone_e164 = $1").execute(Tuple.of(phone))
                         .flatMap(rows -> {
                             Row user = rows.size() == 1 ? rows.iterator().next() : null;
@@ -121,8 +122,9 @@ public class Logins {
                                                 .call(() -> verification.needsRehash()
                                                         ? rehash(userId, request.password())
                                                         : Uni.createFrom().voidItem())
-                                                .flatMap(ok -> afterPassword(userId, phone, request,
-                                                        event.user(userId), proof));
+                                                .flatMap(ok -> afterPassword(userId,
+                                                        AccountType.fromWire(user.getString("account_type")), phone,
+                                                        request, event.user(userId), proof));
                                     });
                         }));
     }
@@ -132,8 +134,8 @@ public class Logins {
                 + "WHERE id = $1").execute(Tuple.of(userId, hash))).replaceWithVoid();
     }
 
-    private Uni<Outcome> afterPassword(UUID userId, String phone, LoginRequest.Start request, AuditLog.Event event,
-            DpopVerifier.Proof proof) {
+    private Uni<Outcome> afterPassword(UUID userId, AccountType type, String phone, LoginRequest.Start request,
+            AuditLog.Event event, DpopVerifier.Proof proof) {
         return pool.withTransaction(tx -> tx.preparedQuery("SELECT status, expires_at > now() AS bound, key_thumbprint "
                 + "FROM device WHERE user_id = $1 AND device_id = $2").execute(Tuple.of(userId, request.deviceId()))
                 .flatMap(rows -> {
@@ -147,7 +149,7 @@ public class Logins {
                     if (key != null && proof != null && key.equals(proof.thumbprint())) {
                         return tx.preparedQuery("UPDATE device SET last_seen_at = now() WHERE user_id = $1 "
                                 + "AND device_id = $2").execute(Tuple.of(userId, request.deviceId()))
-                                .flatMap(seen -> sessions.start(tx, userId, request.deviceId(),
+                                .flatMap(seen -> sessions.start(tx, userId, type, request.deviceId(),
                                         List.of(PASSWORD, DEVICE_KEY), Instant.now(), proof.thumbprint()))
                                 .call(tokens -> audit.record(tx, event.outcome(AuditLog.Outcome.SUCCESS)
                                         .with("session", tokens.sessionId().toString())))
@@ -275,7 +277,7 @@ public class Logins {
 
     /** The waiting sign-in, locked; refused when it has ended or its tries are used up. */
     private Uni<Row> open(SqlConnection tx, UUID id) {
-        return tx.preparedQuery("SELECT c.*, c.expires_at <= now() AS expired, u.phone_e164, u.status "
+        return tx.preparedQuery("SELECT c.*, c.expires_at <= now() AS expired, u.phone_e164, u.status, u.account_type "
                 + "FROM login_challenge c JOIN app_user u ON u.id = c.user_id WHERE c.id = $1 FOR UPDATE OF c")
                 .execute(Tuple.of(id))
                 .map(rows -> {
@@ -340,9 +342,11 @@ public class Logins {
                     return audit.record(tx, event)
                             .call(() -> messages.alert(tx, userId, "security.new_device",
                                     new JsonObject().put("deviceName", deviceName)))
-                            .flatMap(alerted -> sessions.start(tx, userId, deviceId, proof == null
-                                    ? List.of(PASSWORD, method)
-                                    : List.of(PASSWORD, method, DEVICE_KEY), Instant.now(),
+                            .flatMap(alerted -> sessions.start(tx, userId,
+                                    AccountType.fromWire(challenge.getString("account_type")), deviceId, proof == null
+                                            ? List.of(PASSWORD, method)
+                                            : List.of(PASSWORD, method, DEVICE_KEY),
+                                    Instant.now(),
                                     proof == null ? null : proof.thumbprint()))
                             .call(tokens -> audit.record(tx, AuditLog.Event.of(AuditLog.Type.LOGIN,
                                     AuditLog.Outcome.SUCCESS).user(userId).phone(challenge.getString("phone_e164"))

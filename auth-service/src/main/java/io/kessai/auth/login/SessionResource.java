@@ -110,7 +110,7 @@ public class SessionResource {
 
     @DELETE
     @Path("/current")
-    @RolesAllowed(Roles.CUSTOMER)
+    @RolesAllowed({Roles.CUSTOMER, Roles.MERCHANT})
     @Operation(summary = "Sign out: the session's refresh tokens stop working")
     public Uni<Response> logout() {
         Caller caller = Caller.of(identity);

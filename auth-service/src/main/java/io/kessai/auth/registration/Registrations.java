@@ -4,6 +4,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.kessai.auth.AccountType;
 import io.kessai.auth.message.UserMessages;
 import io.kessai.auth.otp.OtpChallenges;
 import io.kessai.auth.password.PasswordHasher;
@@ -21,8 +22,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * Registration with a phone number and password, confirmed by an SMS code to that number. The answer never says
  * whether the number already has an account: the password is hashed on every path (similar timing), the same
  * per-number limits apply, and for a number that has an account a challenge is recorded that no code can pass and
- * nothing is sent. Confirming activates the account and, in the same transaction, asks wallet-service to open the
- * customer's wallet.
+ * nothing is sent. That holds whatever the account's type: a merchant owner uses a number that has no account yet,
+ * as a customer does. Confirming activates the account and, for a customer, asks wallet-service in the same
+ * transaction to open the wallet; a merchant owner has none.
  */
 @ApplicationScoped
 public class Registrations {
@@ -74,12 +76,16 @@ public class Registrations {
             }
             UUID userId = UUID.fromString(subject);
             return pool.withTransaction(tx -> tx.preparedQuery("UPDATE app_user SET status = 'active', "
-                    + "activated_at = now() WHERE id = $1 AND status = 'pending' RETURNING id")
+                    + "activated_at = now() WHERE id = $1 AND status = 'pending' RETURNING account_type")
                     .execute(Tuple.of(userId))
                     .flatMap(rows -> {
                         if (rows.size() == 0) {
                             throw new ProblemException(400, "code-expired", "Code expired",
                                     "This registration has ended; start again.");
+                        }
+                        if (AccountType
+                                .fromWire(rows.iterator().next().getString("account_type")) != AccountType.CUSTOMER) {
+                            return Uni.createFrom().voidItem();
                         }
                         // The wallet opens through the outbox: retried until wallet-service accepts, and idempotent
                         // there, so an outage of wallet-service never blocks or loses an activation.
@@ -92,18 +98,22 @@ public class Registrations {
     private static Uni<UUID> insertPending(SqlConnection tx, String phone, String hash,
             RegistrationRequest.Start request) {
         UUID id = TimeOrderedUuid.next();
-        return tx.preparedQuery("INSERT INTO app_user (id, phone_e164, password_hash, status, locale) "
-                + "VALUES ($1, $2, $3, 'pending', $4)")
-                .execute(Tuple.of(id, phone, hash, request.localeOrDefault()))
+        return tx.preparedQuery("INSERT INTO app_user (id, phone_e164, password_hash, status, locale, account_type) "
+                + "VALUES ($1, $2, $3, 'pending', $4, $5)")
+                .execute(Tuple.of(id, phone, hash, request.localeOrDefault(), request.accountTypeOrDefault().wire()))
                 .map(ignored -> id);
     }
 
-    /** A second start for a pending registration (a retry, or a forgotten first attempt) takes the new password. */
+    /**
+     * A second start for a pending registration (a retry, or a forgotten first attempt) takes the new password, locale
+     * and account type.
+     */
     private static Uni<UUID> replacePassword(SqlConnection tx, Row pending, String hash,
             RegistrationRequest.Start request) {
         UUID id = pending.getUUID("id");
-        return tx.preparedQuery("UPDATE app_user SET password_hash = $2, locale = $3, created_at = now() WHERE id = $1")
-                .execute(Tuple.of(id, hash, request.localeOrDefault()))
+        return tx.preparedQuery("UPDATE app_user SET password_hash = $2, locale = $3, account_type = $4, "
+                + "created_at = now() WHERE id = $1")
+                .execute(Tuple.of(id, hash, request.localeOrDefault(), request.accountTypeOrDefault().wire()))
                 .map(ignored -> id);
     }
 

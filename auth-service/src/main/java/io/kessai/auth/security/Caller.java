@@ -12,26 +12,40 @@ import io.kessai.auth.token.AccessTokens;
 import io.kessai.common.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
 
-/** The verified claims of the caller's access token, read the same way by every endpoint. */
+/**
+ * The verified claims of a signed-in user's access token (a customer's or a merchant owner's session), read the same
+ * way by every endpoint.
+ */
 public record Caller(UUID userId, String deviceId, UUID sessionId, String acr, Instant authTime, List<String> amr) {
 
     static final String CLAIMS = "kessai.claims";
 
-    /** The signed-in user behind a customer token (the endpoint has already required the role). */
+    /**
+     * The signed-in user behind a session token (the endpoint has already required the role). A token of no sign-in,
+     * such as a till's (role {@code merchant} too, but no {@code sid}) or a service's, is 403: only a person who
+     * passed the second factor reaches a user's endpoints.
+     */
     public static Caller of(SecurityIdentity identity) {
         JwtClaims claims = identity.getAttribute(CLAIMS);
         try {
             String sid = claims.getClaimValueAsString(AccessTokens.SESSION_ID);
             Object authTime = claims.getClaimValue(AccessTokens.AUTH_TIME);
+            if (sid == null) {
+                throw notASession();
+            }
             return new Caller(UUID.fromString(claims.getSubject()),
                     claims.getClaimValueAsString(AccessTokens.DEVICE_ID),
-                    sid == null ? null : UUID.fromString(sid),
+                    UUID.fromString(sid),
                     claims.getClaimValueAsString(AccessTokens.ACR),
                     authTime instanceof Number seconds ? Instant.ofEpochSecond(seconds.longValue()) : null,
                     claims.hasClaim(AccessTokens.AMR) ? claims.getStringListClaimValue(AccessTokens.AMR) : List.of());
         } catch (MalformedClaimException | IllegalArgumentException e) {
-            throw new ProblemException(403, "forbidden", "Forbidden", "This token is not a customer's session.");
+            throw notASession();
         }
+    }
+
+    private static ProblemException notASession() {
+        return new ProblemException(403, "forbidden", "Forbidden", "This token is not a signed-in user's session.");
     }
 
     /**

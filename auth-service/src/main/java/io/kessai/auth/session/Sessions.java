@@ -15,6 +15,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.kessai.auth.AccountType;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.audit.AuditLog;
 import io.kessai.auth.device.DpopVerifier;
@@ -77,8 +78,8 @@ public class Sessions {
      * are bound to the device key with this thumbprint; a sign-in without a device key gets an access token and no
      * refresh token, since a refresh token bound to nothing would work for whoever copied it.
      */
-    public Uni<Tokens> start(SqlConnection tx, UUID userId, String deviceId, List<String> amr, Instant authTime,
-            String keyThumbprint) {
+    public Uni<Tokens> start(SqlConnection tx, UUID userId, AccountType type, String deviceId, List<String> amr,
+            Instant authTime, String keyThumbprint) {
         UUID family = TimeOrderedUuid.next();
         return tx.preparedQuery("INSERT INTO refresh_family (id, user_id, device_id, amr, auth_time, expires_at, "
                 + "key_thumbprint) VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7) "
@@ -87,8 +88,8 @@ public class Sessions {
                         OffsetDateTime.ofInstant(authTime, ZoneOffset.UTC),
                         (double) config.session().refreshLifetime().toSeconds(), keyThumbprint}))
                 .flatMap(rows -> keyThumbprint == null
-                        ? Uni.createFrom().item(accessOnly(family, userId, deviceId, amr, authTime))
-                        : issue(tx, family, userId, deviceId, amr, authTime,
+                        ? Uni.createFrom().item(accessOnly(family, userId, type, deviceId, amr, authTime))
+                        : issue(tx, family, userId, type, deviceId, amr, authTime,
                                 rows.iterator().next().getOffsetDateTime("expires_at").toInstant()));
     }
 
@@ -104,6 +105,7 @@ public class Sessions {
         String hash = hash(refreshToken);
         return pool.withTransaction(tx -> tx.preparedQuery("SELECT t.family_id, t.rotated_at, f.user_id, f.device_id, "
                 + "f.amr, f.auth_time, f.expires_at, f.revoked_at, f.key_thumbprint, f.expires_at <= now() AS expired, u.status, "
+                + "u.account_type, "
                 + "d.status AS device_status FROM refresh_token t JOIN refresh_family f ON f.id = t.family_id "
                 + "JOIN app_user u ON u.id = f.user_id "
                 + "LEFT JOIN device d ON d.user_id = f.user_id AND d.device_id = f.device_id "
@@ -148,7 +150,8 @@ public class Sessions {
                             .execute(Tuple.of(hash))
                             .call(() -> tx.preparedQuery("UPDATE device SET last_seen_at = now() WHERE user_id = $1 "
                                     + "AND device_id = $2").execute(Tuple.of(userId, deviceId)))
-                            .flatMap(rotated -> issue(tx, family, userId, deviceId,
+                            .flatMap(rotated -> issue(tx, family, userId,
+                                    AccountType.fromWire(row.getString("account_type")), deviceId,
                                     Arrays.asList(row.getArrayOfStrings("amr")),
                                     row.getOffsetDateTime("auth_time").toInstant(),
                                     row.getOffsetDateTime("expires_at").toInstant()))
@@ -219,23 +222,24 @@ public class Sessions {
                 .execute(Tuple.of(family, reason)).replaceWithVoid();
     }
 
-    private Uni<Tokens> issue(SqlConnection tx, UUID family, UUID userId, String deviceId, List<String> amr,
-            Instant authTime, Instant familyExpiresAt) {
+    private Uni<Tokens> issue(SqlConnection tx, UUID family, UUID userId, AccountType type, String deviceId,
+            List<String> amr, Instant authTime, Instant familyExpiresAt) {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String refreshToken = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         return tx.preparedQuery("INSERT INTO refresh_token (token_hash, family_id) VALUES ($1, $2)")
                 .execute(Tuple.of(hash(refreshToken), family))
                 .map(inserted -> {
-                    Tokens access = accessOnly(family, userId, deviceId, amr, authTime);
+                    Tokens access = accessOnly(family, userId, type, deviceId, amr, authTime);
                     long refreshSeconds = Math.max(0,
                             familyExpiresAt.getEpochSecond() - Instant.now().getEpochSecond());
                     return new Tokens(access.accessToken(), access.expiresIn(), refreshToken, refreshSeconds, family);
                 });
     }
 
-    private Tokens accessOnly(UUID family, UUID userId, String deviceId, List<String> amr, Instant authTime) {
-        AccessTokens.IssuedToken access = accessTokens.issueForUser(userId, deviceId, family, amr,
+    private Tokens accessOnly(UUID family, UUID userId, AccountType type, String deviceId, List<String> amr,
+            Instant authTime) {
+        AccessTokens.IssuedToken access = accessTokens.issueForUser(userId, type, deviceId, family, amr,
                 AccessTokens.ACR_SESSION, authTime, config.accessTokenLifetime());
         return new Tokens(access.value(), access.expiresInSeconds(), null, 0, family);
     }

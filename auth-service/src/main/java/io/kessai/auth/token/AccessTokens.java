@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jose4j.jwk.RsaJsonWebKey;
 
+import io.kessai.auth.AccountType;
 import io.kessai.auth.AuthConfig;
 import io.kessai.common.security.Roles;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
@@ -71,10 +72,13 @@ public class AccessTokens {
         return sign(claims, config.accessTokenLifetime());
     }
 
-    /** A customer's token for one sign-in on one device; an operator's also carries role {@code ops}. */
-    public IssuedToken issueForUser(UUID userId, String deviceId, UUID sessionId, List<String> amr, String acr,
-            Instant authTime, Duration lifetime) {
-        Set<String> groups = operators.contains(userId) ? Set.of(Roles.CUSTOMER, Roles.OPS) : Set.of(Roles.CUSTOMER);
+    /**
+     * A user's token for one sign-in on one device, with the role of the account's type ({@code customer}, or
+     * {@code merchant} for a merchant owner); an operator's also carries role {@code ops}, whatever the type.
+     */
+    public IssuedToken issueForUser(UUID userId, AccountType type, String deviceId, UUID sessionId, List<String> amr,
+            String acr, Instant authTime, Duration lifetime) {
+        Set<String> groups = operators.contains(userId) ? Set.of(type.role(), Roles.OPS) : Set.of(type.role());
         return sign(Jwt.subject(userId.toString()).groups(groups)
                 .claim(DEVICE_ID, deviceId)
                 .claim(SESSION_ID, sessionId.toString())

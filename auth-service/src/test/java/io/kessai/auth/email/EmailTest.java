@@ -22,6 +22,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.kessai.auth.AccountType;
 import io.kessai.auth.TestClients;
 import io.kessai.auth.TestUsers;
 import io.kessai.auth.TestUsers.User;
@@ -49,8 +50,10 @@ class EmailTest {
         User user = TestUsers.registered();
         String device = newDeviceId();
         JsonObject session = TestUsers.signedIn(user, device);
-        String stepUp = accessTokens.issueForUser(user.id(), device, UUID.fromString(session.getString("sessionId")),
-                List.of("pwd", "sms"), AccessTokens.ACR_STEP_UP, Instant.now(), Duration.ofMinutes(5)).value();
+        String stepUp = accessTokens
+                .issueForUser(user.id(), AccountType.CUSTOMER, device, UUID.fromString(session.getString("sessionId")),
+                        List.of("pwd", "sms"), AccessTokens.ACR_STEP_UP, Instant.now(), Duration.ofMinutes(5))
+                .value();
         return new Signed(user, session.getString("accessToken"), stepUp);
     }
 

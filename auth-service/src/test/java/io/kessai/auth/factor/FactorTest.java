@@ -35,6 +35,7 @@ import com.google.zxing.client.j2se.BufferedImageLuminanceSource;
 import com.google.zxing.common.HybridBinarizer;
 import com.google.zxing.qrcode.QRCodeReader;
 
+import io.kessai.auth.AccountType;
 import io.kessai.auth.AuthConfig;
 import io.kessai.auth.TestClients;
 import io.kessai.auth.TestUsers;
@@ -87,16 +88,11 @@ class FactorTest {
 
     /** A step-up token through the SMS path, as the app gets one. */
     static String stepUpBySms(Session session) {
-        pastResendInterval(session.user().phone());
-        String challenge = post(session.access(), "/v1/step-up/sms", null).statusCode(202).extract()
-                .path("challengeId");
-        String code = sentCode(session.user().phone().e164()).getJsonObject("data").getString("code");
-        return post(session.access(), "/v1/step-up", Map.of("method", "sms", "code", code, "challengeId", challenge))
-                .statusCode(201).body("acr", equalTo("step-up")).extract().path("accessToken");
+        return TestUsers.stepUpBySms(session.user(), session.access());
     }
 
     static JsonObject claims(String jwt) {
-        return new JsonObject(new String(Base64.getUrlDecoder().decode(jwt.split("\\.")[1])));
+        return TestUsers.claimsOf(jwt);
     }
 
     @Test
@@ -247,11 +243,11 @@ class FactorTest {
     void aStaleOrPlainTokenIsNotAStepUp() {
         Session session = signedIn();
         JsonObject claims = claims(session.access());
-        String stale = tokens.issueForUser(session.user().id(), session.deviceId(),
+        String stale = tokens.issueForUser(session.user().id(), AccountType.CUSTOMER, session.deviceId(),
                 UUID.fromString(claims.getString("sid")), List.of("sms"), AccessTokens.ACR_STEP_UP,
                 Instant.now().minus(Duration.ofMinutes(6)), Duration.ofMinutes(5)).value();
         expectProblem(post(stale, "/v1/me/recovery-codes", null), 403, "step-up-required");
-        String fresh = tokens.issueForUser(session.user().id(), session.deviceId(),
+        String fresh = tokens.issueForUser(session.user().id(), AccountType.CUSTOMER, session.deviceId(),
                 UUID.fromString(claims.getString("sid")), List.of("sms"), AccessTokens.ACR_STEP_UP, Instant.now(),
                 Duration.ofMinutes(5)).value();
         post(fresh, "/v1/me/recovery-codes", null).statusCode(201);

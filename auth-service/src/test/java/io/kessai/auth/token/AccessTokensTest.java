@@ -15,6 +15,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.kessai.auth.AccountType;
 import io.kessai.auth.TestAuthConfig;
 import io.vertx.core.json.JsonObject;
 
@@ -30,7 +31,11 @@ class AccessTokensTest {
     }
 
     private static AccessTokens.IssuedToken signIn(AccessTokens tokens, UUID user) {
-        return tokens.issueForUser(user, "device-0001", UUID.randomUUID(), List.of("pwd", "sms"),
+        return signIn(tokens, user, AccountType.CUSTOMER);
+    }
+
+    private static AccessTokens.IssuedToken signIn(AccessTokens tokens, UUID user, AccountType type) {
+        return tokens.issueForUser(user, type, "device-0001", UUID.randomUUID(), List.of("pwd", "sms"),
                 AccessTokens.ACR_STEP_UP, Instant.now(), Duration.ofMinutes(5));
     }
 
@@ -43,6 +48,18 @@ class AccessTokensTest {
         assertEquals(Set.of("customer", "ops"), Set.copyOf(claims(signIn(tokens, operator)).getJsonArray("groups")
                 .getList()));
         assertEquals(List.of("customer"), claims(signIn(tokens, customer)).getJsonArray("groups").getList());
+    }
+
+    @Test
+    void aMerchantOwnersSignInCarriesRoleMerchantInsteadOfCustomerAndAnOperatorKeepsOps() throws Exception {
+        UUID operator = UUID.randomUUID();
+        UUID owner = UUID.randomUUID();
+        AccessTokens tokens = new AccessTokens(TestAuthConfig.operators(keys, Set.of(operator.toString())),
+                new SigningKeys(TestAuthConfig.signingKeys(keys, true)));
+        assertEquals(List.of("merchant"), claims(signIn(tokens, owner, AccountType.MERCHANT)).getJsonArray("groups")
+                .getList());
+        assertEquals(Set.of("merchant", "ops"), Set.copyOf(claims(signIn(tokens, operator, AccountType.MERCHANT))
+                .getJsonArray("groups").getList()));
     }
 
     @Test
