@@ -2,6 +2,7 @@ package io.kessai.auth.ops;
 
 import java.util.UUID;
 
+import io.kessai.auth.Ids;
 import io.kessai.common.problem.ProblemException;
 
 /** The domain problems of the ops endpoints (docs/api.md, "Ops endpoints"). */
@@ -27,12 +28,7 @@ final class OpsProblems {
 
     /** A user id as ops typed it; anything that is not a UUID names no user (the same 404 as an unknown one). */
     static UUID userId(String text) {
-        try {
-            UUID id = text != null && text.length() == 36 ? UUID.fromString(text) : null;
-            return id != null && id.toString().equalsIgnoreCase(text) ? id : null;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return Ids.uuid(text).orElse(null);
     }
 
     static UUID existingUserId(String text) {

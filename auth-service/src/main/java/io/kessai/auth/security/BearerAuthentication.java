@@ -17,7 +17,9 @@ import org.jose4j.keys.resolvers.JwksVerificationKeyResolver;
 import org.jose4j.lang.JoseException;
 
 import io.kessai.auth.AuthConfig;
+import io.kessai.auth.token.AccessTokens;
 import io.kessai.auth.token.SigningKeys;
+import io.kessai.common.security.Roles;
 import io.kessai.common.security.TokenIssueTime;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
@@ -31,10 +33,12 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Bearer tokens on auth-service's own endpoints (a user's factors and devices, step-up, ops). auth-service issued them,
- * so it checks them in process against the keys it publishes, with the same rules as every resource server: RS256
- * only, a published {@code kid}, our issuer and audience, not expired (30 s skew), with a subject and a {@code jti}.
- * A request without a token stays anonymous (the endpoint's role check answers 401); a bad token fails at once.
+ * Bearer tokens on auth-service's own endpoints (a user's factors and devices, step-up, ops, the internal calls of
+ * the other services). auth-service issued them, so it checks them in process against the keys it publishes, with the
+ * same rules as every resource server: RS256 only, a published {@code kid}, our issuer and audience, not expired (30 s
+ * skew), with a subject and a {@code jti}. A request without a token stays anonymous (the endpoint's role check answers
+ * 401); a bad token fails at once. A service token's scopes become permissions, as quarkus-oidc makes them at the
+ * other services, so internal endpoints name their scope with {@code @PermissionsAllowed}.
  */
 @ApplicationScoped
 public class BearerAuthentication implements HttpAuthenticationMechanism {
@@ -72,12 +76,19 @@ public class BearerAuthentication implements HttpAuthenticationMechanism {
     public SecurityIdentity identityOf(String token) {
         try {
             JwtClaims claims = verifier().consumer().processToClaims(token);
-            List<String> groups = claims.hasClaim("groups") ? claims.getStringListClaimValue("groups") : List.of();
-            return QuarkusSecurityIdentity.builder()
+            Set<String> roles = Set.copyOf(claims.hasClaim("groups")
+                    ? claims.getStringListClaimValue("groups")
+                    : List.of());
+            QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder()
                     .setPrincipal(new QuarkusPrincipal(claims.getSubject()))
-                    .addRoles(Set.copyOf(groups))
-                    .addAttribute(Caller.CLAIMS, claims)
-                    .build();
+                    .addRoles(roles)
+                    .addAttribute(Caller.CLAIMS, claims);
+            // auth-service puts scopes only into service clients' tokens; a scope on any other is not honoured.
+            String scope = claims.getClaimValueAsString(AccessTokens.SCOPE);
+            if (roles.contains(Roles.SERVICE) && scope != null && !scope.isBlank()) {
+                identity.addPermissionsAsString(Set.of(scope.trim().split(" +")));
+            }
+            return identity.build();
         } catch (InvalidJwtException | MalformedClaimException e) {
             throw new AuthenticationFailedException("invalid bearer token", e);
         }
