@@ -13,7 +13,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Merchants as payment-service describes them to auth-service ({@code PUT /v1/internal/merchants/{id}} with its own
+ * Merchants as payment-service describes them to auth-service ({@code POST /v1/internal/merchants/{id}} with its own
  * token), and a merchant owner signed in with a step-up, as the till tests need them.
  */
 public final class TestMerchants {
@@ -85,7 +85,7 @@ public final class TestMerchants {
 
     public static ValidatableResponse put(String token, String merchantId, String body) {
         return given().auth().oauth2(token).contentType(ContentType.JSON).body(body)
-                .put("/v1/internal/merchants/" + merchantId).then();
+                .post("/v1/internal/merchants/" + merchantId).then();
     }
 
     /** {@code POST /v1/me/merchants/{merchantId}/tills} with {@code token}. */

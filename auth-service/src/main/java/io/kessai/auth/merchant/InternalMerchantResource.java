@@ -6,7 +6,7 @@ import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -47,12 +47,12 @@ public class InternalMerchantResource {
     @Context
     HttpServerRequest http;
 
-    @PUT
+    @POST
     @Path("/{merchantId}")
     @PermissionsAllowed(Scopes.AUTH_MERCHANTS_WRITE)
     @Operation(summary = "Describe a merchant (owner, state, stores) at a version: 200 with what is held, which stays "
             + "as it was when the version is not newer (a replay or a late retry)")
-    public Uni<MerchantHolding.Held> put(@PathParam("merchantId") String merchantId,
+    public Uni<MerchantHolding.Held> record(@PathParam("merchantId") String merchantId,
             @Valid @NotNull MerchantHolding holding) {
         return holdings.record(merchantId(merchantId), holding, identity.getPrincipal().getName(),
                 clientAddress.of(http));

@@ -14,7 +14,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A merchant as payment-service describes it to auth-service: its owner, state and stores at one version. The same
- * shape is the request of {@code PUT /v1/internal/merchants/{merchantId}} and, with the merchant id, its answer.
+ * shape is the request of {@code POST /v1/internal/merchants/{merchantId}} and, with the merchant id, its answer.
  */
 @Schema(example = "{\"ownerId\": \"0190f3a2-7c1e-7d3a-9b2e-3f5a6b7c8d9e\", \"status\": \"active\", \"version\": 2, "
         + "\"stores\": [{\"storeId\": \"0190f3a2-7c1e-7d3a-9b2e-3f5a6b7c8d9f\", \"name\": \"Shinjuku East Exit\", "

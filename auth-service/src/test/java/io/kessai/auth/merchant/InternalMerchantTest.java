@@ -32,7 +32,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * {@code PUT /v1/internal/merchants/{merchantId}}: what payment-service tells auth-service an owner holds. Only a
+ * {@code POST /v1/internal/merchants/{merchantId}}: what payment-service tells auth-service an owner holds. Only a
  * service token with {@code auth:merchants.write}; a version not newer than the one held changes nothing.
  */
 @QuarkusTest
@@ -124,7 +124,7 @@ class InternalMerchantTest {
         String body = merchant.body().encode();
         String id = merchant.merchantId().toString();
 
-        expectProblem(given().contentType(ContentType.JSON).body(body).put("/v1/internal/merchants/" + id).then(),
+        expectProblem(given().contentType(ContentType.JSON).body(body).post("/v1/internal/merchants/" + id).then(),
                 401, "unauthorized");
         String issuer = given().get("/.well-known/openid-configuration").then().extract().path("issuer");
         TokenMinter stranger = new TokenMinter(TokenMinter.newKey("stranger"), issuer);
