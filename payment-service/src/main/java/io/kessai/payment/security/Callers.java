@@ -60,11 +60,6 @@ public class Callers {
         }
     }
 
-    /** Whether the caller is a till (else an owner's session). */
-    public boolean isTill() {
-        return claim(TillClaims.MERCHANT_ID) != null;
-    }
-
     private String claim(String name) {
         if (identity.getPrincipal() instanceof JsonWebToken jwt) {
             Object value = jwt.getClaim(name);
