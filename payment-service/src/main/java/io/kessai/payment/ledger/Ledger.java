@@ -45,10 +45,10 @@ public class Ledger {
                 .transform(Ledger::classify);
     }
 
-    /** Reverses what remains of {@code transferId} ({@code amount} yen of it) under {@code key}. */
-    public Uni<WalletAnswer> reverse(String key, UUID transferId, long amount) {
+    /** Reverses all of {@code transferId} under {@code key}: the first answer, or the same again for a repeat. */
+    public Uni<WalletAnswer> reverse(String key, UUID transferId) {
         return token().flatMap(token -> calls.call(api -> api.reverse(bearer(token), key,
-                transferId.toString(), new JsonObject().put("amount", amount)))).onFailure()
+                transferId.toString(), new JsonObject()))).onFailure()
                 .transform(Ledger::classify);
     }
 

@@ -20,7 +20,14 @@ public enum PaymentProblem {
     PAYMENT_NOT_FOUND(404, "payment-not-found", "Payment not found"),
     INSUFFICIENT_FUNDS(422, "insufficient-funds", "Insufficient funds"),
     WALLET_FROZEN(409, "wallet-frozen", "Wallet frozen"),
-    PAYMENT_REFUSED(422, "payment-refused", "Payment refused");
+    PAYMENT_REFUSED(422, "payment-refused", "Payment refused"),
+    CANCEL_WINDOW_CLOSED(409, "cancel-window-closed", "Cancel window closed"),
+    PAYMENT_REFUNDED(409, "payment-refunded", "Payment refunded"),
+    PAYMENT_NOT_REFUNDABLE(409, "payment-not-refundable", "Payment not refundable"),
+    REFUND_EXCEEDS_REMAINING(422, "refund-exceeds-remaining", "Refund exceeds what remains"),
+    MERCHANT_REFUND_ID_REUSED(409, "merchant-refund-id-reused", "merchantRefundId reused"),
+    REFUND_NOT_FOUND(404, "refund-not-found", "Refund not found"),
+    REFUND_REFUSED(422, "refund-refused", "Refund refused");
     // @formatter:on
 
     private final int status;
@@ -43,11 +50,16 @@ public enum PaymentProblem {
 
     /** The problem a failed payment answers with, from the code it failed with. */
     public static ProblemException ofFailure(String failureCode, String detail) {
+        return ofFailure(failureCode, detail, PAYMENT_REFUSED);
+    }
+
+    /** The problem a failed payment or refund answers with: its own code's, or {@code otherwise}'s. */
+    public static ProblemException ofFailure(String failureCode, String detail, PaymentProblem otherwise) {
         for (PaymentProblem problem : values()) {
             if (problem.code.equals(failureCode)) {
                 return problem.exception(detail);
             }
         }
-        return PAYMENT_REFUSED.exception(detail);
+        return otherwise.exception(detail);
     }
 }

@@ -14,6 +14,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -50,6 +51,13 @@ public class PaymentResource {
             + "it now is (Idempotent-Replayed: true)")
     public Uni<Response> pay(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull PaymentRequest request) {
         return payments.pay(callers.subject(), key, request).map(PaymentResource::answer);
+    }
+
+    @GET
+    @Operation(summary = "My payments, newest first; a page of limit (1 to kessai.payment.payments.max-page-size, "
+            + "default 50) after cursor")
+    public Uni<PaymentPage> list(@QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
+        return payments.list(new Payments.Listing(callers.subject(), null, null, null, null, cursor, limit));
     }
 
     @GET

@@ -2,9 +2,13 @@ package io.kessai.payment.payment;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -48,6 +52,7 @@ public class Payments {
             + "p.terminal_id, p.failure_code, p.failure_detail, p.created_at, p.completed_at, p.canceled_at, "
             + "p.customer_account_id, p.merchant_account_id, p.order_code_id, p.transfer_id, p.cancel_state";
     private static final String FROM = " FROM payment p JOIN merchant m ON m.id = p.merchant_id ";
+    private static final int DEFAULT_PAGE = 50;
 
     private final Pool pool;
     private final MpmCodec codec;
@@ -55,6 +60,7 @@ public class Payments {
     private final MoneyMovementGate gate;
     private final Outbox outbox;
     private final Duration grace;
+    private final int maxPage;
 
     Payments(Pool pool, MpmCodec codec, Ledger ledger, MoneyMovementGate gate, Outbox outbox, PaymentConfig config) {
         this.pool = pool;
@@ -63,6 +69,7 @@ public class Payments {
         this.gate = gate;
         this.outbox = outbox;
         this.grace = config.reconcile().grace();
+        this.maxPage = config.payments().maxPageSize();
     }
 
     /** A payment as stored, with what the flow needs besides its view. */
@@ -374,6 +381,64 @@ public class Payments {
                 });
     }
 
+    /**
+     * Whose payments a listing shows: a customer's ({@code customerId}) or a merchant's ({@code merchantId}, narrowed
+     * to one store by {@code storeId}), made in {@code [from, to)} when given, a page of {@code limit} after
+     * {@code cursor}.
+     */
+    public record Listing(String customerId, UUID merchantId, UUID storeId, OffsetDateTime from, OffsetDateTime to,
+            String cursor, Integer limit) {
+    }
+
+    /** A page of payments, newest first. */
+    public Uni<PaymentPage> list(Listing listing) {
+        int limit = listing.limit() == null ? DEFAULT_PAGE : listing.limit();
+        if (limit < 1 || limit > maxPage) {
+            throw ProblemException.invalidField("limit", "must be between 1 and " + maxPage);
+        }
+        if (listing.from() != null && listing.to() != null && !listing.from().isBefore(listing.to())) {
+            throw ProblemException.invalidField("from", "must be before to");
+        }
+        PaymentPage.Position after = PaymentPage.position(listing.cursor());
+        List<Object> values = new ArrayList<>();
+        StringBuilder where = new StringBuilder();
+        BiConsumer<String, List<Object>> and = (condition, bound) -> {
+            for (Object value : bound) {
+                values.add(value);
+                condition = condition.replaceFirst("\\?", "\\$" + values.size());
+            }
+            where.append(where.isEmpty() ? "WHERE " : " AND ").append(condition);
+        };
+        if (listing.customerId() != null) {
+            and.accept("p.customer_id = ?", List.of(listing.customerId()));
+        } else {
+            and.accept("p.merchant_id = ?", List.of(listing.merchantId()));
+        }
+        if (listing.storeId() != null) {
+            and.accept("p.store_id = ?", List.of(listing.storeId()));
+        }
+        if (listing.from() != null) {
+            and.accept("p.created_at >= ?", List.of(listing.from()));
+        }
+        if (listing.to() != null) {
+            and.accept("p.created_at < ?", List.of(listing.to()));
+        }
+        if (after != null) {
+            and.accept("(p.created_at, p.id) < (?, ?)", List.of(after.createdAt(), after.id()));
+        }
+        values.add(limit + 1);
+        return pool.preparedQuery("SELECT " + COLUMNS + FROM + where + " ORDER BY p.created_at DESC, p.id DESC LIMIT $"
+                + values.size()).execute(Tuple.from(values)).map(rows -> {
+                    List<PaymentView> items = new ArrayList<>();
+                    rows.forEach(row -> items.add(stored(row).view()));
+                    if (items.size() <= limit) {
+                        return new PaymentPage(items, null);
+                    }
+                    List<PaymentView> page = items.subList(0, limit);
+                    return new PaymentPage(List.copyOf(page), PaymentPage.cursorAfter(page.getLast()));
+                });
+    }
+
     Uni<Stored> byKey(String customerId, String key) {
         return pool.preparedQuery("SELECT " + COLUMNS + FROM + "WHERE p.customer_id = $1 AND p.idempotency_key = $2")
                 .execute(Tuple.of(customerId, key))
@@ -383,6 +448,13 @@ public class Payments {
     static Uni<Stored> stored(SqlClient client, UUID id) {
         return client.preparedQuery("SELECT " + COLUMNS + FROM + "WHERE p.id = $1").execute(Tuple.of(id))
                 .map(rows -> rows.size() == 0 ? null : stored(rows.iterator().next()));
+    }
+
+    private static String cancelSettlement(String cancelState, UUID transferId) {
+        if (cancelState == null) {
+            return null;
+        }
+        return "due".equals(cancelState) ? "PENDING" : transferId != null ? "REVERSED" : "NOTHING_CHARGED";
     }
 
     static Stored stored(Row row) {
@@ -397,7 +469,8 @@ public class Payments {
                 row.getString("merchant_payment_id"), row.getString("terminal_id"),
                 failureCode == null ? null : new PaymentView.Failure(failureCode, row.getString("failure_detail")),
                 row.getOffsetDateTime("created_at"), row.getOffsetDateTime("completed_at"),
-                row.getOffsetDateTime("canceled_at"));
+                row.getOffsetDateTime("canceled_at"), cancelSettlement(row.getString("cancel_state"),
+                        row.getUUID("transfer_id")));
         return new Stored(view, row.getString("customer_id"), row.getString("request_sha256"),
                 row.getUUID("customer_account_id"), row.getUUID("merchant_account_id"), row.getUUID("order_code_id"),
                 row.getUUID("transfer_id"), row.getString("cancel_state"));

@@ -3,6 +3,7 @@ package io.kessai.payment.payment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,11 +24,13 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Settles payments whose outcome is unknown: it re-posts the same transfer under the same idempotency key (the
- * payment's id) until wallet-service answers definitively. It never reads "not found" as "failed": a re-post either
- * posts the transfer now or answers the one posted before. A refusal is final only once no earlier copy of the
- * request can still be queued in wallet-service ({@code refusal-horizon}); before that the payment stays pending.
- * Safe on every replica: rows are claimed with {@code FOR UPDATE SKIP LOCKED} and a lease.
+ * Settles what the ledger has not answered definitively: pending payments and refunds, by re-posting the same
+ * transfer under the same idempotency key (the row's id) until wallet-service answers definitively, and canceled
+ * payments whose money is not known to be back, by looking their transfer up and reversing it. It never reads "not
+ * found" as "failed": a re-post either posts the transfer now or answers the one posted before. A refusal (for a
+ * cancel: a transfer that is not there) is final only once no earlier copy of the request can still be queued in
+ * wallet-service ({@code refusal-horizon}); before that the row stays unsettled. Safe on every replica: rows are
+ * claimed with {@code FOR UPDATE SKIP LOCKED} and a lease.
  */
 @ApplicationScoped
 public class Reconciler {
@@ -38,14 +41,19 @@ public class Reconciler {
 
     private final Pool pool;
     private final Payments payments;
+    private final Cancels cancels;
+    private final Refunds refunds;
     private final Ledger ledger;
     private final PaymentConfig.Reconcile config;
     private final Backoff backoff;
     private volatile double oldestPendingSeconds;
 
-    Reconciler(Pool pool, Payments payments, Ledger ledger, PaymentConfig config, MeterRegistry metrics) {
+    Reconciler(Pool pool, Payments payments, Cancels cancels, Refunds refunds, Ledger ledger, PaymentConfig config,
+            MeterRegistry metrics) {
         this.pool = pool;
         this.payments = payments;
+        this.cancels = cancels;
+        this.refunds = refunds;
         this.ledger = ledger;
         this.config = config.reconcile();
         this.backoff = new Backoff(this.config.grace(), this.config.maxBackoff());
@@ -65,49 +73,86 @@ public class Reconciler {
                 .onFailure().recoverWithNull();
     }
 
-    /** One pass: settles the due pending payments (up to a batch); answers how many it tried. */
+    /** What one kind of unsettled row is: its table and when a row of it is unsettled. */
+    private enum Queue {
+
+        PAYMENTS("payment", "status = 'pending'"), CANCELS("payment", "cancel_state = 'due'"), REFUNDS("refund",
+                "status = 'pending'");
+
+        final String table;
+        final String unsettled;
+
+        Queue(String table, String unsettled) {
+            this.table = table;
+            this.unsettled = unsettled;
+        }
+    }
+
+    /** One pass: settles the due pending payments, due cancels and pending refunds (up to a batch of each). */
     public Uni<Integer> settleDue() {
-        return measure().flatMap(measured -> pool.withTransaction(tx -> tx.preparedQuery("UPDATE payment SET "
-                + "next_attempt_at = now() + make_interval(secs => $2), attempts = attempts + 1 WHERE id IN ("
-                + "SELECT id FROM payment WHERE status = 'pending' AND next_attempt_at <= now() "
-                + "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) "
-                + "RETURNING id, attempts, created_at <= now() - make_interval(secs => $3) AS refusal_final")
+        return measure().flatMap(measured -> pass(Queue.PAYMENTS))
+                .flatMap(payments -> pass(Queue.CANCELS).map(cancels -> payments + cancels))
+                .flatMap(settled -> pass(Queue.REFUNDS).map(refunds -> settled + refunds));
+    }
+
+    /** Claims the due rows of {@code queue} (a lease, so other replicas skip them) and settles each; how many. */
+    private Uni<Integer> pass(Queue queue) {
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE " + queue.table + " SET next_attempt_at = now() "
+                + "+ make_interval(secs => $2), attempts = attempts + 1 WHERE id IN (SELECT id FROM " + queue.table
+                + " WHERE " + queue.unsettled + " AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1 "
+                + "FOR UPDATE SKIP LOCKED) RETURNING id, attempts, created_at <= now() - make_interval(secs => $3) "
+                + "AS refusal_final")
                 .execute(Tuple.of(config.batchSize(), (double) LEASE.toSeconds(),
-                        config.refusalHorizon().toMillis() / 1000.0))))
+                        config.refusalHorizon().toMillis() / 1000.0)))
                 .flatMap(claimed -> {
                     List<Row> rows = new ArrayList<>();
                     claimed.forEach(rows::add);
                     if (rows.isEmpty()) {
                         return Uni.createFrom().item(0);
                     }
-                    return Multi.createFrom().iterable(rows).onItem().transformToUniAndMerge(this::settle)
+                    return Multi.createFrom().iterable(rows).onItem()
+                            .transformToUniAndMerge(row -> settle(queue, row)
+                                    .onFailure(WalletUnavailable.class).recoverWithUni(e -> later(queue,
+                                            row.getUUID("id"), row.getInteger("attempts"), e.getMessage())))
                             .collect().asList().map(List::size);
                 });
     }
 
-    private Uni<Void> settle(Row claimed) {
-        java.util.UUID id = claimed.getUUID("id");
+    private Uni<Void> settle(Queue queue, Row claimed) {
+        UUID id = claimed.getUUID("id");
         boolean refusalFinal = claimed.getBoolean("refusal_final");
-        return Payments.stored(pool, id).flatMap(payment -> ledger.transfer(id.toString(), Payments.transferOf(payment))
-                .flatMap(answer -> payments.settle(id, answer, refusalFinal).flatMap(view -> {
-                    if (!view.isTerminal()) {
-                        // Refused before the horizon: try again once no earlier copy can still post.
-                        return pool.preparedQuery("UPDATE payment SET next_attempt_at = created_at + "
-                                + "make_interval(secs => $2), last_error = $3 WHERE id = $1 AND status = 'pending'")
-                                .execute(Tuple.of(id, config.refusalHorizon().toMillis() / 1000.0,
-                                        "refused (" + answer.problemCode() + ") before the refusal horizon"))
-                                .replaceWithVoid();
-                    }
-                    return Uni.createFrom().voidItem();
-                }))
-                .onFailure(WalletUnavailable.class).recoverWithUni(e -> later(id, claimed.getInteger("attempts"),
-                        e.getMessage())));
+        return switch (queue) {
+            case PAYMENTS -> Payments.stored(pool, id).flatMap(payment -> ledger.transfer(id.toString(),
+                    Payments.transferOf(payment)).flatMap(
+                            answer -> payments.settle(id, answer, refusalFinal)
+                                    .flatMap(view -> view.isTerminal()
+                                            ? Uni.createFrom().voidItem()
+                                            : untilHorizon(queue, id, answer.problemCode()))));
+            case CANCELS -> cancels.settle(id, refusalFinal).flatMap(done -> refusalFinal
+                    ? Uni.createFrom().voidItem()
+                    // Not known yet whether its transfer was posted: look again once no copy can still post.
+                    : untilHorizon(queue, id, "transfer not found before the refusal horizon"));
+            case REFUNDS -> Refunds.stored(pool, id).flatMap(refund -> ledger.transfer(id.toString(),
+                    Refunds.transferOf(refund)).flatMap(
+                            answer -> refunds.settle(id, answer, refusalFinal)
+                                    .flatMap(view -> view.isTerminal()
+                                            ? Uni.createFrom().voidItem()
+                                            : untilHorizon(queue, id, answer.problemCode()))));
+        };
     }
 
-    private Uni<Void> later(java.util.UUID id, int attempts, String reason) {
+    /** Refused (or not found) before the horizon: try again once no earlier copy can still post. */
+    private Uni<Void> untilHorizon(Queue queue, UUID id, String why) {
+        return pool.preparedQuery("UPDATE " + queue.table + " SET next_attempt_at = created_at + make_interval(secs "
+                + "=> $2), last_error = $3 WHERE id = $1 AND " + queue.unsettled)
+                .execute(Tuple.of(id, config.refusalHorizon().toMillis() / 1000.0, why + " before the refusal horizon"))
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> later(Queue queue, UUID id, int attempts, String reason) {
         double wait = backoff.after(attempts, bound -> ThreadLocalRandom.current().nextLong(bound)).toMillis() / 1000.0;
-        return pool.preparedQuery("UPDATE payment SET next_attempt_at = now() + make_interval(secs => $2), "
-                + "last_error = $3 WHERE id = $1 AND status = 'pending'").execute(Tuple.of(id, wait, reason))
+        return pool.preparedQuery("UPDATE " + queue.table + " SET next_attempt_at = now() + make_interval(secs => $2), "
+                + "last_error = $3 WHERE id = $1 AND " + queue.unsettled).execute(Tuple.of(id, wait, reason))
                 .replaceWithVoid();
     }
 

@@ -15,7 +15,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * wallet-service as WireMock plays it, over real HTTP: every customer has the same wallet account and every merchant
- * the same merchant account, and every transfer is posted (201 with a fresh id). Tests add stubs of higher priority
+ * the same merchant account, every transfer and reversal is posted (201 with a fresh id), and a lookup by key finds
+ * nothing (404). Tests add stubs of higher priority
  * for the faults they drive (a refusal, a slow answer) and read what was sent ({@link #server()}).
  */
 public class FakeWallet implements QuarkusTestResourceLifecycleManager {
@@ -48,6 +49,12 @@ public class FakeWallet implements QuarkusTestResourceLifecycleManager {
         server.stubFor(post(urlPathMatching("/v1/internal/transfers")).atPriority(10)
                 .willReturn(json(201,
                         "{\"id\":\"{{randomValue type='UUID'}}\",\"kind\":\"payment\",\"status\":\"posted\"}")));
+        server.stubFor(post(urlPathMatching("/v1/internal/transfers/[^/]+/reversals")).atPriority(10)
+                .willReturn(json(201,
+                        "{\"id\":\"{{randomValue type='UUID'}}\",\"kind\":\"reversal\",\"status\":\"posted\"}")));
+        // No transfer under any key, unless a test says otherwise.
+        server.stubFor(get(urlPathMatching("/v1/internal/transfers")).atPriority(10)
+                .willReturn(json(404, "{\"type\":\"https://kessai.io/problems/transfer-not-found\",\"status\":404}")));
     }
 
     static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int status, String body) {
