@@ -121,7 +121,9 @@ class StreamTest {
     @Test
     void merchantTillReceivesItsPayments() throws Exception {
         String merchant = "m-" + UUID.randomUUID();
-        try (SseClient till = new SseClient(merchantStream, TestIssuer.tokens().token(merchant, "merchant"), null)) {
+        String tillToken = TestIssuer.tokens().tillToken("till-" + UUID.randomUUID(), merchant,
+                UUID.randomUUID().toString(), "T1");
+        try (SseClient till = new SseClient(merchantStream, tillToken, null)) {
             till.readUntil(":connected", PATIENCE);
             String eventId = "test:" + UUID.randomUUID();
             post(payment(eventId, "u-9", merchant)).statusCode(202);
@@ -173,6 +175,9 @@ class StreamTest {
         expectProblem(given().auth().oauth2(TestIssuer.tokens().token("m-1", "merchant"))
                 .when().get("/v1/streams/customer").then(), 403, "forbidden");
         expectProblem(given().auth().oauth2(TestIssuer.tokens().token("u-1", "customer"))
+                .when().get("/v1/streams/merchant").then(), 403, "forbidden");
+        // An owner's session names no merchant: only a till credential's token reads a merchant's stream.
+        expectProblem(given().auth().oauth2(TestIssuer.tokens().token("owner-1", "merchant"))
                 .when().get("/v1/streams/merchant").then(), 403, "forbidden");
         expectProblem(given().auth().oauth2(TestIssuer.tokens().token("u-1", "customer"))
                 .header("Last-Event-ID", "-3").when().get("/v1/streams/customer").then(), 400,

@@ -50,7 +50,7 @@ class WebhookTest {
     WebhookWorker worker;
 
     private static String merchantToken(String merchant) {
-        return TestIssuer.tokens().token(merchant, "merchant");
+        return TestIssuer.tokens().tillToken("till-" + UUID.randomUUID(), merchant, UUID.randomUUID().toString(), "T1");
     }
 
     private static Map<String, Object> register(String merchant, String url) {
@@ -59,7 +59,7 @@ class WebhookTest {
                 .when().post("/v1/webhooks")
                 .then().statusCode(201)
                 .body("secret", startsWith("whsec_"))
-                .body("events", equalTo(List.of("payment.completed", "payment.refunded")))
+                .body("events", equalTo(List.of("payment.canceled", "payment.completed", "payment.refunded")))
                 .extract().as(Map.class);
     }
 
@@ -199,6 +199,10 @@ class WebhookTest {
                 .then(), 404, "not-found");
         expectProblem(given().auth().oauth2(merchantToken(intruder)).when().delete("/v1/webhooks/" + id).then(), 404,
                 "not-found");
+        // The merchant is the till token's merchant_id claim, never its subject: a token without it is refused.
+        expectProblem(given().auth().oauth2(TestIssuer.tokens().token(owner, "merchant")).when().get("/v1/webhooks")
+                .then(), 403, "forbidden");
+        // Each merchantToken(...) is another till of the merchant: they all see the same endpoints.
         given().auth().oauth2(merchantToken(owner)).when().delete("/v1/webhooks/" + id).then().statusCode(204);
         given().auth().oauth2(merchantToken(owner)).when().get("/v1/webhooks").then().body("", hasSize(0));
     }

@@ -37,6 +37,9 @@ public enum EventType {
     PAYMENT_REFUNDED("payment.refunded", Set.of(Channel.PUSH, Channel.EMAIL),
             List.of(DataField.PAYMENT_ID, DataField.MERCHANT_NAME, DataField.AMOUNT)),
 
+    PAYMENT_CANCELED("payment.canceled", Set.of(Channel.PUSH, Channel.EMAIL),
+            List.of(DataField.PAYMENT_ID, DataField.MERCHANT_NAME, DataField.AMOUNT)),
+
     TOPUP_COMPLETED("topup.completed", Set.of(Channel.PUSH, Channel.EMAIL),
             List.of(DataField.TOPUP_ID, DataField.AMOUNT)),
 

@@ -16,6 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.kessai.common.problem.ProblemException;
 import io.kessai.common.security.Roles;
+import io.kessai.notification.MerchantCaller;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.NonBlocking;
 
@@ -49,10 +50,11 @@ public class StreamResource {
     @Path("/merchant")
     @RolesAllowed(Roles.MERCHANT)
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "The signed-in merchant's events, for its tills (payments and refunds)")
+    @Operation(summary = "The merchant's events, for its tills (payments, refunds, cancels): a till credential's "
+            + "token, whose merchant_id claim names the merchant")
     public void merchant(@Context SseEventSink sink, @Context Sse sse,
             @HeaderParam("Last-Event-ID") String lastEventId) {
-        open("merchant:" + identity.getPrincipal().getName(), sink, sse, lastEventId);
+        open("merchant:" + MerchantCaller.of(identity), sink, sse, lastEventId);
     }
 
     private void open(String audience, SseEventSink sink, Sse sse, String lastEventId) {

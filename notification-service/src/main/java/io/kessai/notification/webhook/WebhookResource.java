@@ -30,6 +30,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.kessai.common.problem.ProblemCodes;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.common.security.Roles;
+import io.kessai.notification.MerchantCaller;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -47,7 +48,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class WebhookResource {
 
     /** The event types a merchant can receive: its own payments and refunds. */
-    static final Set<String> EVENT_TYPES = Set.of("payment.completed", "payment.refunded");
+    static final Set<String> EVENT_TYPES = Set.of("payment.completed", "payment.refunded", "payment.canceled");
     private static final int MAX_ENDPOINTS_PER_MERCHANT = 10;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -183,7 +184,7 @@ public class WebhookResource {
     }
 
     private String merchant() {
-        return identity.getPrincipal().getName();
+        return MerchantCaller.of(identity);
     }
 
     private static ProblemException notFound() {
