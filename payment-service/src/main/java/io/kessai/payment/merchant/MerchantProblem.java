@@ -11,7 +11,8 @@ public enum MerchantProblem {
     MERCHANT_NOT_FOUND(404, "merchant-not-found", "Merchant not found"),
     MERCHANT_NOT_PENDING(409, "merchant-not-pending", "Merchant not pending review"),
     MERCHANT_NOT_ACTIVE(409, "merchant-not-active", "Merchant not active"),
-    STORE_NOT_FOUND(404, "store-not-found", "Store not found");
+    STORE_NOT_FOUND(404, "store-not-found", "Store not found"),
+    STORE_LIMIT_REACHED(409, "store-limit-reached", "Store limit reached");
     // @formatter:on
 
     private final int status;

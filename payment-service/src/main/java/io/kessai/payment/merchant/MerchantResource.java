@@ -64,6 +64,25 @@ public class MerchantResource {
         return merchants.ofOwner(owner(), id);
     }
 
+    @POST
+    @Path("/{id}/stores")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Add a store to my active merchant: 201, or 200 with the store of that name already there "
+            + "(Idempotent-Replayed: true); auth-service learns it, so tills can be made for it")
+    public Uni<Response> addStore(@PathParam("id") UUID id, @Valid @NotNull MerchantApplication.Store store) {
+        return merchants.addStore(owner(), id, store).map(added -> added.replayed()
+                ? Response.ok(added.store()).header("Idempotent-Replayed", "true").build()
+                : Response.status(201).entity(added.store()).build());
+    }
+
+    @POST
+    @Path("/{id}/stores/{storeId}/closure")
+    @Operation(summary = "Close a store of my merchant: it takes no payments and makes no codes from now on, and "
+            + "its tills get no tokens; closing a closed store answers the merchant as it is")
+    public Uni<MerchantView> closeStore(@PathParam("id") UUID id, @PathParam("storeId") UUID storeId) {
+        return merchants.closeStore(owner(), id, storeId);
+    }
+
     private String owner() {
         return callers.owner();
     }

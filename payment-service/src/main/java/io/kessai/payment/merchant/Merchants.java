@@ -91,6 +91,82 @@ public class Merchants {
         }
     }
 
+    /** A store added to a merchant, and whether it was there already (a retry of the same name). */
+    public record AddedStore(MerchantView.StoreView store, boolean replayed) {
+    }
+
+    /**
+     * Adds a store to the owner's active merchant; auth-service learns it (in order, at a new version), so the owner
+     * can give it tills. A store of that name already there is the answer, so a retry adds nothing.
+     */
+    public Uni<AddedStore> addStore(String ownerId, UUID merchantId, MerchantApplication.Store store) {
+        String name = store.name().strip();
+        return pool.withTransaction(tx -> lockOwned(tx, ownerId, merchantId).flatMap(status -> {
+            if (status != MerchantStatus.ACTIVE) {
+                throw MerchantProblem.MERCHANT_NOT_ACTIVE.exception("Merchant " + merchantId + " is " + status.wire()
+                        + "; stores are added to an active merchant.");
+            }
+            return tx.preparedQuery("SELECT id, name, status, (SELECT count(*) FROM store WHERE merchant_id = $1) "
+                    + "AS stores, (SELECT coalesce(max(position) + 1, 0) FROM store WHERE merchant_id = $1) AS next "
+                    + "FROM (SELECT 1) one LEFT JOIN store ON merchant_id = $1 AND name = $2")
+                    .execute(Tuple.of(merchantId, name)).flatMap(rows -> {
+                        Row row = rows.iterator().next();
+                        if (row.getUUID("id") != null) {
+                            return Uni.createFrom().item(new AddedStore(new MerchantView.StoreView(row.getUUID("id"),
+                                    row.getString("name"), row.getString("status")), true));
+                        }
+                        if (row.getLong("stores") >= config.maxStores()) {
+                            throw MerchantProblem.STORE_LIMIT_REACHED.exception("A merchant has at most "
+                                    + config.maxStores() + " stores.");
+                        }
+                        UUID id = TimeOrderedUuid.next();
+                        return tx.preparedQuery("INSERT INTO store (id, merchant_id, position, name) VALUES ($1, $2, "
+                                + "$3, $4)").execute(Tuple.of(id, merchantId, row.getInteger("next"), name))
+                                .flatMap(added -> changed(tx, merchantId))
+                                .map(merchant -> new AddedStore(new MerchantView.StoreView(id, name, "active"),
+                                        false));
+                    });
+        }));
+    }
+
+    /**
+     * Closes a store of the owner's merchant: from this commit on it takes no payments and makes no codes, and
+     * auth-service (told in order) issues its tills no tokens. Closing a closed store answers the merchant as it is.
+     */
+    public Uni<MerchantView> closeStore(String ownerId, UUID merchantId, UUID storeId) {
+        return pool.withTransaction(tx -> lockOwned(tx, ownerId, merchantId)
+                .flatMap(status -> tx.preparedQuery("SELECT status FROM store WHERE id = $1 AND merchant_id = $2 "
+                        + "FOR UPDATE").execute(Tuple.of(storeId, merchantId)))
+                .flatMap(rows -> {
+                    if (rows.size() == 0) {
+                        throw MerchantProblem.STORE_NOT_FOUND.exception("No store " + storeId + " of merchant "
+                                + merchantId + ".");
+                    }
+                    if ("closed".equals(rows.iterator().next().getString("status"))) {
+                        return read(tx, merchantId);
+                    }
+                    return tx.preparedQuery("UPDATE store SET status = 'closed' WHERE id = $1")
+                            .execute(Tuple.of(storeId)).flatMap(closed -> changed(tx, merchantId));
+                }));
+    }
+
+    /** A change auth-service must learn: a new version, queued to it in order. */
+    private Uni<MerchantView> changed(SqlConnection tx, UUID merchantId) {
+        return tx.preparedQuery("UPDATE merchant SET version = version + 1 WHERE id = $1").execute(Tuple.of(merchantId))
+                .flatMap(bumped -> tellAuth(tx, merchantId));
+    }
+
+    /** The owner's merchant's state, its row locked; 404 for another owner's, like one that does not exist. */
+    private static Uni<MerchantStatus> lockOwned(SqlClient tx, String ownerId, UUID merchantId) {
+        return tx.preparedQuery("SELECT status FROM merchant WHERE id = $1 AND owner_id = $2 FOR UPDATE")
+                .execute(Tuple.of(merchantId, ownerId)).map(rows -> {
+                    if (rows.size() == 0) {
+                        throw notFound(merchantId);
+                    }
+                    return MerchantStatus.fromWire(rows.iterator().next().getString("status")).orElseThrow();
+                });
+    }
+
     private static Uni<Void> insertStores(SqlClient tx, UUID merchantId, List<MerchantApplication.Store> stores) {
         List<Tuple> rows = new ArrayList<>();
         for (int i = 0; i < stores.size(); i++) {
@@ -227,7 +303,7 @@ public class Merchants {
         return read(tx, id).flatMap(merchant -> {
             JsonArray stores = new JsonArray();
             merchant.stores().forEach(store -> stores.add(new JsonObject().put("storeId", store.id().toString())
-                    .put("name", store.name()).put("status", "active")));
+                    .put("name", store.name()).put("status", store.status())));
             JsonObject holding = new JsonObject().put("ownerId", merchant.ownerId()).put("status", merchant.status())
                     .put("version", merchant.version()).put("stores", stores);
             return outbox.callInOrder(tx, "merchant-holding:" + id + ":v" + merchant.version(), "merchant-auth:" + id,
@@ -265,7 +341,7 @@ public class Merchants {
             if (merchants.isEmpty()) {
                 return Uni.createFrom().item(List.<MerchantView>of());
             }
-            return client.preparedQuery("SELECT id, merchant_id, name FROM store WHERE merchant_id = ANY($1) "
+            return client.preparedQuery("SELECT id, merchant_id, name, status FROM store WHERE merchant_id = ANY($1) "
                     + "ORDER BY merchant_id, position")
                     .execute(Tuple.of(merchants.keySet().toArray(UUID[]::new)))
                     .map(stores -> views(merchants, stores));
@@ -275,7 +351,8 @@ public class Merchants {
     private static List<MerchantView> views(Map<UUID, Row> merchants, RowSet<Row> stores) {
         Map<UUID, List<MerchantView.StoreView>> byMerchant = new LinkedHashMap<>();
         stores.forEach(store -> byMerchant.computeIfAbsent(store.getUUID("merchant_id"), id -> new ArrayList<>())
-                .add(new MerchantView.StoreView(store.getUUID("id"), store.getString("name"))));
+                .add(new MerchantView.StoreView(store.getUUID("id"), store.getString("name"),
+                        store.getString("status"))));
         List<MerchantView> views = new ArrayList<>();
         merchants.forEach((id, row) -> views.add(new MerchantView(id, row.getString("owner_id"),
                 row.getString("legal_name"), row.getString("display_name"), row.getString("city"),

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.hamcrest.Matchers;
@@ -24,15 +26,16 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 
 /**
- * Listings of payments (a customer's, a till's store's, an owner's merchant's) with cursors and filters, and an
- * owner's static store code; the same resources as {@link PaymentFlowTest}, so one Quarkus start serves both.
+ * What owners do besides applying (add and close stores, print a store's static code) and the listings of payments (a
+ * customer's, a till's store's, an owner's merchant's) with cursors and filters; the same resources as
+ * {@link PaymentFlowTest}, so one Quarkus start serves both.
  */
 @QuarkusTest
 @WithTestResource(PostgresResource.class)
 @WithTestResource(TestIssuer.class)
 @WithTestResource(FakeNotificationService.class)
 @WithTestResource(FakeWallet.class)
-class PaymentListingsTest {
+class OwnersAndListingsTest {
 
     private static final String APPLICATION = """
             {"legalName": "有限会社みなと屋", "displayName": "みなと屋", "city": "Yokohama", "categoryCode": "5411",
@@ -73,6 +76,53 @@ class PaymentListingsTest {
                 + "/code").then(), 404, "store-not-found");
         expectProblem(as(shop.tillA()).get("/v1/merchants/" + shop.merchantId() + "/stores/" + shop.storeA()
                 + "/code").then(), 403, "forbidden");
+    }
+
+    @Test
+    void anOwnerAddsAndClosesStoresAndAuthServiceLearnsEachChangeInOrder() {
+        Owned shop = owned();
+        String stores = "/v1/merchants/" + shop.merchantId() + "/stores";
+        String added = as(shop.owner()).body(Map.of("name", "Chinatown")).post(stores).then().statusCode(201)
+                .body("status", Matchers.equalTo("active")).extract().path("id");
+        // A retry with the same name adds nothing.
+        as(shop.owner()).body(Map.of("name", "Chinatown")).post(stores).then().statusCode(200)
+                .header("Idempotent-Replayed", "true").body("id", Matchers.equalTo(added));
+        as(shop.owner()).get("/v1/merchants/" + shop.merchantId()).then().body("stores", Matchers.hasSize(3))
+                .body("version", Matchers.equalTo(3));
+        String payload = as(shop.owner()).get(stores + "/" + added + "/code").then().statusCode(200).extract()
+                .path("payload");
+        pay(PaymentFlowTest.customer(), UUID.randomUUID().toString(), payload, 300L).statusCode(201);
+
+        as(shop.owner()).post(stores + "/" + added + "/closure").then().statusCode(200)
+                .body("stores.find { it.id == '" + added + "' }.status", Matchers.equalTo("closed"))
+                .body("version", Matchers.equalTo(4));
+        as(shop.owner()).post(stores + "/" + added + "/closure").then().statusCode(200)
+                .body("version", Matchers.equalTo(4));
+        expectProblem(pay(PaymentFlowTest.customer(), UUID.randomUUID().toString(), payload, 300L), 422,
+                "merchant-unknown");
+        expectProblem(as(shop.owner()).get(stores + "/" + added + "/code").then(), 404, "store-not-found");
+
+        // auth-service is told each version (approval 2, store added 3, closed 4), in one ordered queue. (The test
+        // issuer does not serve auth-service's internal API, so the calls wait in the outbox, where we read them.)
+        List<String> statuses = new ArrayList<>();
+        for (long version = 2; version <= 4; version++) {
+            JsonPath holding = JsonPath.from(TestDatabase.queryText("SELECT body::text FROM kessai_outbox WHERE "
+                    + "event_id = 'merchant-holding:" + shop.merchantId() + ":v" + version + "' AND ordering_key = "
+                    + "'merchant-auth:" + shop.merchantId() + "'"));
+            assertEquals(version, holding.getLong("version"));
+            statuses.add(holding.getString("stores.find { it.storeId == '" + added + "' }.status"));
+        }
+        assertEquals(Arrays.asList(null, "active", "closed"), statuses);
+        assertEquals(1, TestDatabase.count("SELECT count(*) FROM store WHERE id = '" + added + "' AND status = "
+                + "'closed'"));
+
+        String stranger = TestIssuer.tokens().token("owner-" + UUID.randomUUID(), "merchant");
+        expectProblem(as(stranger).body(Map.of("name", "Mine")).post(stores).then(), 404, "merchant-not-found");
+        expectProblem(as(stranger).post(stores + "/" + added + "/closure").then(), 404, "merchant-not-found");
+        expectProblem(as(shop.tillA()).body(Map.of("name", "Mine")).post(stores).then(), 403, "forbidden");
+        expectProblem(as(shop.owner()).post(stores + "/" + UUID.randomUUID() + "/closure").then(), 404,
+                "store-not-found");
+        expectProblem(as(shop.owner()).body(Map.of("name", "")).post(stores).then(), 400, "validation-failed");
     }
 
     @Test
