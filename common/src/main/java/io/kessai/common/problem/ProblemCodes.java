@@ -8,6 +8,8 @@ public final class ProblemCodes {
     public static final String UNAUTHORIZED = "unauthorized";
     public static final String FORBIDDEN = "forbidden";
     public static final String NOT_FOUND = "not-found";
+    /** A list's {@code cursor} that the API did not give out (docs/api.md, "Pagination"). */
+    public static final String INVALID_CURSOR = "invalid-cursor";
     public static final String INTERNAL_ERROR = "internal-error";
 
     private ProblemCodes() {

@@ -11,13 +11,14 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import io.kessai.common.problem.ProblemCodes;
 import io.kessai.common.problem.ProblemException;
 
 /**
- * A page of payments, newest first, and the cursor of the next page (absent on the last). The cursor is the position
+ * A page of payments, newest first, and the cursor of the next page (null on the last). The cursor is the position
  * after the page's last payment (its time and id), so payments made meanwhile never shift a page.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record PaymentPage(List<PaymentView> items, String nextCursor) {
 
     /** Where a page starts: after the payment made at {@code createdAt} with {@code id}. */
@@ -43,7 +44,8 @@ public record PaymentPage(List<PaymentView> items, String nextCursor) {
             Instant at = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
             return new Position(at.atOffset(ZoneOffset.UTC), UUID.fromString(text.substring(colon + 1)));
         } catch (RuntimeException e) {
-            throw ProblemException.invalidField("cursor", "is not a cursor of this listing; use nextCursor as given");
+            throw new ProblemException(400, ProblemCodes.INVALID_CURSOR, "Invalid cursor",
+                    "The cursor is not one this API gave out; start from the first page.");
         }
     }
 }
