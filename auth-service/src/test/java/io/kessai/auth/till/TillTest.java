@@ -232,6 +232,7 @@ class TillTest {
         Owner owner = TestMerchants.owner();
         Merchant merchant = TestMerchants.active(owner.user().id(), "East");
         JsonObject till = till(owner, merchant, "till-1");
+        JsonObject lost = till(owner, merchant, "till-9");
         tokenOf(till);
 
         Merchant frozen = merchant.next("frozen", merchant.stores());
@@ -245,8 +246,10 @@ class TillTest {
         expectProblem(rotate(owner.stepUp(), merchant.merchantId(), till.getString("id")), 409,
                 "merchant-not-active");
         // Listing and revoking still work: stopping a till never waits for the merchant.
-        list(owner.access(), merchant.merchantId(), Map.of()).statusCode(200).body("items", hasSize(1));
-        assertEquals(1, tills(merchant.merchantId()));
+        revoke(owner.access(), merchant.merchantId(), lost.getString("id")).statusCode(204);
+        list(owner.access(), merchant.merchantId(), Map.of()).statusCode(200).body("items", hasSize(1))
+                .body("items[0].id", equalTo(till.getString("id")));
+        assertEquals(2, tills(merchant.merchantId()));
 
         put(frozen.next("active", merchant.stores())).statusCode(200);
         tokenOf(till);
