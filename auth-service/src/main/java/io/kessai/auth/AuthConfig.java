@@ -283,6 +283,19 @@ public interface AuthConfig {
         Optional<Set<String>> scopes();
     }
 
+    /** Till credentials that merchant owners make; see auth-service/README.md, "Merchants, stores and tills". */
+    Tills tills();
+
+    interface Tills {
+
+        /**
+         * Working (unrevoked) till credentials one merchant may have at once: a stolen owner session cannot mint an
+         * unbounded number of them, and a mistake in an owner's tooling stops early.
+         */
+        @WithDefault("100")
+        int maxPerMerchant();
+    }
+
     /** Signing-key rotation; see the signing keys in docs/operations.md. */
     Keys keys();
 

@@ -172,6 +172,10 @@ public final class TestAuthConfig {
             public Session session() {
                 throw new UnsupportedOperationException("no session settings in this test");
             }
+
+            public Tills tills() {
+                throw new UnsupportedOperationException("no till settings in this test");
+            }
         };
     }
 }

@@ -9,13 +9,15 @@ import org.jboss.logging.Logger;
 
 import io.kessai.auth.audit.AuditLog;
 import io.kessai.auth.throttle.Throttles;
+import io.kessai.auth.till.TillCredentials;
+import io.kessai.auth.till.TillSecrets;
 import io.kessai.common.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
 /**
- * Checks a service client's secret at the token endpoint under the wrong-secret limits (per client and per address,
+ * Checks a service client's or a till credential's secret at the token endpoint under the wrong-secret limits (per client and per address,
  * {@link Throttles#clientSecretTry}), and audits every wrong one with the address it came from.
  *
  * <p>Issuing a service token needs no database otherwise, and every service's calls depend on those tokens. So when
@@ -34,6 +36,13 @@ public class ClientAuthentication {
     public record Authenticated(ServiceClients.Client client) implements Outcome {
     }
 
+    /**
+     * A till credential's secret matched: the till, with what its token says, or why it gets none
+     * ({@link TillCredentials.Credential#refusal}), which the caller must answer as {@link Refused}.
+     */
+    public record TillAuthenticated(TillCredentials.Credential till) implements Outcome {
+    }
+
     /** Unknown client or wrong secret. */
     public record Refused() implements Outcome {
     }
@@ -48,16 +57,21 @@ public class ClientAuthentication {
     private static final int AUDITED_ID_LENGTH = 100;
 
     private final ServiceClients clients;
+    private final TillCredentials tills;
     private final Throttles throttles;
     private final AuditLog audit;
 
-    ClientAuthentication(ServiceClients clients, Throttles throttles, AuditLog audit) {
+    ClientAuthentication(ServiceClients clients, TillCredentials tills, Throttles throttles, AuditLog audit) {
         this.clients = clients;
+        this.tills = tills;
         this.throttles = throttles;
         this.audit = audit;
     }
 
     public Uni<Outcome> authenticate(String clientId, String secret, String address) {
+        if (TillCredentials.isTillClientId(clientId)) {
+            return authenticateTill(clientId, secret, address);
+        }
         String configured = clients.knows(clientId) ? clientId : null;
         // The try is taken before the secret is compared, and a refused try is Throttled even for the right secret:
         // were the secret still checked, a 200 among the 429s would tell the guesser it had found it.
@@ -89,6 +103,39 @@ public class ClientAuthentication {
                     .onFailure(ClientAuthentication::databaseGone).recoverWithNull()
                     .replaceWith(new Refused());
         });
+    }
+
+    /**
+     * A till credential's secret, under the same wrong-secret limits as a service client's: the till's own bucket
+     * (its client id) once the till exists, the address's always. A till is held in the database, so without it there
+     * is nothing to check and the request fails (503) instead.
+     */
+    private Uni<Outcome> authenticateTill(String clientId, String secret, String address) {
+        return tills.lookUp(clientId).flatMap(found -> throttles
+                .clientSecretTry(found.isPresent() ? clientId : null, address)
+                .onItemOrFailure().transformToUni((taken, failure) -> {
+                    if (failure instanceof ProblemException refused && refused.status() == 429) {
+                        return Uni.createFrom().item(new Throttled(refused.headers().get("Retry-After")));
+                    }
+                    if (failure != null) {
+                        return Uni.createFrom().failure(failure);
+                    }
+                    boolean matches = TillSecrets.matches(found.map(TillCredentials.Credential::secretDigest)
+                            .orElse(null), secret);
+                    if (matches) {
+                        return throttles.clientSecretAccepted(clientId, address)
+                                .replaceWith(new TillAuthenticated(found.get()));
+                    }
+                    Uni<Void> audited = found.isPresent()
+                            ? tills.recordWrongSecret(found.get(), address)
+                            : audit.record(AuditLog.Event.of(AuditLog.Type.CLIENT_AUTHENTICATION,
+                                    AuditLog.Outcome.FAILURE).address(address)
+                                    .with("clientId", clientId.length() > AUDITED_ID_LENGTH
+                                            ? clientId.substring(0, AUDITED_ID_LENGTH)
+                                            : clientId)
+                                    .with("knownClient", false));
+                    return audited.replaceWith(new Refused());
+                }));
     }
 
     /**

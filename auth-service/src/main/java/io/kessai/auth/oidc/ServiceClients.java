@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.kessai.auth.AuthConfig;
+import io.kessai.auth.till.TillCredentials;
 import io.kessai.common.security.Roles;
 import io.kessai.common.security.Scopes;
 import io.quarkus.runtime.Startup;
@@ -84,6 +85,11 @@ public class ServiceClients {
         SortedSet<String> scopes = configured.scopes().<SortedSet<String>>map(TreeSet::new)
                 .orElseGet(() -> service ? Scopes.grantedByDefault(id) : new TreeSet<>());
         String setting = "kessai.auth.service-clients." + id;
+        if (TillCredentials.isTillClientId(id)) {
+            // Such an id is looked up among the till credentials, never among the configured clients.
+            problems.add(setting + ": a client id starting with '" + TillCredentials.CLIENT_ID_PREFIX
+                    + "' is a till's");
+        }
         if (roles.contains(Roles.OPS) && service) {
             // Operators read and freeze; money moves only through the services' flows (docs/security.md).
             problems.add(setting + ".roles: an ops client has role ops only, never service");

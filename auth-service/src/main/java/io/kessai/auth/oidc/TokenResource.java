@@ -27,6 +27,7 @@ import io.kessai.auth.device.DeviceProofs;
 import io.kessai.auth.device.DpopVerifier;
 import io.kessai.auth.security.ClientAddress;
 import io.kessai.auth.session.Sessions;
+import io.kessai.auth.till.TillCredentials;
 import io.kessai.auth.token.AccessTokens;
 import io.kessai.common.problem.ProblemException;
 import io.smallrye.common.annotation.NonBlocking;
@@ -48,13 +49,15 @@ public class TokenResource {
     private final ClientAuthentication authentication;
     private final ClientAddress clientAddress;
     private final DeviceProofs proofs;
+    private final TillCredentials tills;
 
     @Context
     HttpServerRequest http;
 
     TokenResource(AccessTokens tokens, Sessions sessions, ClientAuthentication authentication,
-            ClientAddress clientAddress, DeviceProofs proofs) {
+            ClientAddress clientAddress, DeviceProofs proofs, TillCredentials tills) {
         this.proofs = proofs;
+        this.tills = tills;
         this.tokens = tokens;
         this.sessions = sessions;
         this.authentication = authentication;
@@ -65,7 +68,8 @@ public class TokenResource {
     @Path("/token")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Client-credentials grant for service clients (their scopes, or fewer if scope names them); "
+    @Operation(summary = "Client-credentials grant for service clients (their scopes, or fewer if scope names them) "
+            + "and for till credentials (client id till-<id>: role merchant with merchant_id, store_id, terminal_id); "
             + "refresh-token grant for the customer app (rotates the refresh token)")
     public Uni<Response> token(@RestForm("grant_type") String grantType, @RestForm("client_id") String formClientId,
             @RestForm("client_secret") String formSecret, @RestForm("refresh_token") String refreshToken,
@@ -134,21 +138,58 @@ public class TokenResource {
         if (clientId == null || secret == null) {
             return answer(error(401, "invalid_client", "Client authentication is required."));
         }
-        return authentication.authenticate(clientId, secret, clientAddress.of(http)).map(outcome -> switch (outcome) {
-            case ClientAuthentication.Throttled throttled -> throttled(throttled.retryAfterSeconds());
-            case ClientAuthentication.Refused refused ->
-                error(401, "invalid_client", "Unknown client or wrong secret.");
+        String address = clientAddress.of(http);
+        return authentication.authenticate(clientId, secret, address).flatMap(outcome -> switch (outcome) {
+            case ClientAuthentication.Throttled throttled -> answer(throttled(throttled.retryAfterSeconds()));
+            case ClientAuthentication.Refused refused -> answer(refused());
             case ClientAuthentication.Authenticated authenticated ->
-                granted(grantType, authenticated.client(), scope);
+                answer(granted(grantType, authenticated.client(), scope));
+            case ClientAuthentication.TillAuthenticated till -> tillGranted(grantType, till.till(), scope, address);
         });
     }
 
-    private Response granted(String grantType, ServiceClients.Client client, String scope) {
+    private static Response refused() {
+        return error(401, "invalid_client", "Unknown client or wrong secret.");
+    }
+
+    /**
+     * A till's token, if its merchant, store and owner may still take payments. A till whose secret is right but which
+     * may not is told no more than a wrong secret would tell it (the audit log says why): the till cannot fix it, and
+     * the owner sees it in their list and in payment-service.
+     */
+    private Uni<Response> tillGranted(String grantType, TillCredentials.Credential till, String scope,
+            String address) {
+        Optional<Response> invalid = invalidGrant(grantType);
+        if (invalid.isPresent()) {
+            return answer(invalid.get());
+        }
+        if (scope != null && !scope.isBlank()) {
+            return answer(error(400, "invalid_scope", "A till's token carries no scopes; send none."));
+        }
+        if (till.refusal() != null) {
+            return tills.recordToken(till, address).replaceWith(TokenResource::refused);
+        }
+        AccessTokens.IssuedToken token = tokens.issueForTill(till.tillId(), till.merchantId(), till.storeId(),
+                till.terminalId());
+        return tills.recordToken(till, address).replaceWith(() -> noStore(Response.ok(new TokenResponse(
+                token.value(), "Bearer", token.expiresInSeconds(), null))));
+    }
+
+    private static Optional<Response> invalidGrant(String grantType) {
         if (grantType == null || grantType.isBlank()) {
-            return error(400, "invalid_request", "grant_type is required.");
+            return Optional.of(error(400, "invalid_request", "grant_type is required."));
         }
         if (!"client_credentials".equals(grantType)) {
-            return error(400, "unsupported_grant_type", "Only the client_credentials grant is supported here.");
+            return Optional.of(error(400, "unsupported_grant_type",
+                    "Only the client_credentials grant is supported here."));
+        }
+        return Optional.empty();
+    }
+
+    private Response granted(String grantType, ServiceClients.Client client, String scope) {
+        Optional<Response> invalid = invalidGrant(grantType);
+        if (invalid.isPresent()) {
+            return invalid.get();
         }
         Optional<SortedSet<String>> scopes = ServiceClients.scopesFor(client, scope);
         if (scopes.isEmpty()) {

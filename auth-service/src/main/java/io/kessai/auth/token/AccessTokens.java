@@ -14,13 +14,14 @@ import org.jose4j.jwk.RsaJsonWebKey;
 import io.kessai.auth.AccountType;
 import io.kessai.auth.AuthConfig;
 import io.kessai.common.security.Roles;
+import io.kessai.common.security.TillClaims;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
 
 /**
  * Issues signed JWT access tokens in the shape every Kessai resource server validates: service tokens (client
- * credentials) and customer tokens, which also say which device ({@code did}) and sign-in ({@code sid}) they belong
+ * credentials), till tokens and customer tokens, which also say which device ({@code did}) and sign-in ({@code sid}) they belong
  * to, how the user proved who they are ({@code amr}), at what level ({@code acr}) and when ({@code auth_time}).
  */
 @ApplicationScoped
@@ -70,6 +71,18 @@ public class AccessTokens {
             claims.claim(SCOPE, String.join(" ", scopes));
         }
         return sign(claims, config.accessTokenLifetime());
+    }
+
+    /**
+     * A till's token (client-credentials grant of a till credential): role {@code merchant}, {@code sub} the till, and
+     * the merchant, store and terminal it acts for, as auth-service holds them ({@link TillClaims}). No {@code sid}:
+     * it is no person's sign-in, which is how the user endpoints refuse it.
+     */
+    public IssuedToken issueForTill(UUID tillId, UUID merchantId, UUID storeId, String terminalId) {
+        return sign(Jwt.subject(tillId.toString()).groups(Set.of(Roles.MERCHANT))
+                .claim(TillClaims.MERCHANT_ID, merchantId.toString())
+                .claim(TillClaims.STORE_ID, storeId.toString())
+                .claim(TillClaims.TERMINAL_ID, terminalId), config.accessTokenLifetime());
     }
 
     /**

@@ -51,6 +51,8 @@ class ServiceClientsTest {
                 null)));
         assertRefused("only clients with role service hold scopes",
                 Map.of("ops-console", client("o", Set.of("ops"), Set.of(Scopes.WALLET_ACCOUNTS_READ))));
+        // Such an id is a till credential's (TillCredentials): the token endpoint would never look it up here.
+        assertRefused("is a till's", Map.of("till-reader", client("t", Set.of("service"), null)));
     }
 
     @Test
