@@ -106,38 +106,6 @@ public final class AuthBenchmark {
         System.out.println("Rerun: " + options.rerunCommand());
     }
 
-    /**
-     * auth-service's latest nonce, fetched again when it is a minute old (a nonce is accepted for 5): the benchmark's
-     * devices share it, as every app keeps the latest {@code DPoP-Nonce} it saw.
-     */
-    private static final class Nonce {
-
-        private final HttpClient http;
-        private final URI sessions;
-        private String value;
-        private long fetchedAt;
-
-        Nonce(HttpClient http, URI sessions) {
-            this.http = http;
-            this.sessions = sessions;
-        }
-
-        synchronized String get() {
-            if (value == null || System.nanoTime() - fetchedAt > 60_000_000_000L) {
-                try {
-                    value = DeviceKeys.fetchNonce(http, sessions);
-                } catch (java.io.IOException e) {
-                    throw new BenchmarkException("fetching a nonce from auth-service failed: " + e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new BenchmarkException("interrupted while fetching a nonce");
-                }
-                fetchedAt = System.nanoTime();
-            }
-            return value;
-        }
-    }
-
     /** The sign-in figures: the probe with no load, then each load with the probe that ran alongside it. */
     record Logins(int users, Phase idle, LoadResult warmup, Phase steady, Phase burst,
             AuthUsers.Lockouts afterSteady, AuthUsers.Lockouts afterBurst) {
@@ -175,7 +143,7 @@ public final class AuthBenchmark {
         System.out.printf("Creating %,d users with a bound device each ...%n", options.users());
         AuthUsers users = AuthUsers.create(postgres, options.users(), passwordHash);
         URI auth = stack.url(Service.AUTH);
-        Nonce nonce = new Nonce(http, auth.resolve("/v1/sessions"));
+        AuthNonce nonce = new AuthNonce(http, auth.resolve("/v1/sessions"));
         Workload logins = AuthWorkloads.logins(auth, users, nonce::get);
         // One sign-in first: a refused one fails the run with auth-service's answer, not minutes of errors.
         HttpResponse<String> first = http.send(logins.next(0, null), HttpResponse.BodyHandlers.ofString());

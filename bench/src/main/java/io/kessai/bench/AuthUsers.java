@@ -20,28 +20,57 @@ final class AuthUsers {
 
     private static final String PHONE_PREFIX = "+81901";
 
-    private final int count;
-    private final DeviceKeys keys;
+    /** What a user is to auth-service ({@code app_user.account_type}): a customer, or a merchant owner. */
+    enum AccountType {
 
-    private AuthUsers(int count, DeviceKeys keys) {
-        this.count = count;
-        this.keys = keys;
+        CUSTOMER("customer", PHONE_PREFIX, "bench-device-"), MERCHANT_OWNER("merchant", "+81902",
+                "bench-owner-device-");
+
+        private final String wire;
+        private final String phonePrefix;
+        private final String devicePrefix;
+
+        AccountType(String wire, String phonePrefix, String devicePrefix) {
+            this.wire = wire;
+            this.phonePrefix = phonePrefix;
+            this.devicePrefix = devicePrefix;
+        }
     }
 
-    /** Inserts {@code count} users and their devices into the auth database. */
+    private final int count;
+    private final DeviceKeys keys;
+    private final AccountType type;
+
+    private AuthUsers(int count, DeviceKeys keys, AccountType type) {
+        this.count = count;
+        this.keys = keys;
+        this.type = type;
+    }
+
+    /** Inserts {@code count} customers and their devices into the auth database. */
     static AuthUsers create(PostgresServer postgres, int count, String passwordHash) throws SQLException {
+        return create(postgres, count, passwordHash, AccountType.CUSTOMER);
+    }
+
+    /**
+     * Inserts {@code count} users of {@code type} and their devices into the auth database; customers and owners get
+     * numbers and device ids of their own, so both kinds can be made in one database.
+     */
+    static AuthUsers create(PostgresServer postgres, int count, String passwordHash, AccountType type)
+            throws SQLException {
         if (count > 10_000_000) {
             throw new BenchmarkException("users: at most 10,000,000");
         }
         DeviceKeys keys = DeviceKeys.generate(count);
         try (Connection connection = postgres.connect(Service.AUTH.database())) {
             try (PreparedStatement users = connection.prepareStatement(
-                    "INSERT INTO app_user (id, phone_e164, password_hash, status, activated_at) "
-                            + "SELECT gen_random_uuid(), ? || lpad(n::text, 7, '0'), ?, 'active', now() "
+                    "INSERT INTO app_user (id, phone_e164, password_hash, status, activated_at, account_type) "
+                            + "SELECT gen_random_uuid(), ? || lpad(n::text, 7, '0'), ?, 'active', now(), ? "
                             + "FROM generate_series(0, ? - 1) AS n")) {
-                users.setString(1, PHONE_PREFIX);
+                users.setString(1, type.phonePrefix);
                 users.setString(2, passwordHash);
-                users.setInt(3, count);
+                users.setString(3, type.wire);
+                users.setInt(4, count);
                 users.executeUpdate();
             }
             try (PreparedStatement devices = connection.prepareStatement(
@@ -49,10 +78,10 @@ final class AuthUsers {
                             + "SELECT id, ?, 'Bench phone', 'active', now() + interval '10 years', ?, ?::jsonb "
                             + "FROM app_user WHERE phone_e164 = ?")) {
                 for (int n = 0; n < count; n++) {
-                    devices.setString(1, "bench-device-" + digits(n));
+                    devices.setString(1, type.devicePrefix + digits(n));
                     devices.setString(2, keys.thumbprint(n));
                     devices.setString(3, keys.publicJwk(n));
-                    devices.setString(4, PHONE_PREFIX + digits(n));
+                    devices.setString(4, type.phonePrefix + digits(n));
                     devices.addBatch();
                 }
                 devices.executeBatch();
@@ -62,7 +91,7 @@ final class AuthUsers {
                 statistics.execute("ANALYZE device");
             }
         }
-        return new AuthUsers(count, keys);
+        return new AuthUsers(count, keys, type);
     }
 
     int count() {
@@ -71,7 +100,7 @@ final class AuthUsers {
 
     /** User {@code n}'s phone number (E.164). */
     String phone(int n) {
-        return PHONE_PREFIX + digits(n);
+        return type.phonePrefix + digits(n);
     }
 
     /** The users' device keys. */
@@ -81,7 +110,7 @@ final class AuthUsers {
 
     /** User {@code n}'s bound device. */
     String deviceId(int n) {
-        return "bench-device-" + digits(n);
+        return type.devicePrefix + digits(n);
     }
 
     /** Numbers with a run of failed attempts counted, and those of them locked now. */

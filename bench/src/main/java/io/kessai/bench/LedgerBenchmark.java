@@ -134,7 +134,7 @@ public final class LedgerBenchmark {
             }
             LedgerReport.Phase paced = runPaced(load, Scenario.SPREAD.payments(wallet, accounts),
                     scenarios.get(Scenario.SPREAD).load().perSecond() * options.pacedPercent() / 100.0);
-            String invariants = checkInvariants(http);
+            String invariants = LedgerInvariants.check(http, stack);
             // A second pgbench run after the ledger runs shows whether the machine drifted meanwhile.
             if (pgbench != null) {
                 pgbenchRuns.add(runPgbench(pgbench, "after"));
@@ -158,31 +158,8 @@ public final class LedgerBenchmark {
     }
 
     private Pgbench.Result runPgbench(Pgbench pgbench, String label) throws Exception {
-        postgres.checkpoint();
-        System.out.println("pgbench (" + label + "): " + options.pgbenchSeconds() + " s ...");
-        Pgbench.Result result = pgbench.measure(label, options.pgbenchClients(), options.pgbenchThreads(),
+        return pgbench.measureAfterCheckpoint(label, options.pgbenchClients(), options.pgbenchThreads(),
                 options.pgbenchSeconds());
-        System.out.printf("pgbench (%s): %.1f TPS%n", label, result.tps());
-        return result;
-    }
-
-    /**
-     * Runs the ledger's invariant check (ops, {@code GET /v1/ops/ledger/invariants}) after the loads: balances equal
-     * their entries, every transfer sums to zero. A broken ledger fails the run.
-     */
-    private String checkInvariants(HttpClient http) throws Exception {
-        ServiceToken ops = new ServiceToken(http, stack.url(Service.AUTH), LocalStack.OPS_CLIENT,
-                stack.opsClientSecret());
-        java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
-                stack.url(Service.WALLET).resolve("/v1/ops/ledger/invariants"))
-                .timeout(Duration.ofMinutes(5)).header("Authorization", ops.authorization()).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        if (answer.statusCode() != 200 || !answer.body().contains("\"ok\":true")) {
-            throw new BenchmarkException("the ledger's invariant check failed after the loads: " + answer.statusCode()
-                    + " " + Json.abbreviate(answer.body(), 500));
-        }
-        System.out.println("Ledger invariants after the loads: ok");
-        return "ok";
     }
 
     /**

@@ -67,6 +67,18 @@ final class Pgbench {
                 Long.parseLong(find(TRANSACTIONS, output)));
     }
 
+    /**
+     * Runs a {@code CHECKPOINT} first, so that a checkpoint and the full-page writes after it fall in no measured
+     * phase, then {@link #measure}, saying what it runs and what came out.
+     */
+    Result measureAfterCheckpoint(String label, int clients, int threads, int seconds) throws Exception {
+        server.checkpoint();
+        System.out.println("pgbench (" + label + "): " + seconds + " s ...");
+        Result result = measure(label, clients, threads, seconds);
+        System.out.printf("pgbench (%s): %.1f TPS%n", label, result.tps());
+        return result;
+    }
+
     /** Runs pgbench against the benchmark database, echoing its output indented, and returns that output. */
     private String run(List<String> arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(executable.toString(), "-h", "127.0.0.1", "-p",
