@@ -1,0 +1,211 @@
+package io.kessai.bench;
+
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import io.kessai.stack.LocalStack;
+import io.kessai.stack.Service;
+
+/**
+ * The payments benchmark ({@code ./kessai bench payments}): starts the stack from the packaged jars, sets up customers,
+ * merchant owners and 1,000 merchants through the services' APIs, runs pgbench, then customers' MPM payments under an
+ * open-model Gatling load (a saturation search, the latency at a fraction of saturation, a surge), pgbench again,
+ * checks that nothing was lost or doubled, and reports the figures.
+ */
+public final class PaymentBenchmark {
+
+    static final String PAYMENT = "payment-service";
+    static final String WALLET = "wallet-service";
+    static final String POSTGRES = "PostgreSQL";
+    static final String AUTH = "auth-service";
+    static final String GENERATOR = "load generator";
+
+    /** How long the reconciler may take to settle the payments left pending after the loads. */
+    private static final Duration SETTLE_WAIT = Duration.ofSeconds(90);
+
+    private final PaymentOptions options;
+    private final LocalStack stack;
+    private final PostgresServer postgres;
+    private final CpuMeter cpu;
+
+    private PaymentBenchmark(PaymentOptions options, LocalStack stack) {
+        this.options = options;
+        this.stack = stack;
+        this.postgres = new PostgresServer(stack.postgresPort());
+        Map<String, Supplier<Duration>> groups = new LinkedHashMap<>();
+        groups.put(PAYMENT, CpuMeter.service(stack, Service.PAYMENT));
+        groups.put(WALLET, CpuMeter.service(stack, Service.WALLET));
+        groups.put(POSTGRES, CpuMeter.processes(CpuMeter.postgres(stack.postgresPort())));
+        groups.put(AUTH, CpuMeter.service(stack, Service.AUTH));
+        groups.put(GENERATOR, CpuMeter.processes(() -> Stream.of(ProcessHandle.current())));
+        this.cpu = new CpuMeter(groups, Map.of());
+    }
+
+    public static void main(String[] args) {
+        BenchMain.main(args, arguments -> run(PaymentOptions.parse(arguments)));
+    }
+
+    private static void run(PaymentOptions options) throws Exception {
+        Path pgbenchExecutable = options.skipPgbench() ? null : Pgbench.locate();
+        Machine machine = Machine.describe(options.repository());
+        Instant startedAt = Instant.now();
+        double loadAtStart = Machine.loadAverage();
+        PaymentReport report;
+        try (BenchStack bench = BenchStack.start(options.repository(),
+                options.repository().resolve("bench/target/payment-bench-data"), options.jvmOptions(),
+                options.synchronousCommit())) {
+            PaymentBenchmark benchmark = new PaymentBenchmark(options, bench.stack());
+            Map<String, String> settings = benchmark.configurePostgres();
+            report = benchmark.measure(pgbenchExecutable, new PaymentReport.Context(options, machine, startedAt,
+                    loadAtStart, settings));
+        }
+        System.out.print(report.console());
+        Path docs = options.docsFile();
+        if (docs != null) {
+            report.writeInto(docs);
+            System.out.println("\nWrote the payments section of " + options.repository().relativize(docs) + ".");
+        }
+        System.out.println("Rerun: " + options.rerunCommand());
+        report.failIfBroken();
+    }
+
+    /** The payment, wallet and pgbench databases get one {@code synchronous_commit}; returns what sessions see. */
+    private Map<String, String> configurePostgres() throws Exception {
+        postgres.recreateDatabase(Pgbench.DATABASE);
+        for (String database : List.of(Service.PAYMENT.database(), Service.WALLET.database(), Pgbench.DATABASE)) {
+            postgres.setSynchronousCommit(database, options.synchronousCommit());
+        }
+        if (!"on".equals(options.synchronousCommit())) { // the server's own setting: pooled connections have it
+            System.out.println("Restarting wallet-service and payment-service so that their pooled connections use"
+                    + " synchronous_commit=" + options.synchronousCommit() + " ...");
+            stack.restart(Service.WALLET);
+            stack.restart(Service.PAYMENT);
+        }
+        Map<String, String> settings = postgres.settings(Service.PAYMENT.database());
+        System.out.println("PostgreSQL: " + settings);
+        return settings;
+    }
+
+    private PaymentReport measure(Path pgbenchExecutable, PaymentReport.Context context) throws Exception {
+        try (HttpClient http = WalletClient.newHttpClient()) {
+            String passwordHash = Argon2id.hash(AuthUsers.PASSWORD, Argon2id.Cost.of(options.jvmOptions()));
+            long startNs = System.nanoTime();
+            System.out.printf("Setting up %,d customers, %,d merchant owners and %,d merchants ...%n",
+                    options.customers(), options.owners(), options.merchants());
+            AuthNonce nonce = new AuthNonce(http, stack.url(Service.AUTH).resolve("/v1/sessions"));
+            AuthUsers customerUsers = AuthUsers.create(postgres, options.customers(), passwordHash,
+                    AuthUsers.AccountType.CUSTOMER);
+            AuthUsers ownerUsers = AuthUsers.create(postgres, options.owners(), passwordHash,
+                    AuthUsers.AccountType.MERCHANT_OWNER);
+            try (SessionTokens customers = SessionTokens.signIn(http, stack.url(Service.AUTH), customerUsers, nonce,
+                    options.setupConcurrency());
+                    SessionTokens owners = SessionTokens.signIn(http, stack.url(Service.AUTH), ownerUsers, nonce,
+                            options.setupConcurrency())) {
+                System.out.printf("  signed in %,d customers and %,d owners at auth-service%n", customers.count(),
+                        owners.count());
+                PaymentSetup setup = new PaymentSetup(http, stack, options.setupConcurrency());
+                List<PaymentSetup.Merchant> merchants = setup.merchants(options.merchants(), owners);
+                setup.fundCustomers(customers, options.fundingYen());
+                double setupSeconds = (System.nanoTime() - startNs) / 1e9;
+                System.out.printf("Set up in %.1f s.%n", setupSeconds);
+
+                List<Pgbench.Result> pgbenchRuns = new ArrayList<>();
+                Pgbench pgbench = pgbenchExecutable == null ? null : new Pgbench(pgbenchExecutable, postgres);
+                if (pgbench != null) {
+                    System.out.println("pgbench: initializing scale " + options.pgbenchScale() + " ...");
+                    pgbench.initialize(options.pgbenchScale());
+                    pgbenchRuns.add(runPgbench(pgbench, "before"));
+                }
+
+                Path results = options.repository().resolve("bench/target/gatling");
+                String runId = Long.toString(System.currentTimeMillis(), 36);
+                PaymentLoad search = new PaymentLoad(stack.url(Service.PAYMENT), customers, merchants, cpu,
+                        runId + "s");
+                search.add("warm-up", PaymentLoad.Target.SPREAD, List.of(new PaymentLoad.Segment("warm-up",
+                        options.warmupRate(), options.warmupSeconds())), null, Double.MAX_VALUE);
+                List<PaymentLoad.Phase> spreadSteps = steps(search, "spread", PaymentLoad.Target.SPREAD);
+                List<PaymentLoad.Phase> hotSteps = options.skipHot()
+                        ? List.of()
+                        : steps(search, "hot", PaymentLoad.Target.HOT);
+                PaymentReport.GatlingPart searched = runGatling(search, "saturation search");
+
+                double spreadRate = PaymentReport.saturation(spreadSteps);
+                double pacedRate = Math.max(1, spreadRate * options.loadPercent() / 100.0);
+                PaymentLoad loads = new PaymentLoad(stack.url(Service.PAYMENT), customers, merchants, cpu,
+                        runId + "l");
+                loads.add("spread at " + options.loadPercent() + " %", PaymentLoad.Target.SPREAD,
+                        List.of(new PaymentLoad.Segment("spread", pacedRate, options.measureSeconds())), null,
+                        Double.MAX_VALUE);
+                if (!options.skipHot()) {
+                    loads.add("hot at " + options.loadPercent() + " %", PaymentLoad.Target.HOT,
+                            List.of(new PaymentLoad.Segment("hot", pacedRate, options.measureSeconds())), null,
+                            Double.MAX_VALUE);
+                }
+                if (!options.skipSurge()) {
+                    loads.add("surge", PaymentLoad.Target.SPREAD, List.of(
+                            new PaymentLoad.Segment("before the surge", pacedRate, 10),
+                            new PaymentLoad.Segment(options.surgeFactor() + "× surge",
+                                    pacedRate * options.surgeFactor(), options.surgeSeconds()),
+                            new PaymentLoad.Segment("after the surge", pacedRate, 20)), null, Double.MAX_VALUE);
+                }
+                PaymentReport.GatlingPart loaded = runGatling(loads, "latency and surge");
+
+                if (pgbench != null) {
+                    pgbenchRuns.add(runPgbench(pgbench, "after"));
+                }
+                List<PaymentLoad.Ack> acks = new ArrayList<>(search.acks());
+                acks.addAll(loads.acks());
+                System.out.println("Checking that every acknowledged payment is recorded exactly once ...");
+                PaymentChecks.Result exactlyOnce = PaymentChecks.check(postgres, acks, customers, SETTLE_WAIT);
+                System.out.println("  " + exactlyOnce.summary());
+                String invariants;
+                try {
+                    invariants = LedgerInvariants.check(http, stack);
+                } catch (BenchmarkException broken) {
+                    invariants = broken.getMessage();
+                }
+                return new PaymentReport(context, Machine.loadAverage(), setupSeconds, pgbenchRuns, searched,
+                        spreadSteps, hotSteps, spreadRate, PaymentReport.saturation(hotSteps), pacedRate, loaded,
+                        exactlyOnce, invariants);
+            }
+        }
+    }
+
+    /** The saturation search's steps for {@code target}: each rate runs only if the one before kept up. */
+    private List<PaymentLoad.Phase> steps(PaymentLoad load, String name, PaymentLoad.Target target) {
+        List<PaymentLoad.Phase> steps = new ArrayList<>();
+        PaymentLoad.Phase previous = null;
+        for (int rate = options.stepStartRate(); rate <= options.stepMaxRate(); rate += options.stepRate()) {
+            previous = load.add(name + " " + rate + "/s", target, List.of(new PaymentLoad.Segment(name + " "
+                    + rate + "/s", rate, options.stepSeconds())), previous, options.stepP99LimitMs());
+            steps.add(previous);
+        }
+        return steps;
+    }
+
+    private PaymentReport.GatlingPart runGatling(PaymentLoad load, String description) throws Exception {
+        postgres.checkpoint();
+        System.out.println("Gatling: " + description + " ...");
+        PaymentSimulation.load = load;
+        PaymentSimulation.connections = options.connections();
+        Path report = GatlingRun.run(PaymentSimulation.class, options.repository().resolve("bench/target/gatling"),
+                description);
+        Map<PaymentLoad.Outcomes, CpuMeter.Usage> usage = load.cpuUsage(cpu.sample());
+        PaymentReport.GatlingPart part = new PaymentReport.GatlingPart(description, report, usage);
+        System.out.print(PaymentReport.phaseLines(part));
+        return part;
+    }
+
+    private Pgbench.Result runPgbench(Pgbench pgbench, String label) throws Exception {
+        return pgbench.measureAfterCheckpoint(label, options.pgbenchClients(), options.pgbenchThreads(),
+                options.pgbenchSeconds());
+    }
+}

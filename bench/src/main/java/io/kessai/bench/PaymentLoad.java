@@ -1,0 +1,336 @@
+package io.kessai.bench;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one Gatling run of {@link PaymentSimulation} sends and what came back: its phases in order (each a Gatling
+ * scenario started when the one before has finished), each phase's segments at their arrival rates, and per segment
+ * the answers counted and timed. Payments are {@code POST /v1/payments} of 1 JPY by a customer chosen at random to a
+ * merchant's static store code, each under a fresh {@code Idempotency-Key}.
+ */
+final class PaymentLoad {
+
+    /** Which merchant a payment goes to. */
+    enum Target {
+        /** a merchant chosen at random */
+        SPREAD,
+        /** merchant 0 */
+        HOT
+    }
+
+    /** A stretch of a phase at one arrival rate. */
+    record Segment(String label, double perSecond, int seconds) {
+    }
+
+    /** A payment that payment-service acknowledged (201 or 202): it must be recorded exactly once. */
+    record Ack(int customer, String key, int status) {
+    }
+
+    /**
+     * A step of the saturation search stops the search when its payments did not keep up: fewer than
+     * {@link #KEPT_UP} of the offered rate completed, more than {@link #MAX_FAILED_SHARE} not accepted, or the p99 of
+     * the accepted above the phase's limit.
+     */
+    static final double KEPT_UP = 0.95;
+    static final double MAX_FAILED_SHARE = 0.01;
+
+    /** One Gatling scenario: a target and its segments; a saturation step is skipped once the one before failed. */
+    final class Phase {
+
+        final int index;
+        final String name;
+        final Target target;
+        final List<Segment> segments;
+        final Phase previousStep;
+        final double stepP99LimitMs;
+        final Outcomes[] outcomes;
+        private final AtomicBoolean started = new AtomicBoolean();
+        private volatile boolean skipped;
+        private volatile long startNs;
+
+        private Phase(int index, String name, Target target, List<Segment> segments, Phase previousStep,
+                double stepP99LimitMs) {
+            this.index = index;
+            this.name = name;
+            this.target = target;
+            this.segments = List.copyOf(segments);
+            this.previousStep = previousStep;
+            this.stepP99LimitMs = stepP99LimitMs;
+            this.outcomes = new Outcomes[segments.size()];
+            for (int i = 0; i < outcomes.length; i++) {
+                outcomes[i] = new Outcomes(this, segments.get(i));
+            }
+        }
+
+        boolean skipped() {
+            return skipped;
+        }
+
+        /** A saturation step whose payments kept up: the search may go on to the next rate. */
+        boolean keptUp() {
+            Outcomes step = outcomes[0];
+            return started.get() && !skipped && step.sent() > 0
+                    && step.completedPerSecond() >= KEPT_UP * step.segment.perSecond()
+                    && step.notAccepted() <= MAX_FAILED_SHARE * step.sent()
+                    && step.acceptedPercentileMs(99) <= stepP99LimitMs;
+        }
+
+        private void start() {
+            if (started.compareAndSet(false, true)) {
+                skipped = previousStep != null && !previousStep.keptUp();
+                startNs = System.nanoTime();
+                outcomes[0].begin();
+            }
+        }
+
+        /** The segment a payment sent now belongs to, starting that segment's CPU sample when it is the first. */
+        private Outcomes current() {
+            long elapsedNs = System.nanoTime() - startNs;
+            long endNs = 0;
+            for (Outcomes segment : outcomes) {
+                endNs += segment.segment.seconds() * 1_000_000_000L;
+                if (elapsedNs < endNs) {
+                    segment.begin();
+                    return segment;
+                }
+            }
+            return outcomes[outcomes.length - 1];
+        }
+    }
+
+    /** What a segment's payments got back; latencies in microseconds, from when each payment was due. */
+    final class Outcomes {
+
+        final Phase phase;
+        final Segment segment;
+        private final LongAdder sent = new LongAdder();
+        private final LongAdder completed = new LongAdder();
+        private final LongAdder pending = new LongAdder();
+        private final Map<Integer, LongAdder> shed = new ConcurrentHashMap<>();
+        private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+        private final LongAdder errorCount = new LongAdder();
+        private final Histogram accepted = new ConcurrentHistogram(3_600_000_000L, 3);
+        private final Histogram shedLatency = new ConcurrentHistogram(3_600_000_000L, 3);
+        private final AtomicBoolean begun = new AtomicBoolean();
+        private final AtomicLong firstNs = new AtomicLong();
+        private final AtomicLong lastNs = new AtomicLong();
+        private volatile Future<CpuMeter.Sample> cpuAtStart;
+
+        private Outcomes(Phase phase, Segment segment) {
+            this.phase = phase;
+            this.segment = segment;
+        }
+
+        private void begin() {
+            if (begun.compareAndSet(false, true)) {
+                firstNs.set(System.nanoTime());
+                cpuAtStart = sampler.submit(cpu::sample);
+                synchronized (begunInOrder) {
+                    begunInOrder.add(this);
+                }
+            }
+        }
+
+        long sent() {
+            return sent.sum();
+        }
+
+        long completed() {
+            return completed.sum();
+        }
+
+        long pending() {
+            return pending.sum();
+        }
+
+        long shed() {
+            return shed.values().stream().mapToLong(LongAdder::sum).sum();
+        }
+
+        Map<Integer, Long> shedByStatus() {
+            Map<Integer, Long> counts = new java.util.TreeMap<>();
+            shed.forEach((status, count) -> counts.put(status, count.sum()));
+            return counts;
+        }
+
+        long errors() {
+            return errorCount.sum();
+        }
+
+        Map<String, Long> errorSamples() {
+            Map<String, Long> samples = new java.util.LinkedHashMap<>();
+            errors.forEach((sample, count) -> samples.put(sample, count.sum()));
+            return samples;
+        }
+
+        long notAccepted() {
+            return shed() + errors();
+        }
+
+        /** Seconds from the first payment sent until the last answer, at least the segment's own duration. */
+        double seconds() {
+            long last = lastNs.get();
+            return Math.max(segment.seconds(), last == 0 ? 0 : (last - firstNs.get()) / 1e9);
+        }
+
+        double completedPerSecond() {
+            return completed() / seconds();
+        }
+
+        double acceptedPercentileMs(double percentile) {
+            return accepted.getTotalCount() == 0
+                    ? Double.NaN
+                    : accepted.getValueAtPercentile(percentile) / 1000.0;
+        }
+
+        double acceptedMaxMs() {
+            return accepted.getTotalCount() == 0 ? Double.NaN : accepted.getMaxValue() / 1000.0;
+        }
+
+        double shedPercentileMs(double percentile) {
+            return shedLatency.getTotalCount() == 0
+                    ? Double.NaN
+                    : shedLatency.getValueAtPercentile(percentile) / 1000.0;
+        }
+
+        boolean begun() {
+            return begun.get();
+        }
+
+        private void answered(int status, long dueNs, String body) {
+            long now = System.nanoTime();
+            lastNs.accumulateAndGet(now, Math::max);
+            long micros = Math.max(0, (now - dueNs) / 1000);
+            switch (status) {
+                case 201 -> {
+                    completed.increment();
+                    accepted.recordValue(micros);
+                }
+                case 202 -> {
+                    pending.increment();
+                    accepted.recordValue(micros);
+                }
+                case 503, 429 -> {
+                    shed.computeIfAbsent(status, s -> new LongAdder()).increment();
+                    shedLatency.recordValue(micros);
+                }
+                default -> {
+                    errorCount.increment();
+                    String sample = status == 0 ? "no answer" : status + " " + Json.abbreviate(body, 160);
+                    if (errors.size() < 20 || errors.containsKey(sample)) {
+                        errors.computeIfAbsent(sample, s -> new LongAdder()).increment();
+                    }
+                }
+            }
+        }
+    }
+
+    private final URI paymentUrl;
+    private final SessionTokens customers;
+    private final List<String> bodies;
+    private final CpuMeter cpu;
+    private final List<Phase> phases = new ArrayList<>();
+    private final List<Outcomes> begunInOrder = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final String runId;
+    private final ExecutorService sampler = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "cpu-sampler");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** {@code runId} makes this run's idempotency keys unlike any other run's. */
+    PaymentLoad(URI paymentUrl, SessionTokens customers, List<PaymentSetup.Merchant> merchants, CpuMeter cpu,
+            String runId) {
+        this.paymentUrl = paymentUrl;
+        this.customers = customers;
+        this.bodies = merchants.stream().map(merchant -> """
+                {"payload":"%s","amount":{"amount":1,"currency":"JPY"}}""".formatted(merchant.payload())).toList();
+        this.cpu = cpu;
+        this.runId = runId;
+    }
+
+    /** Adds a phase of one segment or several; {@code previousStep}: the saturation step before, or null. */
+    Phase add(String name, Target target, List<Segment> segments, Phase previousStep, double stepP99LimitMs) {
+        Phase phase = new Phase(phases.size(), name, target, segments, previousStep, stepP99LimitMs);
+        phases.add(phase);
+        return phase;
+    }
+
+    List<Phase> phases() {
+        return List.copyOf(phases);
+    }
+
+    URI paymentUrl() {
+        return paymentUrl;
+    }
+
+    List<Ack> acks() {
+        return List.copyOf(acks);
+    }
+
+    /**
+     * The next payment of {@code phase}: who pays, to which code, under which key; or null when the phase is a
+     * skipped saturation step (its virtual users then end at once).
+     */
+    Payment next(Phase phase) {
+        phase.start();
+        if (phase.skipped) {
+            return null;
+        }
+        Outcomes outcomes = phase.current();
+        outcomes.sent.increment();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int customer = random.nextInt(customers.count());
+        int merchant = phase.target == Target.HOT ? 0 : random.nextInt(bodies.size());
+        return new Payment(outcomes, customer, customers.authorization(customer),
+                runId + "-" + phase.index + "-" + sequence.incrementAndGet(), bodies.get(merchant),
+                System.nanoTime());
+    }
+
+    /** One payment as sent; {@code dueNs}: when its virtual user started, from which its latency counts. */
+    record Payment(Outcomes outcomes, int customer, String authorization, String key, String body, long dueNs) {
+    }
+
+    /** Counts an answer ({@code status} 0: none arrived). */
+    void answered(Payment payment, int status, String body) {
+        payment.outcomes().answered(status, payment.dueNs(), body == null ? "" : body);
+        if (status == 201 || status == 202) {
+            acks.add(new Ack(payment.customer(), payment.key(), status));
+        }
+    }
+
+    /**
+     * Where the CPU went in each segment that ran, in the order they ran: from its first payment until the next
+     * segment's first, the last one until {@code end}.
+     */
+    Map<Outcomes, CpuMeter.Usage> cpuUsage(CpuMeter.Sample end) throws Exception {
+        Map<Outcomes, CpuMeter.Usage> usage = new java.util.LinkedHashMap<>();
+        List<Outcomes> ran;
+        synchronized (begunInOrder) {
+            ran = List.copyOf(begunInOrder);
+        }
+        for (int i = 0; i < ran.size(); i++) {
+            CpuMeter.Sample from = ran.get(i).cpuAtStart.get();
+            CpuMeter.Sample to = i + 1 < ran.size() ? ran.get(i + 1).cpuAtStart.get() : end;
+            usage.put(ran.get(i), CpuMeter.between(from, to));
+        }
+        return usage;
+    }
+}

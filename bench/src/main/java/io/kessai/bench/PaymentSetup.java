@@ -1,0 +1,141 @@
+package io.kessai.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+import io.kessai.stack.LocalStack;
+import io.kessai.stack.Service;
+
+/**
+ * Sets up what the payments benchmark pays with, through the services' own APIs: merchant owners' applications
+ * ({@code POST /v1/merchants}, one store each), ops' approvals, the merchants' ledger accounts that payment-service's
+ * outbox opens, each store's static code as its owner reads it to print, and the customers' wallets and top-ups.
+ */
+final class PaymentSetup {
+
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** How long the outbox may take to open every approved merchant's ledger account. */
+    private static final Duration LEDGER_ACCOUNTS_WAIT = Duration.ofMinutes(3);
+
+    /** A merchant ready to be paid: its ids and the static code of its one store. */
+    record Merchant(String id, String storeId, String payload) {
+    }
+
+    private final HttpClient http;
+    private final LocalStack stack;
+    private final int parallelism;
+
+    PaymentSetup(HttpClient http, LocalStack stack, int parallelism) {
+        this.http = http;
+        this.stack = stack;
+        this.parallelism = parallelism;
+    }
+
+    /**
+     * Applies for {@code count} merchants, owner {@code n % owners} holding merchant {@code n}, approves them as ops,
+     * waits until wallet-service has each one's account, and reads each store's static code as its owner.
+     */
+    List<Merchant> merchants(int count, SessionTokens owners) throws Exception {
+        URI payment = stack.url(Service.PAYMENT);
+        ServiceToken ops = new ServiceToken(http, stack.url(Service.AUTH), LocalStack.OPS_CLIENT,
+                stack.opsClientSecret());
+        List<String[]> applied = Parallel.run(count, parallelism, n -> {
+            String owner = owners.authorization(n % owners.count());
+            String name = String.format(Locale.ROOT, "BENCH M%04d", n);
+            String body = """
+                    {"legalName":"Bench merchant %d K.K.","displayName":"%s","city":"TOKYO","categoryCode":"5812",\
+                    "stores":[{"name":"%s store"}]}""".formatted(n, name, name);
+            HttpResponse<String> answer = send(post(payment.resolve("/v1/merchants"), owner, body)
+                    .header("Idempotency-Key", "bench-merchant-" + n).build());
+            expect(answer, 201, 200);
+            String merchant = Json.field(answer.body(), "id");
+            String store = Json.field(answer.body().substring(answer.body().indexOf("\"stores\"")), "id");
+            expect(send(post(payment.resolve("/v1/ops/merchants/" + merchant + "/approval"), ops.authorization(),
+                    "").build()), 200);
+            return new String[]{merchant, store};
+        });
+        System.out.printf("  %,d merchants applied for and approved; waiting for their ledger accounts ...%n", count);
+        awaitLedgerAccounts(applied.stream().map(ids -> ids[0]).toList());
+        return Parallel.run(count, parallelism, n -> {
+            String[] ids = applied.get(n);
+            HttpResponse<String> answer = send(HttpRequest.newBuilder(payment.resolve(
+                    "/v1/merchants/" + ids[0] + "/stores/" + ids[1] + "/code")).timeout(REQUEST_TIMEOUT)
+                    .header("Authorization", owners.authorization(n % owners.count())).GET().build());
+            expect(answer, 200);
+            return new Merchant(ids[0], ids[1], Json.field(answer.body(), "payload"));
+        });
+    }
+
+    /**
+     * Opens each customer's wallet as auth-service's outbox does on activation (the users were written straight into
+     * auth-service's database, see {@link AuthUsers}) and tops it up with {@code fundingYen}.
+     */
+    void fundCustomers(SessionTokens customers, long fundingYen) throws Exception {
+        ServiceToken opener = new ServiceToken(http, stack.url(Service.AUTH), Service.AUTH.module(),
+                stack.clientSecret(Service.AUTH));
+        ServiceToken payments = new ServiceToken(http, stack.url(Service.AUTH), Service.PAYMENT.module(),
+                stack.clientSecret(Service.PAYMENT));
+        WalletClient walletOpener = new WalletClient(http, stack.url(Service.WALLET), opener);
+        WalletClient wallet = new WalletClient(http, stack.url(Service.WALLET), payments);
+        String funding = wallet.fundingClearingAccount();
+        Parallel.run(customers.count(), parallelism, n -> {
+            String account = walletOpener.customerAccount(customers.subject(n));
+            HttpResponse<String> topUp = wallet.transfer("topup", "bench-fund-" + n, funding, account, fundingYen);
+            if (topUp.statusCode() != 201) {
+                throw WalletClient.unexpected(topUp);
+            }
+            return null;
+        });
+    }
+
+    /** Polls wallet-service (as payment-service reads it) until every merchant has its account. */
+    private void awaitLedgerAccounts(List<String> merchants) throws Exception {
+        ServiceToken reader = new ServiceToken(http, stack.url(Service.AUTH), Service.PAYMENT.module(),
+                stack.clientSecret(Service.PAYMENT));
+        URI wallet = stack.url(Service.WALLET);
+        long deadline = System.nanoTime() + LEDGER_ACCOUNTS_WAIT.toNanos();
+        Parallel.run(merchants.size(), parallelism, n -> {
+            while (true) {
+                HttpResponse<String> answer = send(HttpRequest.newBuilder(wallet.resolve(
+                        "/v1/internal/accounts/merchants/" + merchants.get(n))).timeout(REQUEST_TIMEOUT)
+                        .header("Authorization", reader.authorization()).GET().build());
+                expect(answer, 200);
+                if (answer.body().contains("\"id\"")) {
+                    return null;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new BenchmarkException("merchant " + merchants.get(n) + " has no ledger account "
+                            + LEDGER_ACCOUNTS_WAIT.toSeconds() + " s after its approval: is payment-service's outbox"
+                            + " relay running? (see its log)");
+                }
+                Thread.sleep(200);
+            }
+        });
+    }
+
+    private static HttpRequest.Builder post(URI uri, String authorization, String json) {
+        return HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).header("Authorization", authorization)
+                .header("Content-Type", "application/json")
+                .POST(json.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    }
+
+    private HttpResponse<String> send(HttpRequest request) throws Exception {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void expect(HttpResponse<String> answer, int... statuses) {
+        for (int status : statuses) {
+            if (answer.statusCode() == status) {
+                return;
+            }
+        }
+        HttpRequest request = answer.request();
+        throw new BenchmarkException(request.method() + " " + request.uri().getPath() + " answered "
+                + answer.statusCode() + ": " + Json.abbreviate(answer.body(), 300));
+    }
+}
