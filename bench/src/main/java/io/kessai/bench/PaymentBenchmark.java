@@ -26,6 +26,7 @@ public final class PaymentBenchmark {
     static final String WALLET = "wallet-service";
     static final String POSTGRES = "PostgreSQL";
     static final String AUTH = "auth-service";
+    static final String NOTIFICATION = "notification-service";
     static final String GENERATOR = "load generator";
 
     /** How long the reconciler may take to settle the payments left pending after the loads. */
@@ -45,6 +46,8 @@ public final class PaymentBenchmark {
         groups.put(WALLET, CpuMeter.service(stack, Service.WALLET));
         groups.put(POSTGRES, CpuMeter.processes(CpuMeter.postgres(stack.postgresPort())));
         groups.put(AUTH, CpuMeter.service(stack, Service.AUTH));
+        // Each completed payment's receipt goes through payment-service's outbox to notification-service.
+        groups.put(NOTIFICATION, CpuMeter.service(stack, Service.NOTIFICATION));
         groups.put(GENERATOR, CpuMeter.processes(() -> Stream.of(ProcessHandle.current())));
         this.cpu = new CpuMeter(groups, Map.of());
     }

@@ -90,11 +90,20 @@ final class PaymentLoad {
                     && step.acceptedPercentileMs(99) <= stepP99LimitMs;
         }
 
+        /** Decides once, before any payment of the phase goes out, whether it runs at all. */
         private void start() {
-            if (started.compareAndSet(false, true)) {
-                skipped = previousStep != null && !previousStep.keptUp();
-                startNs = System.nanoTime();
-                outcomes[0].begin();
+            if (started.get()) {
+                return;
+            }
+            synchronized (this) {
+                if (!started.get()) {
+                    skipped = previousStep != null && !previousStep.keptUp();
+                    startNs = System.nanoTime();
+                    if (!skipped) {
+                        outcomes[0].begin();
+                    }
+                    started.set(true);
+                }
             }
         }
 

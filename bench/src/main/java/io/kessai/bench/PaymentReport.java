@@ -187,17 +187,20 @@ final class PaymentReport {
                 options.loadPercent()));
         text.append(
                 "| phase | offered/s | payments/s | p50 (ms) | p99 (ms) | max (ms) | 202 | 503/429 (p99 ms) | errors"
-                        + " | CPU per payment (ms): payment-service, wallet-service, PostgreSQL, auth-service"
+                        + " | CPU per payment (ms): payment-service, wallet-service, PostgreSQL, auth-service,"
+                        + " notification-service"
                         + " | Gatling, other (cores) |\n");
         text.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         loads.usage().forEach((o, usage) -> text.append(format(
-                "| %s | %.0f | %.1f | %.1f | %.1f | %.1f | %,d | %,d (%s) | %,d | %.3f, %.3f, %.3f, %.3f | %.2f, %.2f |%n",
+                "| %s | %.0f | %.1f | %.1f | %.1f | %.1f | %,d | %,d (%s) | %,d | %.3f, %.3f, %.3f, %.3f, %.3f"
+                        + " | %.2f, %.2f |%n",
                 o.segment.label(), o.segment.perSecond(), o.completedPerSecond(), o.acceptedPercentileMs(50),
                 o.acceptedPercentileMs(99), o.acceptedMaxMs(), o.pending(), o.shed(),
                 o.shed() == 0 ? "–" : format("%.1f", o.shedPercentileMs(99)), o.errors(),
                 perPayment(usage, o, PaymentBenchmark.PAYMENT), perPayment(usage, o, PaymentBenchmark.WALLET),
                 perPayment(usage, o, PaymentBenchmark.POSTGRES), perPayment(usage, o, PaymentBenchmark.AUTH),
-                usage.cores(PaymentBenchmark.GENERATOR), usage.otherCores())));
+                perPayment(usage, o, PaymentBenchmark.NOTIFICATION), usage.cores(PaymentBenchmark.GENERATOR),
+                usage.otherCores())));
         text.append('\n');
         loads.usage().keySet().stream().filter(o -> o.errors() > 0).forEach(o -> o.errorSamples().forEach(
                 (sample, count) -> text.append(format("- %s, error ×%d: `%s`%n", o.segment.label(), count,
