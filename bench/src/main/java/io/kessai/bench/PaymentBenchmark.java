@@ -131,7 +131,7 @@ public final class PaymentBenchmark {
                 Path results = options.repository().resolve("bench/target/gatling");
                 String runId = Long.toString(System.currentTimeMillis(), 36);
                 PaymentLoad search = new PaymentLoad(stack.url(Service.PAYMENT), customers, merchants, cpu,
-                        runId + "s");
+                        postgres::commits, runId + "s");
                 search.add("warm-up", PaymentLoad.Target.SPREAD, List.of(new PaymentLoad.Segment("warm-up",
                         options.warmupRate(), options.warmupSeconds())), null, Double.MAX_VALUE);
                 List<PaymentLoad.Phase> spreadSteps = steps(search, "spread", PaymentLoad.Target.SPREAD);
@@ -143,7 +143,7 @@ public final class PaymentBenchmark {
                 double spreadRate = PaymentReport.saturation(spreadSteps);
                 double pacedRate = Math.max(1, spreadRate * options.loadPercent() / 100.0);
                 PaymentLoad loads = new PaymentLoad(stack.url(Service.PAYMENT), customers, merchants, cpu,
-                        runId + "l");
+                        postgres::commits, runId + "l");
                 loads.add("spread at " + options.loadPercent() + " %", PaymentLoad.Target.SPREAD,
                         List.of(new PaymentLoad.Segment("spread", pacedRate, options.measureSeconds())), null,
                         Double.MAX_VALUE);
@@ -202,7 +202,8 @@ public final class PaymentBenchmark {
         Path report = GatlingRun.run(PaymentSimulation.class, options.repository().resolve("bench/target/gatling"),
                 description);
         Map<PaymentLoad.Outcomes, CpuMeter.Usage> usage = load.cpuUsage(cpu.sample());
-        PaymentReport.GatlingPart part = new PaymentReport.GatlingPart(description, report, usage);
+        PaymentReport.GatlingPart part = new PaymentReport.GatlingPart(description, report, usage,
+                load.commitsPerPayment(postgres.commits()));
         System.out.print(PaymentReport.phaseLines(part));
         return part;
     }

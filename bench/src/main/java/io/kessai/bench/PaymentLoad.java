@@ -139,6 +139,7 @@ final class PaymentLoad {
         private final AtomicLong firstNs = new AtomicLong();
         private final AtomicLong lastNs = new AtomicLong();
         private volatile Future<CpuMeter.Sample> cpuAtStart;
+        private volatile Future<Map<String, Long>> commitsAtStart;
 
         private Outcomes(Phase phase, Segment segment) {
             this.phase = phase;
@@ -149,6 +150,7 @@ final class PaymentLoad {
             if (begun.compareAndSet(false, true)) {
                 firstNs.set(System.nanoTime());
                 cpuAtStart = sampler.submit(cpu::sample);
+                commitsAtStart = sampler.submit(commits::get);
                 synchronized (begunInOrder) {
                     begunInOrder.add(this);
                 }
@@ -253,6 +255,7 @@ final class PaymentLoad {
     private final SessionTokens customers;
     private final List<String> bodies;
     private final CpuMeter cpu;
+    private final java.util.function.Supplier<Map<String, Long>> commits;
     private final List<Phase> phases = new ArrayList<>();
     private final List<Outcomes> begunInOrder = new ArrayList<>();
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
@@ -266,7 +269,8 @@ final class PaymentLoad {
 
     /** {@code runId} makes this run's idempotency keys unlike any other run's. */
     PaymentLoad(URI paymentUrl, SessionTokens customers, List<PaymentSetup.Merchant> merchants, CpuMeter cpu,
-            String runId) {
+            java.util.function.Supplier<Map<String, Long>> commits, String runId) {
+        this.commits = commits;
         this.paymentUrl = paymentUrl;
         this.customers = customers;
         this.bodies = merchants.stream().map(merchant -> """
@@ -329,6 +333,28 @@ final class PaymentLoad {
      * Where the CPU went in each segment that ran, in the order they ran: from its first payment until the next
      * segment's first, the last one until {@code end}.
      */
+    /**
+     * Commits per acknowledged payment in each database during each segment that ran (same windows as
+     * {@link #cpuUsage}): what one payment costs PostgreSQL in durable commits, the outbox's included.
+     */
+    Map<Outcomes, Map<String, Double>> commitsPerPayment(Map<String, Long> end) throws Exception {
+        Map<Outcomes, Map<String, Double>> perPayment = new java.util.LinkedHashMap<>();
+        List<Outcomes> ran;
+        synchronized (begunInOrder) {
+            ran = List.copyOf(begunInOrder);
+        }
+        for (int i = 0; i < ran.size(); i++) {
+            Map<String, Long> from = ran.get(i).commitsAtStart.get();
+            Map<String, Long> to = i + 1 < ran.size() ? ran.get(i + 1).commitsAtStart.get() : end;
+            long payments = ran.get(i).completed() + ran.get(i).pending();
+            Map<String, Double> ratios = new java.util.TreeMap<>();
+            to.forEach((database, count) -> ratios.put(database,
+                    payments == 0 ? Double.NaN : (count - from.getOrDefault(database, 0L)) / (double) payments));
+            perPayment.put(ran.get(i), ratios);
+        }
+        return perPayment;
+    }
+
     Map<Outcomes, CpuMeter.Usage> cpuUsage(CpuMeter.Sample end) throws Exception {
         Map<Outcomes, CpuMeter.Usage> usage = new java.util.LinkedHashMap<>();
         List<Outcomes> ran;

@@ -29,8 +29,19 @@ final class PaymentReport {
     }
 
     /** One Gatling run: its report and where the CPU went in each segment that ran. */
-    record GatlingPart(String description, Path report, Map<PaymentLoad.Outcomes, CpuMeter.Usage> usage) {
+    record GatlingPart(String description, Path report, Map<PaymentLoad.Outcomes, CpuMeter.Usage> usage,
+            Map<PaymentLoad.Outcomes, Map<String, Double>> commits) {
+
+        /** Commits per payment in the services' databases that a payment writes to. */
+        String commitsOf(PaymentLoad.Outcomes outcomes) {
+            Map<String, Double> ratios = commits.getOrDefault(outcomes, Map.of());
+            return String.join(", ", COMMITTING.stream()
+                    .map(database -> format("%.1f", ratios.getOrDefault(database, Double.NaN))).toList());
+        }
     }
+
+    /** The databases whose commits per payment the loads table shows, in its column's order. */
+    static final List<String> COMMITTING = List.of("payment", "wallet", "notification");
 
     private final Context context;
     private final double loadAtEnd;
@@ -87,13 +98,14 @@ final class PaymentReport {
         part.usage().forEach((outcomes, usage) -> {
             text.append(format("%s: offered %.0f/s, %,d sent, %.1f payments/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms,"
                     + " %,d pending, %,d shed %s (p99 %.1f ms), %,d errors; CPU per payment: payment-service %.3f ms,"
-                    + " wallet-service %.3f ms, PostgreSQL %.3f ms%n", outcomes.segment.label(),
+                    + " wallet-service %.3f ms, PostgreSQL %.3f ms; commits per payment (payment, wallet, notification)"
+                    + " %s%n", outcomes.segment.label(),
                     outcomes.segment.perSecond(), outcomes.sent(), outcomes.completedPerSecond(),
                     outcomes.acceptedPercentileMs(50), outcomes.acceptedPercentileMs(99), outcomes.acceptedMaxMs(),
                     outcomes.pending(), outcomes.shed(), outcomes.shedByStatus(), outcomes.shedPercentileMs(99),
                     outcomes.errors(), perPayment(usage, outcomes, PaymentBenchmark.PAYMENT),
                     perPayment(usage, outcomes, PaymentBenchmark.WALLET),
-                    perPayment(usage, outcomes, PaymentBenchmark.POSTGRES)));
+                    perPayment(usage, outcomes, PaymentBenchmark.POSTGRES), part.commitsOf(outcomes)));
             outcomes.errorSamples().forEach((sample, count) -> text.append("  error ×").append(count).append(": ")
                     .append(sample).append('\n'));
         });
@@ -188,12 +200,12 @@ final class PaymentReport {
         text.append(
                 "| phase | offered/s | payments/s | p50 (ms) | p99 (ms) | max (ms) | 202 | 503/429 (p99 ms) | errors"
                         + " | CPU per payment (ms): payment-service, wallet-service, PostgreSQL, auth-service,"
-                        + " notification-service"
+                        + " notification-service | commits per payment: payment, wallet, notification"
                         + " | Gatling, other (cores) |\n");
-        text.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        text.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         loads.usage().forEach((o, usage) -> text.append(format(
                 "| %s | %.0f | %.1f | %.1f | %.1f | %.1f | %,d | %,d (%s) | %,d | %.3f, %.3f, %.3f, %.3f, %.3f"
-                        + " | %.2f, %.2f |%n",
+                        + " | %.2f, %.2f | %s |%n",
                 o.segment.label(), o.segment.perSecond(), o.completedPerSecond(), o.acceptedPercentileMs(50),
                 o.acceptedPercentileMs(99), o.acceptedMaxMs(), o.pending(), o.shed(),
                 o.shed() == 0 ? "–" : format("%.1f", o.shedPercentileMs(99)), o.errors(),
@@ -238,12 +250,10 @@ final class PaymentReport {
         }
         target(text, "every acknowledged payment recorded exactly once", exactlyOnce.ok() ? "yes" : "no",
                 exactlyOnce.ok());
-        text.append(NOTES);
+        text.append("\nWhat limits throughput, from profiles of these services: see \"Payments: what limits"
+                + " throughput\" below this section.\n");
         return text.toString();
     }
-
-    /** What profiling found; kept here so that a rerun writes it again with its figures. */
-    private static final String NOTES = "";
 
     private PaymentLoad.Outcomes segment(String label) {
         return loads.usage().keySet().stream().filter(o -> o.segment.label().equals(label)).findFirst()

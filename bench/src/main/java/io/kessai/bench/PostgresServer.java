@@ -76,6 +76,22 @@ final class PostgresServer {
         }
     }
 
+    /** Transactions committed so far in each database (pg_stat_database), to count commits per unit of work. */
+    Map<String, Long> commits() {
+        Map<String, Long> commits = new LinkedHashMap<>();
+        try (Connection connection = connect("postgres");
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT datname, xact_commit FROM pg_stat_database"
+                        + " WHERE datname IS NOT NULL ORDER BY datname")) {
+            while (rows.next()) {
+                commits.put(rows.getString(1), rows.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw new BenchmarkException("reading pg_stat_database failed: " + e.getMessage());
+        }
+        return commits;
+    }
+
     /** A session of {@code database} as the superuser, for the benchmark's own setup. */
     Connection connect(String database) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, USER, "");
