@@ -98,7 +98,7 @@ final class PaymentReport {
         part.usage().forEach((outcomes, usage) -> {
             text.append(format("%s: offered %.0f/s, %,d sent, %.1f payments/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms,"
                     + " %,d pending, %,d shed %s (p99 %.1f ms), %,d errors; CPU per payment: payment-service %.3f ms,"
-                    + " wallet-service %.3f ms, PostgreSQL %.3f ms; commits per payment (payment, wallet, notification)"
+                    + " wallet-service %.3f ms, PostgreSQL %.3f ms; transactions per payment (payment, wallet, notification)"
                     + " %s%n", outcomes.segment.label(),
                     outcomes.segment.perSecond(), outcomes.sent(), outcomes.completedPerSecond(),
                     outcomes.acceptedPercentileMs(50), outcomes.acceptedPercentileMs(99), outcomes.acceptedMaxMs(),
@@ -200,8 +200,8 @@ final class PaymentReport {
         text.append(
                 "| phase | offered/s | payments/s | p50 (ms) | p99 (ms) | max (ms) | 202 | 503/429 (p99 ms) | errors"
                         + " | CPU per payment (ms): payment-service, wallet-service, PostgreSQL, auth-service,"
-                        + " notification-service | commits per payment: payment, wallet, notification"
-                        + " | Gatling, other (cores) |\n");
+                        + " notification-service | Gatling, other (cores)"
+                        + " | transactions per payment: payment, wallet, notification |\n");
         text.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         loads.usage().forEach((o, usage) -> text.append(format(
                 "| %s | %.0f | %.1f | %.1f | %.1f | %.1f | %,d | %,d (%s) | %,d | %.3f, %.3f, %.3f, %.3f, %.3f"
@@ -212,7 +212,11 @@ final class PaymentReport {
                 perPayment(usage, o, PaymentBenchmark.PAYMENT), perPayment(usage, o, PaymentBenchmark.WALLET),
                 perPayment(usage, o, PaymentBenchmark.POSTGRES), perPayment(usage, o, PaymentBenchmark.AUTH),
                 perPayment(usage, o, PaymentBenchmark.NOTIFICATION), usage.cores(PaymentBenchmark.GENERATOR),
-                usage.otherCores())));
+                usage.otherCores(), loads.commitsOf(o))));
+        text.append(
+                "\nTransactions per payment: what each database committed (`pg_stat_database.xact_commit`, read-only"
+                        + " statements outside a transaction included, and the outbox's and reconciler's work) per acknowledged"
+                        + " payment in that phase.\n");
         text.append('\n');
         loads.usage().keySet().stream().filter(o -> o.errors() > 0).forEach(o -> o.errorSamples().forEach(
                 (sample, count) -> text.append(format("- %s, error ×%d: `%s`%n", o.segment.label(), count,
