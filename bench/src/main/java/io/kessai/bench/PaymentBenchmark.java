@@ -199,6 +199,7 @@ public final class PaymentBenchmark {
         System.out.println("Gatling: " + description + " ...");
         PaymentSimulation.load = load;
         PaymentSimulation.connections = options.connections();
+        PaymentSimulation.pauseSeconds = options.pauseSeconds();
         Path report = GatlingRun.run(PaymentSimulation.class, options.repository().resolve("bench/target/gatling"),
                 description);
         Map<PaymentLoad.Outcomes, CpuMeter.Usage> usage = load.cpuUsage(cpu.sample());

@@ -162,11 +162,11 @@ final class PaymentReport {
                 + " (`GET /v1/merchants/{id}/stores/{storeId}/code`); each customer's wallet topped up with %,d JPY.%n",
                 setupSeconds, options.customers(), options.owners(), options.merchants(), options.fundingYen()));
         text.append(format("- Load: Gatling %s embedded in the benchmark's JVM, %d connections shared by the virtual"
-                + " users (as a load balancer's pool); latency from when each payment was due until its answer. Warm-up"
-                + " %d s at %d/s (not counted). Saturation search: steps of %d s from %d/s by %d/s (to %d/s at most),"
+                + " users (as a load balancer's pool); latency from when each payment was due until its answer; %d quiet seconds before each phase"
+                + " after the first. Warm-up %d s at %d/s (not counted). Saturation search: steps of %d s from %d/s by %d/s (to %d/s at most),"
                 + " spread then hot; a step keeps up when ≥ %.0f %% of its rate completed (201), ≤ %.0f %% were not"
                 + " accepted and the accepted p99 ≤ %d ms; the search stops at the first step that does not.%n",
-                "3.14.9", options.connections(), options.warmupSeconds(), options.warmupRate(),
+                "3.14.9", options.connections(), options.pauseSeconds(), options.warmupSeconds(), options.warmupRate(),
                 options.stepSeconds(), options.stepStartRate(), options.stepRate(), options.stepMaxRate(),
                 PaymentLoad.KEPT_UP * 100, PaymentLoad.MAX_FAILED_SHARE * 100, options.stepP99LimitMs()));
         text.append(format("- HTML reports: `%s` (saturation search), `%s` (latency and surge).%n%n",

@@ -4,6 +4,7 @@ import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.bodyString;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.exec;
+import static io.gatling.javaapi.core.CoreDsl.nothingFor;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
@@ -31,6 +32,8 @@ public final class PaymentSimulation extends Simulation {
     static volatile PaymentLoad load;
     /** Connections Gatling keeps to payment-service, shared by the virtual users (as a load balancer's pool). */
     static volatile int connections = 128;
+    /** Quiet seconds before each phase but the first, for the work a phase leaves behind (receipts, reconciler). */
+    static volatile int pauseSeconds = 5;
 
     public PaymentSimulation() {
         PaymentLoad plan = load;
@@ -79,9 +82,13 @@ public final class PaymentSimulation extends Simulation {
     }
 
     private static List<OpenInjectionStep> injection(PaymentLoad.Phase phase) {
-        return phase.segments.stream()
-                .map(segment -> (OpenInjectionStep) constantUsersPerSec(segment.perSecond())
-                        .during(Duration.ofSeconds(segment.seconds())))
-                .toList();
+        List<OpenInjectionStep> steps = new ArrayList<>();
+        if (phase.index > 0 && pauseSeconds > 0) {
+            // The outbox still delivers the last phase's receipts for a while: let it, before anything is counted.
+            steps.add(nothingFor(Duration.ofSeconds(pauseSeconds)));
+        }
+        phase.segments.forEach(segment -> steps.add(constantUsersPerSec(segment.perSecond())
+                .during(Duration.ofSeconds(segment.seconds()))));
+        return steps;
     }
 }
