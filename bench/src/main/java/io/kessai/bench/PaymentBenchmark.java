@@ -130,15 +130,23 @@ public final class PaymentBenchmark {
 
                 Path results = options.repository().resolve("bench/target/gatling");
                 String runId = Long.toString(System.currentTimeMillis(), 36);
+                // The search runs spread and hot in Gatling runs of their own: a run ends at its first step that
+                // does not keep up (Gatling's stopLoadGenerator), instead of idling through the rates above it.
                 PaymentLoad search = new PaymentLoad(stack.url(Service.PAYMENT), customers, merchants, cpu,
                         postgres::commits, runId + "s");
                 search.add("warm-up", PaymentLoad.Target.SPREAD, List.of(new PaymentLoad.Segment("warm-up",
                         options.warmupRate(), options.warmupSeconds())), null, Double.MAX_VALUE);
                 List<PaymentLoad.Phase> spreadSteps = steps(search, "spread", PaymentLoad.Target.SPREAD);
-                List<PaymentLoad.Phase> hotSteps = options.skipHot()
-                        ? List.of()
-                        : steps(search, "hot", PaymentLoad.Target.HOT);
-                PaymentReport.GatlingPart searched = runGatling(search, "saturation search");
+                List<PaymentReport.GatlingPart> searched = new ArrayList<>();
+                searched.add(runGatling(search, "saturation search, spread"));
+                List<PaymentLoad.Phase> hotSteps = List.of();
+                PaymentLoad hotSearch = null;
+                if (!options.skipHot()) {
+                    hotSearch = new PaymentLoad(stack.url(Service.PAYMENT), customers, merchants, cpu,
+                            postgres::commits, runId + "h");
+                    hotSteps = steps(hotSearch, "hot", PaymentLoad.Target.HOT);
+                    searched.add(runGatling(hotSearch, "saturation search, hot"));
+                }
 
                 double spreadRate = PaymentReport.saturation(spreadSteps);
                 double pacedRate = Math.max(1, spreadRate * options.loadPercent() / 100.0);
@@ -165,6 +173,9 @@ public final class PaymentBenchmark {
                     pgbenchRuns.add(runPgbench(pgbench, "after"));
                 }
                 List<PaymentLoad.Ack> acks = new ArrayList<>(search.acks());
+                if (hotSearch != null) {
+                    acks.addAll(hotSearch.acks());
+                }
                 acks.addAll(loads.acks());
                 System.out.println("Checking that every acknowledged payment is recorded exactly once ...");
                 PaymentChecks.Result exactlyOnce = PaymentChecks.check(postgres, acks, customers, SETTLE_WAIT);

@@ -260,6 +260,7 @@ final class PaymentLoad {
     private final List<Outcomes> begunInOrder = new ArrayList<>();
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
     private final AtomicLong sequence = new AtomicLong();
+    private final AtomicBoolean stopping = new AtomicBoolean();
     private final String runId;
     private final ExecutorService sampler = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "cpu-sampler");
@@ -300,7 +301,7 @@ final class PaymentLoad {
 
     /**
      * The next payment of {@code phase}: who pays, to which code, under which key; or null when the phase is a
-     * skipped saturation step (its virtual users then end at once).
+     * skipped saturation step (the simulation then stops: no later step can keep up either).
      */
     Payment next(Phase phase) {
         phase.start();
@@ -315,6 +316,14 @@ final class PaymentLoad {
         return new Payment(outcomes, customer, customers.authorization(customer),
                 runId + "-" + phase.index + "-" + sequence.incrementAndGet(), bodies.get(merchant),
                 System.nanoTime());
+    }
+
+    /**
+     * True for the first virtual user of a skipped step only, which stops the Gatling run: Gatling logs an error for
+     * every further stop once its controller has ended.
+     */
+    boolean firstToStop() {
+        return stopping.compareAndSet(false, true);
     }
 
     /** One payment as sent; {@code dueNs}: when its virtual user started, from which its latency counts. */

@@ -47,7 +47,7 @@ final class PaymentReport {
     private final double loadAtEnd;
     private final double setupSeconds;
     private final List<Pgbench.Result> pgbench;
-    private final GatlingPart search;
+    private final List<GatlingPart> search;
     private final List<PaymentLoad.Phase> spreadSteps;
     private final List<PaymentLoad.Phase> hotSteps;
     private final double spreadSaturation;
@@ -58,7 +58,7 @@ final class PaymentReport {
     private final String invariants;
 
     PaymentReport(Context context, double loadAtEnd, double setupSeconds, List<Pgbench.Result> pgbench,
-            GatlingPart search, List<PaymentLoad.Phase> spreadSteps, List<PaymentLoad.Phase> hotSteps,
+            List<GatlingPart> search, List<PaymentLoad.Phase> spreadSteps, List<PaymentLoad.Phase> hotSteps,
             double spreadSaturation, double hotSaturation, double pacedRate, GatlingPart loads,
             PaymentChecks.Result exactlyOnce, String invariants) {
         this.context = context;
@@ -165,12 +165,13 @@ final class PaymentReport {
                 + " users (as a load balancer's pool); latency from when each payment was due until its answer; %d quiet seconds before each phase"
                 + " after the first. Warm-up %d s at %d/s (not counted). Saturation search: steps of %d s from %d/s by %d/s (to %d/s at most),"
                 + " spread then hot; a step keeps up when ≥ %.0f %% of its rate completed (201), ≤ %.0f %% were not"
-                + " accepted and the accepted p99 ≤ %d ms; the search stops at the first step that does not.%n",
+                + " accepted and the accepted p99 ≤ %d ms; the search (a Gatling run for spread, one for hot) ends at the first step that does not.%n",
                 "3.14.9", options.connections(), options.pauseSeconds(), options.warmupSeconds(), options.warmupRate(),
                 options.stepSeconds(), options.stepStartRate(), options.stepRate(), options.stepMaxRate(),
                 PaymentLoad.KEPT_UP * 100, PaymentLoad.MAX_FAILED_SHARE * 100, options.stepP99LimitMs()));
-        text.append(format("- HTML reports: `%s` (saturation search), `%s` (latency and surge).%n%n",
-                relative(search.report()), relative(loads.report())));
+        text.append("- HTML reports (Gatling's): ");
+        search.forEach(part -> text.append(format("`%s` (%s), ", relative(part.report()), part.description())));
+        text.append(format("`%s` (%s).%n%n", relative(loads.report()), loads.description()));
 
         if (!pgbench.isEmpty()) {
             text.append("| pgbench run | TPS | latency avg (ms) | transactions |\n|---|---:|---:|---:|\n");

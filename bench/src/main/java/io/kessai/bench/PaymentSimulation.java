@@ -6,6 +6,7 @@ import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.nothingFor;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
+import static io.gatling.javaapi.core.CoreDsl.stopLoadGeneratorIf;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
 
@@ -60,18 +61,20 @@ public final class PaymentSimulation extends Simulation {
         return exec(session -> {
             PaymentLoad.Payment payment = plan.next(phase);
             return payment == null
-                    ? session.set("skip", true)
-                    : session.setAll(java.util.Map.of("skip", false, "payment", payment, "authorization",
+                    ? session.set("skip", true).set("stop", plan.firstToStop())
+                    : session.setAll(java.util.Map.of("skip", false, "stop", false, "payment", payment, "authorization",
                             payment.authorization(), "key", payment.key(), "body", payment.body()));
-        }).doIf(session -> !session.getBoolean("skip")).then(
-                exec(http(phase.target == PaymentLoad.Target.HOT ? "pay hot merchant" : "pay spread merchant")
-                        .post("/v1/payments")
-                        .header("Authorization", "#{authorization}")
-                        .header("Idempotency-Key", "#{key}")
-                        .body(StringBody("#{body}"))
-                        // Saved before the status is judged, so that a refusal's status and answer are counted too.
-                        .check(status().saveAs("status"), bodyString().saveAs("answer"), status().in(201, 202)))
-                        .exec(session -> answered(plan, session)));
+        }).exec(stopLoadGeneratorIf("the saturation search ended: the step before did not keep up",
+                session -> session.getBoolean("stop")))
+                .doIf(session -> !session.getBoolean("skip")).then(
+                        exec(http(phase.target == PaymentLoad.Target.HOT ? "pay hot merchant" : "pay spread merchant")
+                                .post("/v1/payments")
+                                .header("Authorization", "#{authorization}")
+                                .header("Idempotency-Key", "#{key}")
+                                .body(StringBody("#{body}"))
+                                // Saved before the status is judged, so that a refusal's status and answer are counted too.
+                                .check(status().saveAs("status"), bodyString().saveAs("answer"), status().in(201, 202)))
+                                .exec(session -> answered(plan, session)));
     }
 
     private static Session answered(PaymentLoad plan, Session session) {
