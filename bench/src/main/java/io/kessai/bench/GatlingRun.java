@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 import io.gatling.app.Gatling$;
@@ -15,12 +18,20 @@ import io.gatling.app.Gatling$;
  */
 final class GatlingRun {
 
+    /**
+     * When the saturation search stops a run, virtual users still under way run into Gatling's stopped engine, and
+     * Gatling logs each at SEVERE with its stack. Held here: java.util.logging keeps loggers only weakly.
+     */
+    private static final List<Logger> QUIETED = List.of(Logger.getLogger("io.gatling.core.action"),
+            Logger.getLogger("io.gatling.core.actor"));
+
     private GatlingRun() {
     }
 
     /** Runs {@code simulation} and returns its report's {@code index.html}. */
     static Path run(Class<?> simulation, Path resultsFolder, String description) throws IOException {
         Files.createDirectories(resultsFolder);
+        QUIETED.forEach(logger -> logger.setLevel(Level.OFF));
         long startedMillis = System.currentTimeMillis();
         // Gatling reads its settings (gatling-defaults.conf) with system properties on top; a payment that takes
         // longer than this is an error, not a data point a minute late.

@@ -60,8 +60,8 @@ final class PaymentLoad {
         final double stepP99LimitMs;
         final Outcomes[] outcomes;
         private final AtomicBoolean started = new AtomicBoolean();
+        private final AtomicLong arrivals = new AtomicLong();
         private volatile boolean skipped;
-        private volatile long startNs;
 
         private Phase(int index, String name, Target target, List<Segment> segments, Phase previousStep,
                 double stepP99LimitMs) {
@@ -98,7 +98,6 @@ final class PaymentLoad {
             synchronized (this) {
                 if (!started.get()) {
                     skipped = previousStep != null && !previousStep.keptUp();
-                    startNs = System.nanoTime();
                     if (!skipped) {
                         outcomes[0].begin();
                     }
@@ -107,13 +106,18 @@ final class PaymentLoad {
             }
         }
 
-        /** The segment a payment sent now belongs to, starting that segment's CPU sample when it is the first. */
+        /**
+         * The segment a payment belongs to, starting that segment's CPU sample when it is the first: counted by the
+         * phase's virtual users in order of arrival (a segment has rate × seconds of them), not by the clock, since
+         * Gatling's injector falls behind its schedule when the machine is saturated (in a surge) and would
+         * otherwise put a late segment's payments into the next one.
+         */
         private Outcomes current() {
-            long elapsedNs = System.nanoTime() - startNs;
-            long endNs = 0;
+            long arrival = arrivals.getAndIncrement();
+            long end = 0;
             for (Outcomes segment : outcomes) {
-                endNs += segment.segment.seconds() * 1_000_000_000L;
-                if (elapsedNs < endNs) {
+                end += Math.round(segment.segment.perSecond() * segment.segment.seconds());
+                if (arrival < end) {
                     segment.begin();
                     return segment;
                 }
