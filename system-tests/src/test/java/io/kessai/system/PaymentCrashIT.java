@@ -90,7 +90,9 @@ class PaymentCrashIT {
             lock.rollback(); // the lock goes, and wallet-service posts the transfer that nobody waits for any more
             releasedNs = System.nanoTime();
 
-            Eventually.until("wallet-service posts the transfer of " + paymentId + " after the crash",
+            // Had the transfer waited past wallet-service's lock_timeout (3 s), it would have been rolled back.
+            Eventually.until("wallet-service posts the transfer of " + paymentId + " after the crash (it waited "
+                    + (releasedNs - blockedNs) / 1_000_000 + " ms between the kill and the release)",
                     Duration.ofSeconds(30), () -> transfersKeyed(wallet, paymentId) == 1);
             assertEquals("pending", status(payments, paymentId),
                     "the payment stays pending while payment-service is down");
