@@ -184,6 +184,10 @@ class LoadSheddingTest {
             Eventually.until("four payments taken on", WAIT, () -> shedding.inFlight(EndpointClass.PAYMENTS) == 4);
             assertShed(shop.pay(customer(), UUID.randomUUID().toString(), 104), EndpointClass.PAYMENTS);
 
+            // An app asking now learns that paying is busy; the status itself is never shed.
+            RestAssured.get("/v1/status").then().statusCode(200)
+                    .body("capabilities.paying.status", Matchers.equalTo("degraded"))
+                    .body("capabilities.paying.message.en", Matchers.containsString("busy"));
         });
 
         for (CompletableFuture<HttpResponse<String>> payment : payments) {
