@@ -63,8 +63,10 @@ public class LoadShedding {
                     .tag("class", label).description("Requests being served, by endpoint class").register(metrics);
             lastShedNanos.put(endpointClass, new AtomicLong(Long.MIN_VALUE));
             ObjectNode problem = json.valueToTree(Problem.of(503, PROBLEM_CODE, "Overloaded",
-                    "Too many " + label + " requests are being served; retry in " + retryAfter + " s"
-                            + (endpointClass == EndpointClass.PAYMENTS ? " with the same Idempotency-Key." : "."),
+                    "The service is as busy as it may be with requests of class " + label + "; retry in " + retryAfter
+                            + " s" + (endpointClass == EndpointClass.PAYMENTS
+                                    ? " under the same Idempotency-Key: nothing was started."
+                                    : ": nothing was started."),
                     null, List.of()));
             problem.put("class", label);
             problems.put(endpointClass, Buffer.buffer(json.writeValueAsBytes(problem)));
