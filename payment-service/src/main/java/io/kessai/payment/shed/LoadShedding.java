@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -49,7 +50,7 @@ public class LoadShedding {
     private final Map<EndpointClass, AtomicLong> lastShedNanos = new EnumMap<>(EndpointClass.class);
     private final Map<EndpointClass, Buffer> problems = new EnumMap<>(EndpointClass.class);
 
-    LoadShedding(SheddingConfig config, MeterRegistry metrics, ObjectMapper json) throws Exception {
+    LoadShedding(SheddingConfig config, MeterRegistry metrics, ObjectMapper json) throws JsonProcessingException {
         this.config = config;
         this.inFlight = new InFlight(config);
         long retryAfter = Math.max(1, (config.retryAfter().toMillis() + 999) / 1000);
@@ -62,6 +63,7 @@ public class LoadShedding {
             Gauge.builder("kessai.payment.requests.in.flight", inFlight, f -> f.inFlight(endpointClass))
                     .tag("class", label).description("Requests being served, by endpoint class").register(metrics);
             lastShedNanos.put(endpointClass, new AtomicLong(Long.MIN_VALUE));
+            // Written once per class (hence no instance member): under overload a refusal serializes nothing.
             ObjectNode problem = json.valueToTree(Problem.of(503, PROBLEM_CODE, "Overloaded",
                     "The service is as busy as it may be with requests of class " + label + "; retry in " + retryAfter
                             + " s" + (endpointClass == EndpointClass.PAYMENTS
