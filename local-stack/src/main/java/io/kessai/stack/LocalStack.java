@@ -325,6 +325,20 @@ public final class LocalStack implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Kills one service as a crash would (SIGKILL): no shutdown hook runs, requests in flight get no answer and nothing
+     * pending in its memory is written. Returns once the process is gone; {@link #restart(Service)} starts it again.
+     */
+    public void kill(Service service) throws InterruptedException {
+        Process process;
+        synchronized (processes) {
+            process = processes.remove(service);
+        }
+        if (process != null && !process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)) {
+            throw new StackException(service.module() + " (pid " + process.pid() + ") outlived SIGKILL for 10 s");
+        }
+    }
+
     /** Starts a stopped service again with the same configuration and waits until it is ready. */
     public void restart(Service service) throws Exception {
         stop(service);

@@ -79,7 +79,7 @@ public class OutboxRelay {
     record Pending(String eventId, String body, int attempt, String destination, String path) {
     }
 
-    @Scheduled(every = "${kessai.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${kessai.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> poll() {
         if (!config.enabled()) {
             return Uni.createFrom().voidItem();

@@ -5,7 +5,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.quarkus.oidc.client.OidcClient;
 import io.quarkus.oidc.client.Tokens;
 import io.smallrye.mutiny.Uni;
 
@@ -13,16 +12,17 @@ import io.smallrye.mutiny.Uni;
  * This service's client-credentials tokens from auth-service, one per set of scopes, each cached until shortly
  * before it expires. Least privilege per call: a token handed to notification-service carries only
  * {@code notification:events.send}, one for wallet-service only the wallet scopes the caller names. Concurrent callers
- * that find no valid token share one request for it, so a burst of payments after a restart asks auth-service once.
+ * that find no valid token share one request for it, so a burst of payments after a restart asks auth-service once
+ * ({@link TokenEndpoint}: timeout, breaker and bulkhead).
  */
 @ApplicationScoped
 public class ScopedTokens {
 
-    private final OidcClient client;
+    private final TokenEndpoint endpoint;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    ScopedTokens(OidcClient client) {
-        this.client = client;
+    ScopedTokens(TokenEndpoint endpoint) {
+        this.endpoint = endpoint;
     }
 
     /** An access token carrying exactly {@code scope} (space-separated scopes). */
@@ -53,7 +53,7 @@ public class ScopedTokens {
                 return Uni.createFrom().item(tokens);
             }
             if (inFlight == null) {
-                inFlight = client.getTokens(Map.of("scope", scope))
+                inFlight = endpoint.tokens(scope)
                         .invoke(this::done)
                         .onFailure().invoke(this::failed)
                         .memoize().indefinitely();

@@ -13,6 +13,7 @@ import io.kessai.common.json.RequestDigest;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.payment.Money;
 import io.kessai.payment.PaymentConfig;
+import io.kessai.payment.merchant.MerchantProblem;
 import io.kessai.payment.merchant.MerchantStatus;
 import io.kessai.payment.merchant.Payee;
 import io.kessai.payment.qr.MpmCode;
@@ -151,16 +152,16 @@ public class OrderCodes {
         return client.preparedQuery("SELECT " + Payee.COLUMNS + " FROM store s JOIN merchant m ON m.id = s.merchant_id "
                 + "WHERE s.id = $1 AND m.id = $2").execute(Tuple.of(storeId, merchantId)).map(rows -> {
                     if (rows.size() == 0 || !Payee.of(rows.iterator().next()).storeActive()) {
-                        throw CodeProblem.STORE_NOT_FOUND.exception("No open store " + storeId + " of merchant "
+                        throw MerchantProblem.STORE_NOT_FOUND.exception("No open store " + storeId + " of merchant "
                                 + merchantId + ".");
                     }
                     Payee payee = Payee.of(rows.iterator().next());
                     if (payee.merchantStatus() == MerchantStatus.FROZEN) {
-                        throw CodeProblem.MERCHANT_FROZEN.exception("Merchant " + merchantId
+                        throw MerchantProblem.MERCHANT_FROZEN.exception("Merchant " + merchantId
                                 + " is frozen and takes no payments; contact Kessai support.");
                     }
                     if (payee.merchantStatus() != MerchantStatus.ACTIVE) {
-                        throw CodeProblem.MERCHANT_NOT_ACTIVE.exception("Merchant " + merchantId + " is "
+                        throw MerchantProblem.MERCHANT_NOT_ACTIVE.exception("Merchant " + merchantId + " is "
                                 + payee.merchantStatus().wire() + "; only an approved merchant takes payments.");
                     }
                     return payee;

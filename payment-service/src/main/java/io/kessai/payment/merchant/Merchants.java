@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.json.RequestDigest;
 import io.kessai.common.problem.ProblemException;
+import io.kessai.common.problem.ProblemType;
 import io.kessai.outbox.Outbox;
 import io.kessai.payment.PaymentConfig;
 import io.kessai.payment.qr.MpmCode;
@@ -59,7 +60,7 @@ public class Merchants {
     /** Applies for a merchant owned by {@code ownerId}; a retry under the same key answers the first application. */
     public Uni<Applied> apply(String ownerId, String idempotencyKey, MerchantApplication application) {
         if (idempotencyKey == null || idempotencyKey.isBlank() || idempotencyKey.length() > 255) {
-            throw MerchantProblem.MISSING_IDEMPOTENCY_KEY.exception(
+            throw ProblemType.MISSING_IDEMPOTENCY_KEY.exception(
                     "Send an Idempotency-Key header (1 to 255 characters) and reuse it when you retry.");
         }
         check(application);
@@ -182,7 +183,7 @@ public class Merchants {
                 .flatMap(rows -> {
                     Row first = rows.iterator().next();
                     if (!first.getString("request_sha256").equals(sha256)) {
-                        throw MerchantProblem.IDEMPOTENCY_KEY_REUSED.exception("Idempotency key " + idempotencyKey
+                        throw ProblemType.IDEMPOTENCY_KEY_REUSED.exception("Idempotency key " + idempotencyKey
                                 + " was used for a different application; use a new key for a new one.");
                     }
                     return read(tx, first.getUUID("id")).map(merchant -> new Applied(merchant, true));

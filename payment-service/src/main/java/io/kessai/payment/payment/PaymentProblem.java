@@ -1,51 +1,45 @@
 package io.kessai.payment.payment;
 
+import java.util.List;
+
 import io.kessai.common.problem.ProblemException;
+import io.kessai.common.problem.ProblemType;
+import io.kessai.payment.merchant.MerchantProblem;
 
 /** The refusals of payments, cancels and refunds, one problem type each. Every refusal changes nothing. */
-public enum PaymentProblem {
+public final class PaymentProblem {
 
-    // @formatter:off
-    MISSING_IDEMPOTENCY_KEY(400, "missing-idempotency-key", "Idempotency-Key required"),
-    IDEMPOTENCY_KEY_REUSED(422, "idempotency-key-reused", "Idempotency key reused"),
-    MERCHANT_UNKNOWN(422, "merchant-unknown", "Unknown merchant"),
-    MERCHANT_FROZEN(409, "merchant-frozen", "Merchant frozen"),
-    ORDER_NOT_FOUND(422, "order-not-found", "Order not found"),
-    ORDER_EXPIRED(409, "order-expired", "Order expired"),
-    ORDER_DELETED(409, "order-deleted", "Order deleted"),
-    ORDER_ALREADY_PAID(409, "order-already-paid", "Order already paid"),
-    AMOUNT_MISMATCH(422, "amount-mismatch", "Amount mismatch"),
-    AMOUNT_REQUIRED(400, "amount-required", "Amount required"),
-    WALLET_NOT_FOUND(422, "wallet-not-found", "No wallet"),
-    PAYMENT_NOT_FOUND(404, "payment-not-found", "Payment not found"),
-    INSUFFICIENT_FUNDS(422, "insufficient-funds", "Insufficient funds"),
-    WALLET_FROZEN(409, "wallet-frozen", "Wallet frozen"),
-    PAYMENT_REFUSED(422, "payment-refused", "Payment refused"),
-    CANCEL_WINDOW_CLOSED(409, "cancel-window-closed", "Cancel window closed"),
-    PAYMENT_REFUNDED(409, "payment-refunded", "Payment refunded"),
-    PAYMENT_NOT_REFUNDABLE(409, "payment-not-refundable", "Payment not refundable"),
-    REFUND_EXCEEDS_REMAINING(422, "refund-exceeds-remaining", "Refund exceeds what remains"),
-    MERCHANT_REFUND_ID_REUSED(409, "merchant-refund-id-reused", "merchantRefundId reused"),
-    REFUND_NOT_FOUND(404, "refund-not-found", "Refund not found"),
-    REFUND_REFUSED(422, "refund-refused", "Refund refused");
-    // @formatter:on
+    public static final ProblemType MERCHANT_UNKNOWN = new ProblemType(422, "merchant-unknown", "Unknown merchant");
+    public static final ProblemType ORDER_NOT_FOUND = new ProblemType(422, "order-not-found", "Order not found");
+    public static final ProblemType ORDER_EXPIRED = new ProblemType(409, "order-expired", "Order expired");
+    public static final ProblemType ORDER_DELETED = new ProblemType(409, "order-deleted", "Order deleted");
+    public static final ProblemType ORDER_ALREADY_PAID = new ProblemType(409, "order-already-paid",
+            "Order already paid");
+    public static final ProblemType AMOUNT_MISMATCH = new ProblemType(422, "amount-mismatch", "Amount mismatch");
+    public static final ProblemType AMOUNT_REQUIRED = new ProblemType(400, "amount-required", "Amount required");
+    public static final ProblemType WALLET_NOT_FOUND = new ProblemType(422, "wallet-not-found", "No wallet");
+    public static final ProblemType PAYMENT_NOT_FOUND = new ProblemType(404, "payment-not-found", "Payment not found");
+    public static final ProblemType INSUFFICIENT_FUNDS = new ProblemType(422, "insufficient-funds",
+            "Insufficient funds");
+    public static final ProblemType WALLET_FROZEN = new ProblemType(409, "wallet-frozen", "Wallet frozen");
+    public static final ProblemType PAYMENT_REFUSED = new ProblemType(422, "payment-refused", "Payment refused");
+    public static final ProblemType CANCEL_WINDOW_CLOSED = new ProblemType(409, "cancel-window-closed",
+            "Cancel window closed");
+    public static final ProblemType PAYMENT_REFUNDED = new ProblemType(409, "payment-refunded", "Payment refunded");
+    public static final ProblemType PAYMENT_NOT_REFUNDABLE = new ProblemType(409, "payment-not-refundable",
+            "Payment not refundable");
+    public static final ProblemType REFUND_EXCEEDS_REMAINING = new ProblemType(422, "refund-exceeds-remaining",
+            "Refund exceeds what remains");
+    public static final ProblemType MERCHANT_REFUND_ID_REUSED = new ProblemType(409, "merchant-refund-id-reused",
+            "merchantRefundId reused");
+    public static final ProblemType REFUND_NOT_FOUND = new ProblemType(404, "refund-not-found", "Refund not found");
+    public static final ProblemType REFUND_REFUSED = new ProblemType(422, "refund-refused", "Refund refused");
 
-    private final int status;
-    private final String code;
-    private final String title;
+    /** What a payment or refund can have failed with, so that its answer is the same problem again. */
+    private static final List<ProblemType> FAILURES = List.of(MerchantProblem.MERCHANT_FROZEN, INSUFFICIENT_FUNDS,
+            WALLET_FROZEN);
 
-    PaymentProblem(int status, String code, String title) {
-        this.status = status;
-        this.code = code;
-        this.title = title;
-    }
-
-    public String code() {
-        return code;
-    }
-
-    public ProblemException exception(String detail) {
-        return new ProblemException(status, code, title, detail);
+    private PaymentProblem() {
     }
 
     /** The problem a failed payment answers with, from the code it failed with. */
@@ -54,9 +48,9 @@ public enum PaymentProblem {
     }
 
     /** The problem a failed payment or refund answers with: its own code's, or {@code otherwise}'s. */
-    public static ProblemException ofFailure(String failureCode, String detail, PaymentProblem otherwise) {
-        for (PaymentProblem problem : values()) {
-            if (problem.code.equals(failureCode)) {
+    public static ProblemException ofFailure(String failureCode, String detail, ProblemType otherwise) {
+        for (ProblemType problem : FAILURES) {
+            if (problem.code().equals(failureCode)) {
                 return problem.exception(detail);
             }
         }

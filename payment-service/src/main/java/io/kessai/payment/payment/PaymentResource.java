@@ -72,12 +72,19 @@ public class PaymentResource {
         if ("FAILED".equals(payment.status())) {
             throw PaymentProblem.ofFailure(payment.failure().code(), payment.failure().detail());
         }
-        Response.ResponseBuilder response = switch (payment.status()) {
-            case "PENDING" -> Response.accepted(payment).location(URI.create("/v1/payments/" + payment.paymentId()))
-                    .header("Retry-After", RETRY_AFTER_PENDING);
-            default -> outcome.replayed() ? Response.ok(payment) : Response.status(201).entity(payment);
-        };
-        if (outcome.replayed()) {
+        return answer(payment, payment.status(), outcome.replayed(), "/v1/payments/" + payment.paymentId());
+    }
+
+    /**
+     * The answer to a money-moving request, a payment's or a refund's: 201 when it was done now, 200 for a retry
+     * ({@code Idempotent-Replayed: true}), and 202 with its {@code location} and {@code Retry-After} while its outcome
+     * is not known.
+     */
+    static Response answer(Object entity, String status, boolean replayed, String location) {
+        Response.ResponseBuilder response = "PENDING".equals(status)
+                ? Response.accepted(entity).location(URI.create(location)).header("Retry-After", RETRY_AFTER_PENDING)
+                : replayed ? Response.ok(entity) : Response.status(201).entity(entity);
+        if (replayed) {
             response.header("Idempotent-Replayed", "true");
         }
         return response.build();

@@ -15,12 +15,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.json.RequestDigest;
 import io.kessai.common.problem.ProblemException;
+import io.kessai.common.problem.ProblemType;
 import io.kessai.outbox.Outbox;
 import io.kessai.payment.Money;
 import io.kessai.payment.PaymentConfig;
 import io.kessai.payment.ledger.Ledger;
 import io.kessai.payment.ledger.WalletAnswer;
 import io.kessai.payment.ledger.WalletUnavailable;
+import io.kessai.payment.merchant.MerchantProblem;
 import io.kessai.payment.merchant.MerchantStatus;
 import io.kessai.payment.merchant.Payee;
 import io.kessai.payment.qr.MpmCode;
@@ -92,7 +94,7 @@ public class Payments {
 
     public Uni<Outcome> pay(String customerId, String idempotencyKey, PaymentRequest request) {
         if (idempotencyKey == null || !idempotencyKey.matches("[A-Za-z0-9._:-]{1,200}")) {
-            throw PaymentProblem.MISSING_IDEMPOTENCY_KEY.exception("Send an Idempotency-Key header (1 to 200 of "
+            throw ProblemType.MISSING_IDEMPOTENCY_KEY.exception("Send an Idempotency-Key header (1 to 200 of "
                     + "A-Z a-z 0-9 . _ : -) and reuse it when you retry.");
         }
         MpmCode code = codec.decode(request.payload());
@@ -258,7 +260,7 @@ public class Payments {
         if ("account-frozen".equals(code)) {
             JsonArray errors = answer.body().getJsonArray("errors");
             String field = errors == null || errors.isEmpty() ? "" : errors.getJsonObject(0).getString("field", "");
-            return field.endsWith(".to") ? PaymentProblem.MERCHANT_FROZEN.code() : PaymentProblem.WALLET_FROZEN.code();
+            return field.endsWith(".to") ? MerchantProblem.MERCHANT_FROZEN.code() : PaymentProblem.WALLET_FROZEN.code();
         }
         return code;
     }
@@ -281,7 +283,7 @@ public class Payments {
 
     private Uni<Outcome> replay(Stored existing, String sha256) {
         if (!existing.requestSha256().equals(sha256)) {
-            throw PaymentProblem.IDEMPOTENCY_KEY_REUSED.exception("This Idempotency-Key was used for another payment; "
+            throw ProblemType.IDEMPOTENCY_KEY_REUSED.exception("This Idempotency-Key was used for another payment; "
                     + "use a new key for a new payment.");
         }
         return Uni.createFrom().item(new Outcome(existing.view(), true));
@@ -329,7 +331,7 @@ public class Payments {
                 + "WHERE s.id = $1").execute(Tuple.of(storeId)).map(rows -> {
                     Payee payee = rows.size() == 0 ? null : Payee.of(rows.iterator().next());
                     if (payee != null && payee.merchantStatus() == MerchantStatus.FROZEN) {
-                        throw PaymentProblem.MERCHANT_FROZEN.exception("This shop cannot take payments now.");
+                        throw MerchantProblem.MERCHANT_FROZEN.exception("This shop cannot take payments now.");
                     }
                     if (payee == null || payee.merchantStatus() != MerchantStatus.ACTIVE || !payee.storeActive()) {
                         throw PaymentProblem.MERCHANT_UNKNOWN.exception("This code names no store that takes "

@@ -1,7 +1,5 @@
 package io.kessai.payment.payment;
 
-import java.net.URI;
-
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -58,15 +56,7 @@ public class RefundResource {
             throw PaymentProblem.ofFailure(refund.failure().code(), refund.failure().detail(),
                     PaymentProblem.REFUND_REFUSED);
         }
-        Response.ResponseBuilder response = switch (refund.status()) {
-            case "PENDING" -> Response.accepted(refund)
-                    .location(URI.create("/v1/merchant/refunds/" + refund.merchantRefundId()))
-                    .header("Retry-After", PaymentResource.RETRY_AFTER_PENDING);
-            default -> outcome.replayed() ? Response.ok(refund) : Response.status(201).entity(refund);
-        };
-        if (outcome.replayed()) {
-            response.header("Idempotent-Replayed", "true");
-        }
-        return response.build();
+        return PaymentResource.answer(refund, refund.status(), outcome.replayed(),
+                "/v1/merchant/refunds/" + refund.merchantRefundId());
     }
 }

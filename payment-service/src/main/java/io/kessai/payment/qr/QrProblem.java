@@ -1,6 +1,8 @@
 package io.kessai.payment.qr;
 
-import io.kessai.common.problem.ProblemException;
+import java.util.List;
+
+import io.kessai.common.problem.ProblemType;
 
 /**
  * The refusals of a QR payload, one problem type each. A payload that breaks the EMVCo syntax (or a value's shape) is a
@@ -11,39 +13,23 @@ import io.kessai.common.problem.ProblemException;
  * <p>A detail names tags and positions, never the payload's values: what was scanned may be anything, and it is not
  * ours to echo back into logs and screens.
  */
-public enum QrProblem {
+public final class QrProblem {
 
-    TOO_LONG(400, "qr-too-long", "QR payload too long"), MALFORMED(400, "qr-malformed",
-            "Malformed QR payload"), BAD_ORDER(400, "qr-bad-order", "QR tags out of order"), BAD_CRC(400, "qr-bad-crc",
-                    "QR checksum mismatch"), DUPLICATE_TAG(400, "qr-duplicate-tag", "Duplicate QR tag"), MISSING_TAG(
-                            400, "qr-missing-tag",
-                            "Missing QR tag"), BAD_VALUE(400, "qr-bad-value", "Invalid QR value"), FOREIGN(422,
-                                    "qr-foreign", "Not a Kessai QR code"), WRONG_CURRENCY(422, "qr-wrong-currency",
-                                            "Unsupported QR currency");
+    public static final ProblemType TOO_LONG = new ProblemType(400, "qr-too-long", "QR payload too long");
+    public static final ProblemType MALFORMED = new ProblemType(400, "qr-malformed", "Malformed QR payload");
+    public static final ProblemType BAD_ORDER = new ProblemType(400, "qr-bad-order", "QR tags out of order");
+    public static final ProblemType BAD_CRC = new ProblemType(400, "qr-bad-crc", "QR checksum mismatch");
+    public static final ProblemType DUPLICATE_TAG = new ProblemType(400, "qr-duplicate-tag", "Duplicate QR tag");
+    public static final ProblemType MISSING_TAG = new ProblemType(400, "qr-missing-tag", "Missing QR tag");
+    public static final ProblemType BAD_VALUE = new ProblemType(400, "qr-bad-value", "Invalid QR value");
+    public static final ProblemType FOREIGN = new ProblemType(422, "qr-foreign", "Not a Kessai QR code");
+    public static final ProblemType WRONG_CURRENCY = new ProblemType(422, "qr-wrong-currency",
+            "Unsupported QR currency");
 
-    private final int status;
-    private final String code;
-    private final String title;
+    /** Every refusal of a payload, in the order its rules are checked. */
+    public static final List<ProblemType> ALL = List.of(TOO_LONG, MALFORMED, BAD_ORDER, BAD_CRC, DUPLICATE_TAG,
+            MISSING_TAG, BAD_VALUE, FOREIGN, WRONG_CURRENCY);
 
-    QrProblem(int status, String code, String title) {
-        this.status = status;
-        this.code = code;
-        this.title = title;
-    }
-
-    public int status() {
-        return status;
-    }
-
-    public String code() {
-        return code;
-    }
-
-    public String title() {
-        return title;
-    }
-
-    public ProblemException exception(String detail) {
-        return new ProblemException(status, code, title, detail);
+    private QrProblem() {
     }
 }

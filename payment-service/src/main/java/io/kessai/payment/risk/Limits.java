@@ -6,6 +6,7 @@ import java.time.ZoneId;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.kessai.common.problem.ProblemException;
+import io.kessai.common.problem.ProblemType;
 import io.kessai.payment.PaymentConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -22,27 +23,38 @@ public class Limits implements MoneyMovementGate {
     /** Business days are Japanese days, whatever the servers' zone. */
     public static final ZoneId BUSINESS_ZONE = ZoneId.of("Asia/Tokyo");
 
+    static final ProblemType PAYMENT_LIMIT_EXCEEDED = new ProblemType(422, "payment-limit-exceeded",
+            "Payment limit exceeded");
+    static final ProblemType DAILY_LIMIT_EXCEEDED = new ProblemType(422, "daily-limit-exceeded",
+            "Daily limit exceeded");
+
     private final PaymentConfig.Payments config;
 
     Limits(PaymentConfig config) {
         this.config = config.payments();
     }
 
+    private ProblemException dailyLimitExceeded() {
+        return DAILY_LIMIT_EXCEEDED.exception("Payments may total at most " + config.dailyLimit() + " JPY a day "
+                + "(JST); this one would go beyond it.");
+    }
+
     @Override
     public Uni<Void> admit(SqlConnection tx, MoneyMovement movement) {
         if (movement.amount() > config.maxAmount()) {
-            throw new ProblemException(422, "payment-limit-exceeded", "Payment limit exceeded", "One payment may be "
-                    + "at most " + config.maxAmount() + " JPY; this one is " + movement.amount() + " JPY.");
+            throw PAYMENT_LIMIT_EXCEEDED.exception("One payment may be at most " + config.maxAmount() + " JPY; this "
+                    + "one is " + movement.amount() + " JPY.");
+        }
+        if (movement.amount() > config.dailyLimit()) {
+            throw dailyLimitExceeded();
         }
         return tx.preparedQuery("INSERT INTO customer_day_total AS t (customer_id, day, total) VALUES ($1, $2, $3) "
                 + "ON CONFLICT (customer_id, day) DO UPDATE SET total = t.total + EXCLUDED.total "
                 + "WHERE t.total + EXCLUDED.total <= $4 RETURNING total")
                 .execute(Tuple.of(movement.customerId(), day(movement), movement.amount(), config.dailyLimit()))
                 .map(rows -> {
-                    if (rows.size() == 0 || movement.amount() > config.dailyLimit()) {
-                        throw new ProblemException(422, "daily-limit-exceeded", "Daily limit exceeded",
-                                "Payments may total at most " + config.dailyLimit() + " JPY a day (JST); this one "
-                                        + "would go beyond it.");
+                    if (rows.size() == 0) {
+                        throw dailyLimitExceeded();
                     }
                     return null;
                 });

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -13,6 +12,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.kessai.common.problem.ProblemException;
+import io.kessai.common.problem.ProblemType;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -36,7 +36,7 @@ import net.jqwik.api.statistics.Statistics;
 class MpmPropertiesTest {
 
     private static final MpmCodec CODEC = new MpmCodec(Payloads.GUID);
-    private static final Set<String> PROBLEM_CODES = Arrays.stream(QrProblem.values()).map(QrProblem::code)
+    private static final Set<String> PROBLEM_CODES = QrProblem.ALL.stream().map(ProblemType::code)
             .collect(Collectors.toSet());
     /** What a damaged character may become: the digits and letters of payloads, Japanese, and the awkward ones. */
     private static final String[] DAMAGE = {"0", "1", "2", "3", "4", "5", "6", "9", "A", "f", ".", " ", "*", "ケ",
@@ -183,8 +183,8 @@ class MpmPropertiesTest {
         }
     }
 
-    private static QrProblem problemOf(String code) {
-        return Arrays.stream(QrProblem.values()).filter(problem -> problem.code().equals(code)).findFirst()
+    private static ProblemType problemOf(String code) {
+        return QrProblem.ALL.stream().filter(problem -> problem.code().equals(code)).findFirst()
                 .orElseThrow();
     }
 

@@ -1,0 +1,142 @@
+package io.kessai.system;
+
+import static io.kessai.system.StackMerchants.assertBalances;
+import static io.kessai.system.StackMerchants.assertLedgerInvariantsHold;
+import static io.kessai.system.StackSmokeIT.url;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.kessai.stack.Service;
+import io.kessai.testing.Eventually;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * The payment journey of issue 14 across the real processes: a customer signs up with 2FA and the wallet is funded; a
+ * merchant owner signs up, applies, ops approve, and the owner (stepped up) makes a till credential; the till signs in
+ * with it, opens its event stream and makes an order's dynamic code; the customer pays it; the till's stream brings
+ * {@code payment.completed} and the till reads the payment by its own order id as COMPLETED; the till refunds part of
+ * it; then the customer pays the till's static store code with a typed amount. Both balances are checked after every
+ * step that moves money, and the ledger's invariants at the end.
+ */
+@ExtendWith(RunningStack.class)
+class PaymentJourneyIT {
+
+    private static final long FUNDING = 20_000;
+    private static final long ORDER = 1_500;
+    private static final long REFUND = 400;
+    private static final long TYPED = 730;
+
+    @Test
+    void aCustomerPaysATillsCodesTheTillHearsOfItAndRefundsPartOfIt() throws Exception {
+        StackUsers.User customer = StackUsers.customer();
+        StackMerchants.fund(customer.userId(), FUNDING);
+        StackUsers.User owner = StackUsers.merchantOwner();
+        StackMerchants.Merchant merchant = StackMerchants.approved(owner, "Kamome Shokudo");
+        assertBalances("after the top-up", customer, FUNDING, merchant, 0);
+
+        String tillToken = tillToken(owner, merchant);
+        try (EventStream tillStream = EventStream.open(URI.create(url(Service.NOTIFICATION) + "/v1/streams/merchant"),
+                tillToken)) {
+            // The till makes an order's code; the customer scans and pays it, the amount coming from the code.
+            String order = "order-" + UUID.randomUUID().toString().substring(0, 8);
+            String orderPayload = given().baseUri(url(Service.PAYMENT)).auth().oauth2(tillToken)
+                    .contentType(ContentType.JSON)
+                    .body(Map.of("merchantPaymentId", order, "amount", yen(ORDER)))
+                    .post("/v1/codes").then().statusCode(201).body("status", equalTo("CREATED"))
+                    .body("merchantPaymentId", equalTo(order)).extract().path("payload");
+            JsonPath paid = pay(customer, Map.of("payload", orderPayload));
+            String orderPaymentId = paid.getString("paymentId");
+            assertEquals(order, paid.getString("merchantPaymentId"));
+            assertEquals(merchant.displayName(), paid.getString("merchantName"));
+            assertBalances("after paying the order", customer, FUNDING - ORDER, merchant, ORDER);
+
+            EventStream.Event completed = tillStream.next("payment.completed", Duration.ofSeconds(60));
+            assertEquals(orderPaymentId, completed.data().getString("data.paymentId"));
+            assertEquals(order, completed.data().getString("data.merchantPaymentId"));
+            assertEquals(ORDER, completed.data().getLong("data.amount.amount"));
+            given().baseUri(url(Service.PAYMENT)).auth().oauth2(tillToken).get("/v1/merchant/payments/" + order)
+                    .then().statusCode(200).body("status", equalTo("COMPLETED"))
+                    .body("paymentId", equalTo(orderPaymentId)).body("amount.amount", equalTo((int) ORDER));
+
+            // The merchant gives part of it back; it returns to the customer's wallet.
+            String refundId = "refund-" + UUID.randomUUID().toString().substring(0, 8);
+            given().baseUri(url(Service.PAYMENT)).auth().oauth2(tillToken).contentType(ContentType.JSON)
+                    .body(Map.of("merchantRefundId", refundId, "paymentId", orderPaymentId, "amount", yen(REFUND),
+                            "reason", "one dish was out"))
+                    .post("/v1/merchant/refunds").then().statusCode(201).body("status", equalTo("COMPLETED"))
+                    .body("merchantRefundId", equalTo(refundId)).body("amount.amount", equalTo((int) REFUND));
+            assertBalances("after the partial refund", customer, FUNDING - ORDER + REFUND, merchant,
+                    ORDER - REFUND);
+            EventStream.Event refunded = tillStream.next("payment.refunded", Duration.ofSeconds(60));
+            assertEquals(refundId, refunded.data().getString("data.merchantRefundId"));
+            given().baseUri(url(Service.PAYMENT)).auth().oauth2(tillToken).get("/v1/merchant/payments/" + order)
+                    .then().statusCode(200).body("refunded.amount", equalTo((int) REFUND))
+                    .body("refundStatus", equalTo("PARTIALLY_REFUNDED"));
+
+            // The till's static code: the customer types the amount.
+            String storePayload = given().baseUri(url(Service.PAYMENT)).auth().oauth2(tillToken)
+                    .get("/v1/store-code").then().statusCode(200).body("payload", startsWith("000201010211"))
+                    .extract().path("payload");
+            String typedPaymentId = pay(customer, Map.of("payload", storePayload, "amount", yen(TYPED)))
+                    .getString("paymentId");
+            assertBalances("after the static-code payment", customer, FUNDING - ORDER + REFUND - TYPED, merchant,
+                    ORDER - REFUND + TYPED);
+            EventStream.Event typed = tillStream.next("payment.completed", Duration.ofSeconds(60));
+            assertEquals(typedPaymentId, typed.data().getString("data.paymentId"));
+            assertEquals(TYPED, typed.data().getLong("data.amount.amount"));
+        }
+        assertLedgerInvariantsHold();
+    }
+
+    /**
+     * The owner, stepped up, makes a till credential for the merchant's store once auth-service holds the approved
+     * merchant (payment-service's outbox tells it), and the till signs in with it: client credentials.
+     */
+    private static String tillToken(StackUsers.User owner, StackMerchants.Merchant merchant) throws Exception {
+        String tills = "/v1/me/merchants/" + merchant.merchantId() + "/tills";
+        Eventually.until("auth-service holds the approved merchant " + merchant.merchantId(), Duration.ofSeconds(60),
+                () -> given().baseUri(url(Service.AUTH)).header("X-Forwarded-For", owner.address())
+                        .auth().oauth2(owner.accessToken()).get(tills).statusCode() == 200);
+        JsonPath till = given().baseUri(url(Service.AUTH)).header("X-Forwarded-For", owner.address())
+                .auth().oauth2(StackUsers.stepUp(owner)).contentType(ContentType.JSON)
+                .body(Map.of("storeId", merchant.storeId(), "terminalId", "till-1", "label", "Counter by the door"))
+                .post(tills).then().statusCode(201).body("merchantId", equalTo(merchant.merchantId()))
+                .body("storeId", equalTo(merchant.storeId())).body("clientId", startsWith("till-"))
+                .extract().jsonPath();
+        String token = given().baseUri(url(Service.AUTH)).auth().preemptive()
+                .basic(till.getString("clientId"), till.getString("clientSecret"))
+                .formParam("grant_type", "client_credentials").post("/oauth2/token")
+                .then().statusCode(200).extract().path("access_token");
+        JsonPath claims = JsonPath.from(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+                StandardCharsets.UTF_8));
+        assertEquals(merchant.merchantId(), claims.getString("merchant_id"));
+        assertEquals(merchant.storeId(), claims.getString("store_id"));
+        assertEquals("till-1", claims.getString("terminal_id"));
+        return token;
+    }
+
+    /** The customer pays under a new Idempotency-Key; the payment completes at once. */
+    private static JsonPath pay(StackUsers.User customer, Map<String, Object> body) {
+        return given().baseUri(url(Service.PAYMENT)).auth().oauth2(customer.accessToken())
+                .header("Idempotency-Key", UUID.randomUUID().toString()).contentType(ContentType.JSON).body(body)
+                .post("/v1/payments").then().statusCode(201).body("status", equalTo("COMPLETED")).extract()
+                .jsonPath();
+    }
+
+    private static Map<String, Object> yen(long amount) {
+        return Map.of("amount", amount, "currency", "JPY");
+    }
+}
