@@ -17,10 +17,13 @@ public interface SheddingConfig {
     boolean enabled();
 
     /**
-     * Requests in flight on this replica, of every class together; payments may use all of it. Well above what the
-     * database pool (20) and the wallet bulkhead (64 in flight) serve at once, so that only a real pile-up sheds.
+     * Requests in flight on this replica, of every class together; payments may use all of it. Sized by Little's law:
+     * what a replica completes per second times the wait an accepted payment may have (250 ms). A 2-core replica
+     * completes about 270 payments/s (docs/benchmarks.md), so 64 places are a queue of about 0.24 s; 256 were a second,
+     * and accepted payments in a surge waited 1.6 s at p99. Still above the database pool (20), so a normal load never
+     * sheds. Raise it with the replica's measured throughput.
      */
-    @WithDefault("256")
+    @WithDefault("64")
     int maxInFlight();
 
     /**
@@ -28,19 +31,19 @@ public interface SheddingConfig {
      * flight of every class reach {@code max-in-flight - reserved-for-payments}, so a flood of reads never leaves a
      * payment without room.
      */
-    @WithDefault("64")
+    @WithDefault("16")
     int reservedForPayments();
 
     /** Code creations and deletions in flight. */
-    @WithDefault("64")
+    @WithDefault("16")
     int codesMaxInFlight();
 
     /** Reads in flight (payments, codes, listings, merchants, PNGs). */
-    @WithDefault("128")
+    @WithDefault("32")
     int readsMaxInFlight();
 
     /** Other requests in flight (merchant applications, ops, internal calls). */
-    @WithDefault("32")
+    @WithDefault("8")
     int otherMaxInFlight();
 
     /** What a refused request is told to wait (header {@code Retry-After}, whole seconds, at least 1). */
