@@ -58,16 +58,18 @@ public class Ledger {
                 .transform(Ledger::classify);
     }
 
-    /** The customer's JPY wallet account, or null when the customer has none. */
-    public Uni<UUID> customerAccount(String customerId) {
-        return pool.preparedQuery("SELECT account_id FROM customer_account WHERE customer_id = $1")
-                .execute(Tuple.of(customerId)).flatMap(rows -> rows.size() == 1
-                        ? Uni.createFrom().item(rows.iterator().next().getUUID("account_id"))
-                        : lookUp(false, customerId).call(account -> account == null
-                                ? Uni.createFrom().voidItem()
-                                : pool.preparedQuery("INSERT INTO customer_account (customer_id, account_id) "
-                                        + "VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                                        .execute(Tuple.of(customerId, account))));
+    /**
+     * The customer's JPY wallet account, or null when the customer has none: {@code known} when the caller read it
+     * from {@code customer_account} already, else learned from wallet-service once and kept there.
+     */
+    public Uni<UUID> customerAccount(String customerId, UUID known) {
+        if (known != null) {
+            return Uni.createFrom().item(known);
+        }
+        return lookUp(false, customerId).call(account -> account == null
+                ? Uni.createFrom().voidItem()
+                : pool.preparedQuery("INSERT INTO customer_account (customer_id, account_id) VALUES ($1, $2) "
+                        + "ON CONFLICT DO NOTHING").execute(Tuple.of(customerId, account)));
     }
 
     /** The merchant's ledger account, remembered on the merchant's row; null while wallet-service has none yet. */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -106,9 +107,10 @@ public class Payments {
 
     private Uni<Outcome> fresh(String customerId, String key, String sha256, MpmCode code, PaymentRequest request) {
         UUID storeId = storeOf(code);
-        return payee(storeId).flatMap(payee -> {
+        return payee(storeId, customerId).flatMap(found -> {
+            Payee payee = found.payee();
             long amount = amountOf(code, request);
-            return ledger.customerAccount(customerId)
+            return ledger.customerAccount(customerId, found.customerAccount())
                     .flatMap(customerAccount -> ledger.merchantAccount(payee.merchantId(), payee.ledgerAccountId())
                             .flatMap(merchantAccount -> {
                                 if (customerAccount == null) {
@@ -129,7 +131,8 @@ public class Payments {
     private Uni<Outcome> record(String customerId, String key, String sha256, MpmCode code, Payee payee, long amount,
             UUID customerAccount, UUID merchantAccount) {
         UUID id = TimeOrderedUuid.next();
-        Instant at = Instant.now();
+        // As PostgreSQL keeps it, so that the payment built here is the one a read would give.
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
         MoneyMovement movement = new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id, customerId,
                 payee.merchantId(), amount, at);
         boolean dynamic = code.kind() == MpmCode.Kind.DYNAMIC;
@@ -151,17 +154,31 @@ public class Payments {
                         .flatMap(inserted -> {
                             if (inserted.size() == 0) {
                                 // The same key won a race with us: its payment is the answer.
-                                return Uni.createFrom().item(false);
+                                return Uni.createFrom().item((Stored) null);
                             }
                             Uni<Void> reserve = order == null
                                     ? Uni.createFrom().voidItem()
                                     : tx.preparedQuery("UPDATE order_code SET payment_id = $2 WHERE id = $1")
                                             .execute(Tuple.of(order.getUUID("id"), id)).replaceWithVoid();
-                            return reserve.flatMap(done -> gate.admit(tx, movement)).map(done -> true);
+                            Stored pending = pending(id, customerId, sha256, code, payee, amount, customerAccount,
+                                    merchantAccount, order, at);
+                            return reserve.flatMap(done -> gate.admit(tx, movement)).map(done -> pending);
                         })))
-                .flatMap(created -> created
-                        ? stored(pool, id).flatMap(this::send)
+                .flatMap(created -> created != null
+                        ? send(created)
                         : byKey(customerId, key).flatMap(winner -> replay(winner, sha256)));
+    }
+
+    /** The payment just recorded, as a read of its row would give it, without the read. */
+    private static Stored pending(UUID id, String customerId, String sha256, MpmCode code, Payee payee, long amount,
+            UUID customerAccount, UUID merchantAccount, Row order, Instant at) {
+        boolean dynamic = order != null;
+        PaymentView view = new PaymentView(id, "PENDING", dynamic ? "MPM_DYNAMIC" : "MPM_STATIC", Money.yen(amount),
+                Money.yen(0), "NONE", payee.merchantId(), payee.storeId(), payee.displayName(),
+                dynamic ? order.getString("merchant_payment_id") : null, code.terminalLabel(), null,
+                at.atOffset(ZoneOffset.UTC), null, null, null);
+        return new Stored(view, customerId, sha256, customerAccount, merchantAccount,
+                dynamic ? order.getUUID("id") : null, null, null);
     }
 
     /** Posts the payment's transfer and records what wallet-service answered. */
@@ -210,9 +227,10 @@ public class Payments {
     }
 
     private Uni<PaymentView> complete(UUID id, UUID transferId) {
-        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE payment SET status = 'completed', "
-                + "transfer_id = $2, completed_at = now(), updated_at = now() WHERE id = $1 AND status = 'pending' "
-                + "RETURNING id").execute(Tuple.of(id, transferId))
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE payment p SET status = 'completed', "
+                + "transfer_id = $2, completed_at = now(), updated_at = now() FROM merchant m WHERE p.id = $1 "
+                + "AND p.status = 'pending' AND m.id = p.merchant_id RETURNING " + COLUMNS)
+                .execute(Tuple.of(id, transferId))
                 .flatMap(updated -> {
                     if (updated.size() == 0) {
                         // Canceled meanwhile: the cancel's settlement finds this transfer and reverses it.
@@ -220,10 +238,12 @@ public class Payments {
                                 + "AND transfer_id IS NULL").execute(Tuple.of(id, transferId))
                                 .flatMap(done -> stored(tx, id));
                     }
-                    return stored(tx, id).call(payment -> payment.orderCodeId() == null
-                            ? Uni.createFrom().voidItem()
-                            : tx.preparedQuery("UPDATE order_code SET status = 'paid', paid_at = now() "
-                                    + "WHERE id = $1").execute(Tuple.of(payment.orderCodeId())).replaceWithVoid())
+                    return Uni.createFrom().item(stored(updated.iterator().next()))
+                            .call(payment -> payment.orderCodeId() == null
+                                    ? Uni.createFrom().voidItem()
+                                    : tx.preparedQuery("UPDATE order_code SET status = 'paid', paid_at = now() "
+                                            + "WHERE id = $1").execute(Tuple.of(payment.orderCodeId()))
+                                            .replaceWithVoid())
                             .call(payment -> outbox.enqueue(tx, receipt(payment.view(), payment.customerId())));
                 }))
                 .map(Stored::view);
@@ -326,10 +346,17 @@ public class Payments {
         }
     }
 
-    private Uni<Payee> payee(UUID storeId) {
-        return pool.preparedQuery("SELECT " + Payee.COLUMNS + " FROM store s JOIN merchant m ON m.id = s.merchant_id "
-                + "WHERE s.id = $1").execute(Tuple.of(storeId)).map(rows -> {
-                    Payee payee = rows.size() == 0 ? null : Payee.of(rows.iterator().next());
+    /** The store's payee and the customer's wallet account as this service knows it (null: not learned yet). */
+    private record Found(Payee payee, UUID customerAccount) {
+    }
+
+    /** The store and its merchant, if it may be paid now, with the customer's known account: one round trip. */
+    private Uni<Found> payee(UUID storeId, String customerId) {
+        return pool.preparedQuery("SELECT " + Payee.COLUMNS + ", (SELECT account_id FROM customer_account WHERE "
+                + "customer_id = $2) AS customer_account FROM store s JOIN merchant m ON m.id = s.merchant_id "
+                + "WHERE s.id = $1").execute(Tuple.of(storeId, customerId)).map(rows -> {
+                    Row row = rows.size() == 0 ? null : rows.iterator().next();
+                    Payee payee = row == null ? null : Payee.of(row);
                     if (payee != null && payee.merchantStatus() == MerchantStatus.FROZEN) {
                         throw MerchantProblem.MERCHANT_FROZEN.exception("This shop cannot take payments now.");
                     }
@@ -337,7 +364,7 @@ public class Payments {
                         throw PaymentProblem.MERCHANT_UNKNOWN.exception("This code names no store that takes "
                                 + "payments.");
                     }
-                    return payee;
+                    return new Found(payee, row.getUUID("customer_account"));
                 });
     }
 
