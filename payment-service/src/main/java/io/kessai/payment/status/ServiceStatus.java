@@ -10,11 +10,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.kessai.outbox.Outbox;
+import io.kessai.outbox.TokenEndpoint;
 import io.kessai.payment.ledger.WalletCalls;
 import io.kessai.payment.shed.EndpointClass;
 import io.kessai.payment.shed.LoadShedding;
 import io.kessai.payment.status.StatusView.Capability;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -56,13 +58,27 @@ public class ServiceStatus {
 
     private Uni<StatusView> judge() {
         return backlogAge().map(age -> {
-            Signals signals = new Signals(breakers.currentState(WalletCalls.BREAKER),
+            Signals signals = new Signals(ledgerReach(),
                     shedding.shedWithin(EndpointClass.PAYMENTS, config.shedWindow()),
                     shedding.shedWithin(EndpointClass.CODES, config.shedWindow()), age);
             Map<String, Capability> capabilities = signals.capabilities(config);
             Level overall = capabilities.values().stream().map(Capability::status).reduce(Level.OK, Level::worst);
             return new StatusView(overall, Instant.now(), capabilities);
         });
+    }
+
+    /**
+     * How well the ledger can be reached, as the wallet breaker says, but never better than the token endpoint's: a
+     * token endpoint that is failing leaves payments on their cached wallet token, which may run out (degraded, as a
+     * half-open wallet breaker; down only when the wallet breaker itself is open).
+     */
+    private CircuitBreakerState ledgerReach() {
+        CircuitBreakerState wallet = breakers.currentState(WalletCalls.BREAKER);
+        if (wallet == CircuitBreakerState.CLOSED
+                && breakers.currentState(TokenEndpoint.BREAKER) != CircuitBreakerState.CLOSED) {
+            return CircuitBreakerState.HALF_OPEN;
+        }
+        return wallet;
     }
 
     private Uni<Optional<Duration>> backlogAge() {

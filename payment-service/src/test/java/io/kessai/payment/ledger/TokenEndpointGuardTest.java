@@ -11,6 +11,7 @@ import java.util.UUID;
 
 import jakarta.inject.Inject;
 
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 import io.kessai.outbox.TokenEndpoint;
@@ -22,13 +23,15 @@ import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
 /**
  * auth-service's token endpoint hangs (it takes the connection and never answers): a payment that needs a wallet token
  * is refused with 503 once the token call's timeout passes, nothing is recorded and nothing reaches the ledger, and
- * after a few such calls the token endpoint's breaker opens, so the next ones fail at once. A start of its own: the
+ * after a few such calls the token endpoint's breaker opens, so the next ones fail at once, and {@code GET /v1/status}
+ * says paying and refunds are degraded. A start of its own: the
  * token endpoint here is the hanging one.
  */
 @QuarkusTest
@@ -75,6 +78,10 @@ class TokenEndpointGuardTest {
             expectProblem(shop.pay(Shop.customer(), UUID.randomUUID().toString(), 100), 503, "service-unavailable");
         }
         assertEquals(CircuitBreakerState.OPEN, breakers.currentState(TokenEndpoint.BREAKER));
+        // The status says so: payments that need a new token fail; those on a cached one may still go through.
+        RestAssured.get("/v1/status").then().statusCode(200)
+                .body("capabilities.paying.status", Matchers.equalTo("degraded"))
+                .body("capabilities.refunds.status", Matchers.equalTo("degraded"));
         expectProblem(shop.pay(Shop.customer(), UUID.randomUUID().toString(), 100), 503, "service-unavailable");
         assertEquals(0, TestDatabase.count("SELECT count(*) FROM payment WHERE store_id = '" + shop.storeId() + "'"),
                 "nothing recorded");
