@@ -1,20 +1,13 @@
 package io.kessai.wallet.ledger;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import io.kessai.common.batch.Groups;
 import io.kessai.wallet.WalletConfig;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
@@ -26,18 +19,10 @@ import io.vertx.core.Vertx;
  * one is set); otherwise it waits for one of them to finish and goes with the next group, up to {@code max-batch}
  * requests. So under light load nothing waits, and under heavy load requests share commits instead of queueing for
  * connections. Two requests under the same key never share a group: the second goes with a later one and then
- * answers as a retry does.
+ * answers as a retry does. The groups are formed by {@link Groups}.
  */
 @ApplicationScoped
 public class GroupCommit {
-
-    private record Waiting(TransferBatches.Item item, Context context,
-            UniEmitter<? super TransferView.Outcome> emitter) {
-
-        String key() {
-            return item.caller() + '\n' + item.idempotencyKey();
-        }
-    }
 
     /** Posts one group; {@link TransferBatches#post} in the service, something the test controls in unit tests. */
     interface Poster {
@@ -45,12 +30,8 @@ public class GroupCommit {
         Uni<List<TransferBatches.Result>> post(List<TransferBatches.Item> items);
     }
 
-    private final Poster batches;
-    private final Vertx vertx;
-    private final WalletConfig.GroupCommit config;
-    private final Deque<Waiting> waiting = new ArrayDeque<>();
-    private int inFlight;
-    private boolean timerSet;
+    private final Groups<TransferBatches.Item, TransferView.Outcome> groups;
+    private final boolean enabled;
 
     @Inject
     GroupCommit(TransferBatches batches, Vertx vertx, WalletConfig config) {
@@ -58,115 +39,26 @@ public class GroupCommit {
     }
 
     GroupCommit(Poster batches, Vertx vertx, WalletConfig.GroupCommit config) {
-        this.batches = batches;
-        this.vertx = vertx;
-        this.config = config;
+        this.enabled = config.enabled();
+        this.groups = new Groups<>(items -> batches.post(items).map(results -> results.stream()
+                .map(result -> result.problem() != null
+                        ? Groups.Answer.<TransferView.Outcome>failed(result.problem())
+                        : Groups.Answer.of(result.outcome()))
+                .toList()), item -> item.caller() + '\n' + item.idempotencyKey(), vertx,
+                new Groups.Settings(config.maxBatch(), config.inFlight(), config.window()));
     }
 
     public boolean enabled() {
-        return config.enabled();
+        return enabled;
     }
 
-    /** Posts one transfer, validated already, with whatever other requests are waiting. */
+    /**
+     * Posts one transfer, validated already, with whatever other requests are waiting. A group that fails as a whole
+     * (the database went away, a lock timed out) committed nothing: each of its requests gets the failure, a 503 it
+     * may retry under its key.
+     */
     public Uni<TransferView.Outcome> post(String caller, String idempotencyKey, TransferRequest request) {
         Transfers.checkIdempotencyKey(idempotencyKey);
-        return Uni.createFrom().emitter(emitter -> {
-            Waiting request1 = new Waiting(TransferBatches.Item.validated(caller, idempotencyKey, request),
-                    Vertx.currentContext(), emitter);
-            List<Waiting> group;
-            synchronized (this) {
-                waiting.add(request1);
-                group = nextGroup();
-            }
-            send(group);
-        });
-    }
-
-    /** The next group to post now, or null; under the lock. */
-    private List<Waiting> nextGroup() {
-        if (waiting.isEmpty() || inFlight >= config.inFlight()) {
-            return null;
-        }
-        long windowMillis = config.window().toMillis();
-        if (windowMillis > 0 && waiting.size() < config.maxBatch()) {
-            if (!timerSet) {
-                timerSet = true;
-                vertx.setTimer(windowMillis, id -> {
-                    List<Waiting> group;
-                    synchronized (this) {
-                        timerSet = false;
-                        group = takeGroup();
-                    }
-                    send(group);
-                });
-            }
-            return null;
-        }
-        return takeGroup();
-    }
-
-    /** Takes up to max-batch waiting requests with distinct keys; under the lock. */
-    private List<Waiting> takeGroup() {
-        if (waiting.isEmpty() || inFlight >= config.inFlight()) {
-            return null;
-        }
-        List<Waiting> group = new ArrayList<>();
-        Set<String> keys = new HashSet<>();
-        for (Iterator<Waiting> it = waiting.iterator(); it.hasNext() && group.size() < config.maxBatch();) {
-            Waiting next = it.next();
-            if (keys.add(next.key())) {
-                group.add(next);
-                it.remove();
-            }
-        }
-        inFlight++;
-        return group;
-    }
-
-    private void send(List<Waiting> group) {
-        if (group == null) {
-            return;
-        }
-        Uni.createFrom().deferred(() -> batches.post(group.stream().map(Waiting::item).toList()))
-                .subscribe().with(results -> {
-                    finished();
-                    for (int i = 0; i < group.size(); i++) {
-                        TransferBatches.Result result = results.get(i);
-                        Waiting request = group.get(i);
-                        answer(request, () -> {
-                            if (result.problem() != null) {
-                                request.emitter().fail(result.problem());
-                            } else {
-                                request.emitter().complete(result.outcome());
-                            }
-                        });
-                    }
-                }, failure -> {
-                    // Nothing of the group was committed (the database went away, a lock timed out): each request gets the
-                    // failure, a 503 it may retry under its key.
-                    finished();
-                    for (Waiting request : group) {
-                        answer(request, () -> request.emitter().fail(failure));
-                    }
-                });
-    }
-
-    /** A group is done: the next one, if requests are waiting, goes at once. */
-    private void finished() {
-        List<Waiting> group;
-        synchronized (this) {
-            inFlight--;
-            group = takeGroup();
-        }
-        send(group);
-    }
-
-    /** Answers on the request's own event loop, where its response is written. */
-    private static void answer(Waiting request, Runnable answer) {
-        if (request.context() == null) {
-            answer.run();
-        } else {
-            request.context().runOnContext(ignored -> answer.run());
-        }
+        return groups.submit(TransferBatches.Item.validated(caller, idempotencyKey, request));
     }
 }
