@@ -1,5 +1,7 @@
 package io.kessai.outbox;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.smallrye.mutiny.Uni;
@@ -17,6 +19,8 @@ public class Outbox {
     /** The destination of notification events. */
     public static final String NOTIFICATION = "notification";
 
+    private static final String EVENTS_PATH = "/v1/internal/events";
+
     /**
      * @param transaction the connection of the business transaction
      * @param event       a notification event ({@code eventId}, {@code type}, {@code recipient}, {@code data}); a
@@ -27,7 +31,28 @@ public class Outbox {
         if (eventId == null || eventId.isBlank()) {
             throw new IllegalArgumentException("an outbox event needs an eventId");
         }
-        return call(transaction, eventId, NOTIFICATION, "/v1/internal/events", event);
+        return call(transaction, eventId, NOTIFICATION, EVENTS_PATH, event);
+    }
+
+    /** {@link #enqueue} for many events of one transaction, in one statement. */
+    public Uni<Void> enqueueAll(SqlConnection transaction, List<JsonObject> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String[] ids = new String[events.size()];
+        String[] bodies = new String[events.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = events.get(i).getString("eventId");
+            if (ids[i] == null || ids[i].isBlank()) {
+                throw new IllegalArgumentException("an outbox event needs an eventId");
+            }
+            bodies[i] = events.get(i).encode();
+        }
+        return transaction.preparedQuery("INSERT INTO kessai_outbox (event_id, body, destination, path) "
+                + "SELECT v.event_id, v.body::jsonb, $3, $4 FROM unnest($1::text[], $2::text[]) AS v(event_id, body) "
+                + "ON CONFLICT (event_id) DO NOTHING")
+                .execute(Tuple.of(ids, bodies, NOTIFICATION, EVENTS_PATH))
+                .replaceWithVoid();
     }
 
     /**

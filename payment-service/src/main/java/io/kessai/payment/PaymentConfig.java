@@ -22,6 +22,8 @@ public interface PaymentConfig {
 
     Wallet wallet();
 
+    Groups groups();
+
     interface Qr {
 
         /** Sub-tag 00 of our merchant account template (QR tag 26): a reverse domain name, 1 to 32 characters. */
@@ -122,5 +124,21 @@ public interface PaymentConfig {
         /** How long a call may take before its outcome counts as unknown (the payment stays pending). */
         @WithDefault("2S")
         Duration timeout();
+    }
+
+    /** Payments recorded, posted and settled together (docs/payments.md, "Group commit"). */
+    interface Groups {
+
+        /** The most payments in one group (one wallet-service batch: keep it within wallet's batch limit, 200). */
+        @WithDefault("64")
+        int maxPayments();
+
+        /** The most groups in flight at once; a payment waits for a place only while this many are. */
+        @WithDefault("4")
+        int inFlight();
+
+        /** How long the first payment of a group waits for others; 0: only while in-flight groups are full. */
+        @WithDefault("0S")
+        Duration window();
     }
 }

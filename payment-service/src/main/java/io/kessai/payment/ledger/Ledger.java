@@ -1,6 +1,8 @@
 package io.kessai.payment.ledger;
 
 import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,6 +45,47 @@ public class Ledger {
     public Uni<WalletAnswer> transfer(String key, JsonObject transfer) {
         return token().flatMap(token -> calls.call(api -> api.transfer(bearer(token), key, transfer))).onFailure()
                 .transform(Ledger::classify);
+    }
+
+    /** A transfer to post and the key it is posted under. */
+    public record Posting(String key, JsonObject transfer) {
+    }
+
+    /**
+     * Posts many transfers, each under its own key and judged alone: the answers in their order, each the one a
+     * {@link #transfer} of its own would have had. One transfer goes as a single request; more go as one
+     * {@code POST /v1/internal/transfers/batch} (one request, one wallet-service transaction and commit). A batch
+     * wallet-service refuses as a whole (a 4xx: nothing of it was posted) is a {@link WalletUnavailable} that cannot
+     * have sent anything; a per-transfer 5xx, which wallet-service does not give, would count as an unknown outcome.
+     */
+    public Uni<List<WalletAnswer>> transfers(List<Posting> postings) {
+        if (postings.size() == 1) {
+            Posting only = postings.getFirst();
+            return transfer(only.key(), only.transfer()).map(List::of);
+        }
+        JsonArray items = new JsonArray();
+        for (Posting posting : postings) {
+            items.add(new JsonObject().put("idempotencyKey", posting.key()).put("transfer", posting.transfer()));
+        }
+        JsonObject batch = new JsonObject().put("transfers", items);
+        return token().flatMap(token -> calls.call(api -> api.transferBatch(bearer(token), batch))).onFailure()
+                .transform(Ledger::classify)
+                .map(answer -> {
+                    JsonArray results = answer.status() == 200 ? answer.body().getJsonArray("results") : null;
+                    if (results == null || results.size() != postings.size()) {
+                        throw new WalletUnavailable("wallet-service refused a batch of " + postings.size()
+                                + " transfers as a whole: " + answer.status() + " " + answer.detail(), false, null);
+                    }
+                    List<WalletAnswer> answers = new ArrayList<>(results.size());
+                    for (int i = 0; i < results.size(); i++) {
+                        JsonObject result = results.getJsonObject(i);
+                        int status = result.getInteger("status");
+                        answers.add(new WalletAnswer(status, status < 300
+                                ? result.getJsonObject("transfer")
+                                : result.getJsonObject("problem")));
+                    }
+                    return answers;
+                });
     }
 
     /** Reverses all of {@code transferId} under {@code key}: the first answer, or the same again for a repeat. */

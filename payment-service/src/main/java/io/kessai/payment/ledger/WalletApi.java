@@ -25,6 +25,11 @@ public interface WalletApi {
             @HeaderParam("Idempotency-Key") String key, JsonObject transfer);
 
     @POST
+    @Path("/transfers/batch")
+    @Consumes(MediaType.APPLICATION_JSON)
+    Uni<Response> transferBatch(@HeaderParam("Authorization") String authorization, JsonObject batch);
+
+    @POST
     @Path("/transfers/{id}/reversals")
     @Consumes(MediaType.APPLICATION_JSON)
     Uni<Response> reverse(@HeaderParam("Authorization") String authorization,

@@ -1,12 +1,9 @@
 package io.kessai.payment.payment;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BiConsumer;
@@ -17,7 +14,6 @@ import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.json.RequestDigest;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.common.problem.ProblemType;
-import io.kessai.outbox.Outbox;
 import io.kessai.payment.Money;
 import io.kessai.payment.PaymentConfig;
 import io.kessai.payment.ledger.Ledger;
@@ -36,14 +32,15 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Customer payments of merchant-presented codes. The path: parse the payload strictly, find the store and check its
- * merchant is active, check the order (dynamic codes) under its row lock, ask the {@link MoneyMovementGate}, record the
- * payment {@code pending} (one transaction), post one wallet-service transfer keyed by the payment's id, then record
- * the outcome with its receipt (a second transaction). An outcome that is not known (timeout, 5xx) leaves the payment
+ * Customer payments of merchant-presented codes. The path: parse the payload strictly, find the store (and any payment
+ * already made under the request's key) and check its merchant is active; then, with whatever other payments are
+ * waiting ({@link PaymentGroups}), check the order (dynamic codes) under its row lock, ask the
+ * {@link io.kessai.payment.risk.MoneyMovementGate}, record the payment {@code pending} (one transaction), post one
+ * wallet-service transfer keyed by the payment's id, then record the outcome with its receipt (a second transaction).
+ * An outcome that is not known (timeout, 5xx) leaves the payment
  * pending for the {@link Reconciler}, which re-posts the same transfer under the same key; a call that cannot have left
  * (open breaker, full bulkhead) is undone and answered 503, so a retry under the same key starts afresh.
  */
@@ -60,18 +57,14 @@ public class Payments {
     private final Pool pool;
     private final MpmCodec codec;
     private final Ledger ledger;
-    private final MoneyMovementGate gate;
-    private final Outbox outbox;
-    private final Duration grace;
+    private final PaymentGroups groups;
     private final int maxPage;
 
-    Payments(Pool pool, MpmCodec codec, Ledger ledger, MoneyMovementGate gate, Outbox outbox, PaymentConfig config) {
+    Payments(Pool pool, MpmCodec codec, Ledger ledger, PaymentGroups groups, PaymentConfig config) {
         this.pool = pool;
         this.codec = codec;
         this.ledger = ledger;
-        this.gate = gate;
-        this.outbox = outbox;
-        this.grace = config.reconcile().grace();
+        this.groups = groups;
         this.maxPage = config.payments().maxPageSize();
     }
 
@@ -100,99 +93,37 @@ public class Payments {
         }
         MpmCode code = codec.decode(request.payload());
         String sha256 = RequestDigest.sha256(request);
-        return byKey(customerId, idempotencyKey).flatMap(existing -> existing != null
-                ? replay(existing, sha256)
-                : fresh(customerId, idempotencyKey, sha256, code, request));
-    }
-
-    private Uni<Outcome> fresh(String customerId, String key, String sha256, MpmCode code, PaymentRequest request) {
         UUID storeId = storeOf(code);
-        return payee(storeId, customerId).flatMap(found -> {
-            Payee payee = found.payee();
-            long amount = amountOf(code, request);
-            return ledger.customerAccount(customerId, found.customerAccount())
-                    .flatMap(customerAccount -> ledger.merchantAccount(payee.merchantId(), payee.ledgerAccountId())
-                            .flatMap(merchantAccount -> {
-                                if (customerAccount == null) {
-                                    throw PaymentProblem.WALLET_NOT_FOUND.exception("You have no wallet to pay from.");
-                                }
-                                if (merchantAccount == null) {
-                                    throw ProblemException.unavailable("This merchant's account is being opened; "
-                                            + "try again in a moment.");
-                                }
-                                return record(customerId, key, sha256, code, payee, amount, customerAccount,
-                                        merchantAccount);
-                            }))
-                    .onFailure(WalletUnavailable.class).transform(e -> ProblemException.unavailable(
-                            "Payments cannot reach the ledger right now; nothing was charged. Try again shortly."));
-        });
+        return lookUp(storeId, customerId, idempotencyKey).flatMap(found -> found.existing() != null
+                ? replay(found.existing(), sha256)
+                : fresh(customerId, idempotencyKey, sha256, code, request, found));
     }
 
-    private Uni<Outcome> record(String customerId, String key, String sha256, MpmCode code, Payee payee, long amount,
-            UUID customerAccount, UUID merchantAccount) {
-        UUID id = TimeOrderedUuid.next();
-        // As PostgreSQL keeps it, so that the payment built here is the one a read would give.
-        Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        MoneyMovement movement = new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id, customerId,
-                payee.merchantId(), amount, at);
-        boolean dynamic = code.kind() == MpmCode.Kind.DYNAMIC;
-        return pool.withTransaction(tx -> (dynamic ? order(tx, payee, code) : Uni.createFrom().item((Row) null))
-                .flatMap(order -> tx.preparedQuery("INSERT INTO payment (id, customer_id, idempotency_key, "
-                        + "request_sha256, merchant_id, store_id, order_code_id, merchant_payment_id, terminal_id, "
-                        + "kind, amount, currency, status, customer_account_id, merchant_account_id, created_at, "
-                        + "next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'JPY', 'pending', "
-                        + "$12, $13, $14::timestamptz, $14::timestamptz + make_interval(secs => $15)) "
-                        + "ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id")
-                        .execute(Tuple.from(Arrays.asList(id, customerId, key, sha256, payee.merchantId(),
-                                payee.storeId(),
-                                order == null ? null : order.getUUID("id"),
-                                order == null ? null : order.getString("merchant_payment_id"),
-                                code.terminalLabel(),
-                                dynamic ? "mpm_dynamic" : "mpm_static", amount, customerAccount, merchantAccount,
-                                at.atOffset(ZoneOffset.UTC),
-                                (double) grace.toMillis() / 1000)))
-                        .flatMap(inserted -> {
-                            if (inserted.size() == 0) {
-                                // The same key won a race with us: its payment is the answer.
-                                return Uni.createFrom().item((Stored) null);
+    private Uni<Outcome> fresh(String customerId, String key, String sha256, MpmCode code, PaymentRequest request,
+            Found found) {
+        Payee payee = payable(found.payee());
+        long amount = amountOf(code, request);
+        return ledger.customerAccount(customerId, found.customerAccount())
+                .flatMap(customerAccount -> ledger.merchantAccount(payee.merchantId(), payee.ledgerAccountId())
+                        .map(merchantAccount -> {
+                            if (customerAccount == null) {
+                                throw PaymentProblem.WALLET_NOT_FOUND.exception("You have no wallet to pay from.");
                             }
-                            Uni<Void> reserve = order == null
-                                    ? Uni.createFrom().voidItem()
-                                    : tx.preparedQuery("UPDATE order_code SET payment_id = $2 WHERE id = $1")
-                                            .execute(Tuple.of(order.getUUID("id"), id)).replaceWithVoid();
-                            Stored pending = pending(id, customerId, sha256, code, payee, amount, customerAccount,
-                                    merchantAccount, order, at);
-                            return reserve.flatMap(done -> gate.admit(tx, movement)).map(done -> pending);
-                        })))
-                .flatMap(created -> created != null
-                        ? send(created)
-                        : byKey(customerId, key).flatMap(winner -> replay(winner, sha256)));
-    }
-
-    /** The payment just recorded, as a read of its row would give it, without the read. */
-    private static Stored pending(UUID id, String customerId, String sha256, MpmCode code, Payee payee, long amount,
-            UUID customerAccount, UUID merchantAccount, Row order, Instant at) {
-        boolean dynamic = order != null;
-        PaymentView view = new PaymentView(id, "PENDING", dynamic ? "MPM_DYNAMIC" : "MPM_STATIC", Money.yen(amount),
-                Money.yen(0), "NONE", payee.merchantId(), payee.storeId(), payee.displayName(),
-                dynamic ? order.getString("merchant_payment_id") : null, code.terminalLabel(), null,
-                at.atOffset(ZoneOffset.UTC), null, null, null);
-        return new Stored(view, customerId, sha256, customerAccount, merchantAccount,
-                dynamic ? order.getUUID("id") : null, null, null);
-    }
-
-    /** Posts the payment's transfer and records what wallet-service answered. */
-    private Uni<Outcome> send(Stored payment) {
-        return ledger.transfer(payment.id().toString(), transferOf(payment))
-                .flatMap(answer -> settle(payment.id(), answer, true))
-                .map(view -> new Outcome(view, false))
-                .onFailure(WalletUnavailable.class).recoverWithUni(e -> ((WalletUnavailable) e).maybeSent()
-                        ? stored(pool, payment.id()).map(now -> new Outcome(now.view(), false))
-                        : undo(payment).map(undone -> {
-                            throw ProblemException.unavailable("Payments cannot reach the ledger right now ("
-                                    + e.getMessage() + "); nothing was charged. Try again with the same "
-                                    + "Idempotency-Key.");
-                        }));
+                            if (merchantAccount == null) {
+                                throw ProblemException.unavailable("This merchant's account is being opened; "
+                                        + "try again in a moment.");
+                            }
+                            // The time as PostgreSQL keeps it, so that the payment built from it is the one a read
+                            // would give.
+                            return new PaymentGroups.Draft(TimeOrderedUuid.next(), customerId, key, sha256, code,
+                                    payee, amount, customerAccount, merchantAccount,
+                                    Instant.now().truncatedTo(ChronoUnit.MICROS));
+                        }))
+                .onFailure(WalletUnavailable.class).transform(e -> ProblemException.unavailable(
+                        "Payments cannot reach the ledger right now; nothing was charged. Try again shortly."))
+                .flatMap(draft -> groups.pay(draft).map(view -> new Outcome(view, false))
+                        .onFailure(PaymentGroups.LostRace.class)
+                        .recoverWithUni(lost -> byKey(customerId, key).flatMap(winner -> replay(winner, sha256))));
     }
 
     /** The transfer of a payment: always the same body for the same payment, so a re-post is a true retry. */
@@ -217,62 +148,7 @@ public class Payments {
      * longer pending (settled by another replica, canceled) is answered as it is.
      */
     Uni<PaymentView> settle(UUID id, WalletAnswer answer, boolean refusalFinal) {
-        if (answer.posted()) {
-            return complete(id, UUID.fromString(answer.body().getString("id")));
-        }
-        if (!refusalFinal) {
-            return stored(pool, id).map(Stored::view);
-        }
-        return fail(id, failureCode(answer), answer.detail());
-    }
-
-    private Uni<PaymentView> complete(UUID id, UUID transferId) {
-        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE payment p SET status = 'completed', "
-                + "transfer_id = $2, completed_at = now(), updated_at = now() FROM merchant m WHERE p.id = $1 "
-                + "AND p.status = 'pending' AND m.id = p.merchant_id RETURNING " + COLUMNS)
-                .execute(Tuple.of(id, transferId))
-                .flatMap(updated -> {
-                    if (updated.size() == 0) {
-                        // Canceled meanwhile: the cancel's settlement finds this transfer and reverses it.
-                        return tx.preparedQuery("UPDATE payment SET transfer_id = $2 WHERE id = $1 "
-                                + "AND transfer_id IS NULL").execute(Tuple.of(id, transferId))
-                                .flatMap(done -> stored(tx, id));
-                    }
-                    return Uni.createFrom().item(stored(updated.iterator().next()))
-                            .call(payment -> payment.orderCodeId() == null
-                                    ? Uni.createFrom().voidItem()
-                                    : tx.preparedQuery("UPDATE order_code SET status = 'paid', paid_at = now() "
-                                            + "WHERE id = $1").execute(Tuple.of(payment.orderCodeId()))
-                                            .replaceWithVoid())
-                            .call(payment -> outbox.enqueue(tx, receipt(payment.view(), payment.customerId())));
-                }))
-                .map(Stored::view);
-    }
-
-    private Uni<PaymentView> fail(UUID id, String failureCode, String detail) {
-        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE payment SET status = 'failed', failure_code = $2, "
-                + "failure_detail = $3, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING id")
-                .execute(Tuple.of(id, failureCode, detail))
-                .flatMap(updated -> stored(tx, id).call(payment -> updated.size() == 0
-                        ? Uni.createFrom().voidItem()
-                        : release(tx, payment))))
-                .map(Stored::view);
-    }
-
-    /** Takes back what a payment that never happened held: its order and its share of the day's limit. */
-    private Uni<Void> release(SqlConnection tx, Stored payment) {
-        Uni<Void> order = payment.orderCodeId() == null
-                ? Uni.createFrom().voidItem()
-                : tx.preparedQuery("UPDATE order_code SET payment_id = NULL WHERE id = $1 AND payment_id = $2")
-                        .execute(Tuple.of(payment.orderCodeId(), payment.id())).replaceWithVoid();
-        return order.flatMap(done -> gate.release(tx, payment.movement()));
-    }
-
-    /** A payment whose transfer cannot have left: removed with what it held, as if it had never been asked for. */
-    private Uni<Void> undo(Stored payment) {
-        return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM payment WHERE id = $1 AND status = 'pending' "
-                + "AND attempts = 0 RETURNING id").execute(Tuple.of(payment.id()))
-                .flatMap(deleted -> deleted.size() == 0 ? Uni.createFrom().voidItem() : release(tx, payment)));
+        return groups.settle(List.of(id), List.of(answer), refusalFinal).map(List::getFirst);
     }
 
     static String failureCode(WalletAnswer answer) {
@@ -309,33 +185,24 @@ public class Payments {
         return Uni.createFrom().item(new Outcome(existing.view(), true));
     }
 
-    /** The order a dynamic code names, locked, if it can be paid now with the code's amount. */
-    private static Uni<Row> order(SqlConnection tx, Payee payee, MpmCode code) {
-        return tx.preparedQuery("SELECT id, merchant_payment_id, amount, status, payment_id, expires_at <= now() "
-                + "AS expired FROM order_code WHERE store_id = $1 AND reference = $2 FOR UPDATE")
-                .execute(Tuple.of(payee.storeId(), code.referenceLabel()))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        throw PaymentProblem.ORDER_NOT_FOUND.exception("This code names no order of this store.");
-                    }
-                    Row order = rows.iterator().next();
-                    String status = order.getString("status");
-                    if ("deleted".equals(status)) {
-                        throw PaymentProblem.ORDER_DELETED
-                                .exception("The shop deleted this order; ask for a new code.");
-                    }
-                    if ("paid".equals(status) || order.getUUID("payment_id") != null) {
-                        throw PaymentProblem.ORDER_ALREADY_PAID.exception("This order is paid or being paid.");
-                    }
-                    if (order.getBoolean("expired")) {
-                        throw PaymentProblem.ORDER_EXPIRED.exception("This code has expired; ask for a new one.");
-                    }
-                    if (order.getLong("amount") != code.amountYen().longValue()) {
-                        throw PaymentProblem.AMOUNT_MISMATCH
-                                .exception("The code's amount (tag 54) is not the order's.");
-                    }
-                    return order;
-                });
+    /** Refuses a dynamic code's order (null: none) unless it can be paid now with the code's amount. */
+    static void checkOrder(Row order, MpmCode code) {
+        if (order == null) {
+            throw PaymentProblem.ORDER_NOT_FOUND.exception("This code names no order of this store.");
+        }
+        String status = order.getString("status");
+        if ("deleted".equals(status)) {
+            throw PaymentProblem.ORDER_DELETED.exception("The shop deleted this order; ask for a new code.");
+        }
+        if ("paid".equals(status) || order.getUUID("payment_id") != null) {
+            throw PaymentProblem.ORDER_ALREADY_PAID.exception("This order is paid or being paid.");
+        }
+        if (order.getBoolean("expired")) {
+            throw PaymentProblem.ORDER_EXPIRED.exception("This code has expired; ask for a new one.");
+        }
+        if (order.getLong("amount") != code.amountYen().longValue()) {
+            throw PaymentProblem.AMOUNT_MISMATCH.exception("The code's amount (tag 54) is not the order's.");
+        }
     }
 
     private static UUID storeOf(MpmCode code) {
@@ -346,26 +213,42 @@ public class Payments {
         }
     }
 
-    /** The store's payee and the customer's wallet account as this service knows it (null: not learned yet). */
-    private record Found(Payee payee, UUID customerAccount) {
+    /**
+     * What a payment request needs to know first: the store's payee (null: no such store), the customer's wallet
+     * account as this service knows it (null: not learned yet), and the payment already made under the request's key
+     * (then nothing else matters).
+     */
+    private record Found(Payee payee, UUID customerAccount, Stored existing) {
     }
 
-    /** The store and its merchant, if it may be paid now, with the customer's known account: one round trip. */
-    private Uni<Found> payee(UUID storeId, String customerId) {
+    /** The store with its merchant, the customer's account and the key's payment: one round trip, two for a retry. */
+    private Uni<Found> lookUp(UUID storeId, String customerId, String key) {
         return pool.preparedQuery("SELECT " + Payee.COLUMNS + ", (SELECT account_id FROM customer_account WHERE "
-                + "customer_id = $2) AS customer_account FROM store s JOIN merchant m ON m.id = s.merchant_id "
-                + "WHERE s.id = $1").execute(Tuple.of(storeId, customerId)).map(rows -> {
+                + "customer_id = $2) AS customer_account, (SELECT id FROM payment WHERE customer_id = $2 AND "
+                + "idempotency_key = $3) AS existing FROM store s JOIN merchant m ON m.id = s.merchant_id "
+                + "WHERE s.id = $1").execute(Tuple.of(storeId, customerId, key)).flatMap(rows -> {
                     Row row = rows.size() == 0 ? null : rows.iterator().next();
-                    Payee payee = row == null ? null : Payee.of(row);
-                    if (payee != null && payee.merchantStatus() == MerchantStatus.FROZEN) {
-                        throw MerchantProblem.MERCHANT_FROZEN.exception("This shop cannot take payments now.");
+                    if (row == null) {
+                        return Uni.createFrom().item(new Found(null, null, null));
                     }
-                    if (payee == null || payee.merchantStatus() != MerchantStatus.ACTIVE || !payee.storeActive()) {
-                        throw PaymentProblem.MERCHANT_UNKNOWN.exception("This code names no store that takes "
-                                + "payments.");
-                    }
-                    return new Found(payee, row.getUUID("customer_account"));
+                    Found found = new Found(Payee.of(row), row.getUUID("customer_account"), null);
+                    UUID existing = row.getUUID("existing");
+                    return existing == null
+                            ? Uni.createFrom().item(found)
+                            : stored(pool, existing).map(payment -> new Found(found.payee(), found.customerAccount(),
+                                    payment));
                 });
+    }
+
+    /** The store's payee if it may be paid now. */
+    private static Payee payable(Payee payee) {
+        if (payee != null && payee.merchantStatus() == MerchantStatus.FROZEN) {
+            throw MerchantProblem.MERCHANT_FROZEN.exception("This shop cannot take payments now.");
+        }
+        if (payee == null || payee.merchantStatus() != MerchantStatus.ACTIVE || !payee.storeActive()) {
+            throw PaymentProblem.MERCHANT_UNKNOWN.exception("This code names no store that takes payments.");
+        }
+        return payee;
     }
 
     private static long amountOf(MpmCode code, PaymentRequest request) {
@@ -472,6 +355,16 @@ public class Payments {
         return pool.preparedQuery("SELECT " + COLUMNS + FROM + "WHERE p.customer_id = $1 AND p.idempotency_key = $2")
                 .execute(Tuple.of(customerId, key))
                 .map(rows -> rows.size() == 0 ? null : stored(rows.iterator().next()));
+    }
+
+    /** The payments of {@code ids} as stored, in that order. */
+    static Uni<List<Stored>> storedAll(SqlClient client, List<UUID> ids) {
+        return client.preparedQuery("SELECT " + COLUMNS + FROM + "WHERE p.id = ANY($1::uuid[])")
+                .execute(Tuple.of(ids.toArray(UUID[]::new))).map(rows -> {
+                    java.util.Map<UUID, Stored> byId = new java.util.HashMap<>();
+                    rows.forEach(row -> byId.put(row.getUUID("id"), stored(row)));
+                    return ids.stream().map(byId::get).toList();
+                });
     }
 
     static Uni<Stored> stored(SqlClient client, UUID id) {

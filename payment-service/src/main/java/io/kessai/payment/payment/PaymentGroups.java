@@ -1,0 +1,441 @@
+package io.kessai.payment.payment;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.kessai.common.batch.Groups;
+import io.kessai.common.problem.ProblemException;
+import io.kessai.outbox.Outbox;
+import io.kessai.payment.Money;
+import io.kessai.payment.PaymentConfig;
+import io.kessai.payment.ledger.Ledger;
+import io.kessai.payment.ledger.WalletAnswer;
+import io.kessai.payment.ledger.WalletUnavailable;
+import io.kessai.payment.merchant.Payee;
+import io.kessai.payment.qr.MpmCode;
+import io.kessai.payment.risk.MoneyMovement;
+import io.kessai.payment.risk.MoneyMovementGate;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Group commit for payments, the ledger's lever used on this side too: concurrent payments that passed their checks
+ * are recorded pending in one transaction, posted to wallet-service in one batch, and settled in one transaction, with
+ * a handful of statements for the whole group (each set-based: {@code unnest} of the group's values). Each payment is
+ * still judged alone: its order, the {@link MoneyMovementGate} and wallet-service answer it on its own, and a refusal
+ * of one never touches the others. A group holds at most one payment per customer, so the gate's day totals and the
+ * idempotency keys of one group never collide. Under light load a payment goes alone, at once; under heavy load
+ * payments share commits and calls instead of queueing for connections ({@link Groups}; settings
+ * {@code kessai.payment.groups.*}).
+ */
+@ApplicationScoped
+class PaymentGroups {
+
+    private static final Logger LOG = Logger.getLogger(PaymentGroups.class);
+
+    /** A payment that passed the checks needing no lock: what recording it needs. */
+    record Draft(UUID id, String customerId, String key, String sha256, MpmCode code, Payee payee, long amount,
+            UUID customerAccount, UUID merchantAccount, Instant at) {
+
+        boolean dynamic() {
+            return code.kind() == MpmCode.Kind.DYNAMIC;
+        }
+
+        MoneyMovement movement() {
+            return new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id, customerId, payee.merchantId(), amount, at);
+        }
+    }
+
+    /** The payment's key was taken by a concurrent request meanwhile: that request's payment is the answer. */
+    static final class LostRace extends RuntimeException {
+
+        LostRace() {
+            super("idempotency key taken by a concurrent request", null, false, false);
+        }
+    }
+
+    private final Pool pool;
+    private final Ledger ledger;
+    private final MoneyMovementGate gate;
+    private final Outbox outbox;
+    private final double graceSeconds;
+    private final Groups<Draft, PaymentView> groups;
+
+    PaymentGroups(Pool pool, Ledger ledger, MoneyMovementGate gate, Outbox outbox, PaymentConfig config,
+            Vertx vertx) {
+        this.pool = pool;
+        this.ledger = ledger;
+        this.gate = gate;
+        this.outbox = outbox;
+        this.graceSeconds = config.reconcile().grace().toMillis() / 1000.0;
+        PaymentConfig.Groups settings = config.groups();
+        this.groups = new Groups<>(this::post, Draft::customerId, vertx,
+                new Groups.Settings(settings.maxPayments(), settings.inFlight(), settings.window()));
+    }
+
+    /**
+     * Records, posts and settles one payment with whatever others are waiting: the payment as it then is, or its own
+     * refusal, a 503 when wallet-service cannot have received it (nothing was kept), or {@link LostRace}.
+     */
+    Uni<PaymentView> pay(Draft draft) {
+        return groups.submit(draft);
+    }
+
+    /** One group, from recording to settling; each payment's answer in the group's order (tests post their own). */
+    Uni<List<Groups.Answer<PaymentView>>> post(List<Draft> drafts) {
+        List<Groups.Answer<PaymentView>> answers = new ArrayList<>(Collections.nCopies(drafts.size(), null));
+        return record(drafts, answers)
+                .flatMap(recorded -> send(recorded, answers))
+                .map(done -> answers);
+    }
+
+    /** A payment recorded pending, and where its answer goes. */
+    private record Recorded(int index, Payments.Stored payment) {
+    }
+
+    /**
+     * One transaction: the dynamic codes' orders locked and checked, the gate asked, the admitted payments inserted
+     * pending, their orders reserved. Refusals and lost races are answered; the rest is returned.
+     */
+    private Uni<List<Recorded>> record(List<Draft> drafts, List<Groups.Answer<PaymentView>> answers) {
+        return pool.withTransaction(tx -> orders(tx, drafts, answers).flatMap(orders -> {
+            List<Integer> open = new ArrayList<>();
+            for (int i = 0; i < drafts.size(); i++) {
+                if (answers.get(i) == null) {
+                    open.add(i);
+                }
+            }
+            if (open.isEmpty()) {
+                return Uni.createFrom().item(List.<Recorded>of());
+            }
+            return gate.admitAll(tx, open.stream().map(i -> drafts.get(i).movement()).toList())
+                    .flatMap(refusals -> {
+                        List<Integer> admitted = new ArrayList<>();
+                        for (int k = 0; k < open.size(); k++) {
+                            if (refusals.get(k) != null) {
+                                answers.set(open.get(k), Groups.Answer.failed(refusals.get(k)));
+                            } else {
+                                admitted.add(open.get(k));
+                            }
+                        }
+                        return admitted.isEmpty()
+                                ? Uni.createFrom().item(List.<Recorded>of())
+                                : insert(tx, drafts, admitted, orders, answers);
+                    });
+        }));
+    }
+
+    /** The orders the group's dynamic codes name, locked in id order, each checked for its payment. */
+    private static Uni<Map<Integer, Row>> orders(SqlConnection tx, List<Draft> drafts,
+            List<Groups.Answer<PaymentView>> answers) {
+        List<Integer> dynamic = new ArrayList<>();
+        for (int i = 0; i < drafts.size(); i++) {
+            if (drafts.get(i).dynamic()) {
+                dynamic.add(i);
+            }
+        }
+        if (dynamic.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        UUID[] stores = dynamic.stream().map(i -> drafts.get(i).payee().storeId()).toArray(UUID[]::new);
+        String[] references = dynamic.stream().map(i -> drafts.get(i).code().referenceLabel()).toArray(String[]::new);
+        return tx.preparedQuery("SELECT o.id, o.store_id, o.reference, o.merchant_payment_id, o.amount, o.status, "
+                + "o.payment_id, o.expires_at <= now() AS expired FROM order_code o "
+                + "JOIN unnest($1::uuid[], $2::text[]) AS v(store_id, reference) "
+                + "ON o.store_id = v.store_id AND o.reference = v.reference ORDER BY o.id FOR UPDATE OF o")
+                .execute(Tuple.of(stores, references))
+                .map(rows -> {
+                    Map<String, Row> byReference = new HashMap<>();
+                    rows.forEach(row -> byReference.put(row.getUUID("store_id") + "\n" + row.getString("reference"),
+                            row));
+                    Map<Integer, Row> orders = new HashMap<>();
+                    Set<String> reserved = new HashSet<>();
+                    for (int i : dynamic) {
+                        Draft draft = drafts.get(i);
+                        String reference = draft.payee().storeId() + "\n" + draft.code().referenceLabel();
+                        try {
+                            if (reserved.contains(reference)) {
+                                // One payment per order: another payment of this group has just taken it.
+                                throw PaymentProblem.ORDER_ALREADY_PAID.exception("This order is paid or being paid.");
+                            }
+                            Payments.checkOrder(byReference.get(reference), draft.code());
+                            orders.put(i, byReference.get(reference));
+                            reserved.add(reference);
+                        } catch (ProblemException refused) {
+                            answers.set(i, Groups.Answer.failed(refused));
+                        }
+                    }
+                    return orders;
+                });
+    }
+
+    /** The admitted payments inserted pending in one statement; a key already taken is a lost race. */
+    private Uni<List<Recorded>> insert(SqlConnection tx, List<Draft> drafts, List<Integer> admitted,
+            Map<Integer, Row> orders, List<Groups.Answer<PaymentView>> answers) {
+        int n = admitted.size();
+        UUID[] ids = new UUID[n];
+        String[] customers = new String[n];
+        String[] keys = new String[n];
+        String[] digests = new String[n];
+        UUID[] merchants = new UUID[n];
+        UUID[] stores = new UUID[n];
+        UUID[] orderIds = new UUID[n];
+        String[] merchantPaymentIds = new String[n];
+        String[] terminals = new String[n];
+        String[] kinds = new String[n];
+        Long[] amounts = new Long[n];
+        UUID[] customerAccounts = new UUID[n];
+        UUID[] merchantAccounts = new UUID[n];
+        OffsetDateTime[] created = new OffsetDateTime[n];
+        for (int k = 0; k < n; k++) {
+            Draft draft = drafts.get(admitted.get(k));
+            Row order = orders.get(admitted.get(k));
+            ids[k] = draft.id();
+            customers[k] = draft.customerId();
+            keys[k] = draft.key();
+            digests[k] = draft.sha256();
+            merchants[k] = draft.payee().merchantId();
+            stores[k] = draft.payee().storeId();
+            orderIds[k] = order == null ? null : order.getUUID("id");
+            merchantPaymentIds[k] = order == null ? null : order.getString("merchant_payment_id");
+            terminals[k] = draft.code().terminalLabel();
+            kinds[k] = draft.dynamic() ? "mpm_dynamic" : "mpm_static";
+            amounts[k] = draft.amount();
+            customerAccounts[k] = draft.customerAccount();
+            merchantAccounts[k] = draft.merchantAccount();
+            created[k] = draft.at().atOffset(ZoneOffset.UTC);
+        }
+        return tx.preparedQuery("INSERT INTO payment (id, customer_id, idempotency_key, request_sha256, merchant_id, "
+                + "store_id, order_code_id, merchant_payment_id, terminal_id, kind, amount, currency, status, "
+                + "customer_account_id, merchant_account_id, created_at, next_attempt_at) "
+                + "SELECT v.id, v.customer_id, v.key, v.sha256, v.merchant_id, v.store_id, v.order_id, v.mpid, "
+                + "v.terminal, v.kind, v.amount, 'JPY', 'pending', v.customer_account, v.merchant_account, v.at, "
+                + "v.at + make_interval(secs => $15) FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], "
+                + "$5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::bigint[], "
+                + "$12::uuid[], $13::uuid[], $14::timestamptz[]) AS v(id, customer_id, key, sha256, merchant_id, "
+                + "store_id, order_id, mpid, terminal, kind, amount, customer_account, merchant_account, at) "
+                + "ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id")
+                .execute(Tuple.from(List.of(ids, customers, keys, digests, merchants, stores, orderIds,
+                        merchantPaymentIds, terminals, kinds, amounts, customerAccounts, merchantAccounts, created,
+                        graceSeconds)))
+                .flatMap(rows -> {
+                    Set<UUID> inserted = new HashSet<>();
+                    rows.forEach(row -> inserted.add(row.getUUID("id")));
+                    List<Recorded> recorded = new ArrayList<>();
+                    List<MoneyMovement> lost = new ArrayList<>();
+                    List<UUID> reservedOrders = new ArrayList<>();
+                    List<UUID> reservedFor = new ArrayList<>();
+                    for (int i : admitted) {
+                        Draft draft = drafts.get(i);
+                        Row order = orders.get(i);
+                        if (!inserted.contains(draft.id())) {
+                            answers.set(i, Groups.Answer.failed(new LostRace()));
+                            lost.add(draft.movement());
+                            continue;
+                        }
+                        if (order != null) {
+                            reservedOrders.add(order.getUUID("id"));
+                            reservedFor.add(draft.id());
+                        }
+                        recorded.add(new Recorded(i, pending(draft, order)));
+                    }
+                    Uni<Void> release = lost.isEmpty() ? Uni.createFrom().voidItem() : gate.releaseAll(tx, lost);
+                    Uni<Void> reserve = reservedOrders.isEmpty()
+                            ? Uni.createFrom().voidItem()
+                            : tx.preparedQuery("UPDATE order_code o SET payment_id = v.payment_id "
+                                    + "FROM unnest($1::uuid[], $2::uuid[]) AS v(id, payment_id) WHERE o.id = v.id")
+                                    .execute(Tuple.of(reservedOrders.toArray(UUID[]::new),
+                                            reservedFor.toArray(UUID[]::new)))
+                                    .replaceWithVoid();
+                    return release.flatMap(done -> reserve).map(done -> recorded);
+                });
+    }
+
+    /** The payment just recorded, as a read of its row would give it, without the read. */
+    private static Payments.Stored pending(Draft draft, Row order) {
+        boolean dynamic = order != null;
+        Payee payee = draft.payee();
+        PaymentView view = new PaymentView(draft.id(), "PENDING", dynamic ? "MPM_DYNAMIC" : "MPM_STATIC",
+                Money.yen(draft.amount()), Money.yen(0), "NONE", payee.merchantId(), payee.storeId(),
+                payee.displayName(), dynamic ? order.getString("merchant_payment_id") : null,
+                draft.code().terminalLabel(), null, draft.at().atOffset(ZoneOffset.UTC), null, null, null);
+        return new Payments.Stored(view, draft.customerId(), draft.sha256(), draft.customerAccount(),
+                draft.merchantAccount(), dynamic ? order.getUUID("id") : null, null, null);
+    }
+
+    /**
+     * Posts the recorded payments' transfers (one batch) and settles them with what wallet-service answered. When
+     * the batch cannot have left, the payments are taken back and each is answered 503; when its outcome is unknown,
+     * each is answered as it stands (pending, for the reconciler).
+     */
+    private Uni<Void> send(List<Recorded> recorded, List<Groups.Answer<PaymentView>> answers) {
+        if (recorded.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Payments.Stored> payments = recorded.stream().map(Recorded::payment).toList();
+        List<UUID> ids = payments.stream().map(Payments.Stored::id).toList();
+        return ledger.transfers(payments.stream()
+                .map(payment -> new Ledger.Posting(payment.id().toString(), Payments.transferOf(payment))).toList())
+                .flatMap(walletAnswers -> settle(ids, walletAnswers, true))
+                .onFailure(WalletUnavailable.class).recoverWithUni(e -> ((WalletUnavailable) e).maybeSent()
+                        ? read(ids)
+                        : undo(payments).map(undone -> {
+                            LOG.debugf("A group of %d payments was not sent: %s", ids.size(), e.getMessage());
+                            throw ProblemException.unavailable("Payments cannot reach the ledger right now ("
+                                    + e.getMessage() + "); nothing was charged. Try again with the same "
+                                    + "Idempotency-Key.");
+                        }))
+                .invoke(views -> {
+                    for (int k = 0; k < recorded.size(); k++) {
+                        answers.set(recorded.get(k).index(), Groups.Answer.of(views.get(k)));
+                    }
+                })
+                .onFailure().invoke(failure -> {
+                    for (Recorded payment : recorded) {
+                        answers.set(payment.index(), Groups.Answer.failed(failure));
+                    }
+                })
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    /** The payments as they are now, in the order of {@code ids}. */
+    private Uni<List<PaymentView>> read(List<UUID> ids) {
+        return Payments.storedAll(pool, ids).map(stored -> stored.stream().map(Payments.Stored::view).toList());
+    }
+
+    /**
+     * Records wallet-service's answers for pending payments in one transaction: completed with their receipts, or
+     * failed with their reasons (a refusal only when {@code refusalFinal}: no earlier copy of a transfer can still be on
+     * its way; and never for an answer that is not definitive). A payment no longer pending (settled by another
+     * replica, canceled) is answered as it is. The views are in the order of {@code ids}.
+     */
+    Uni<List<PaymentView>> settle(List<UUID> ids, List<WalletAnswer> walletAnswers, boolean refusalFinal) {
+        return pool.withTransaction(tx -> {
+            List<UUID> posted = new ArrayList<>();
+            List<UUID> transfers = new ArrayList<>();
+            for (int k = 0; k < ids.size(); k++) {
+                WalletAnswer answer = walletAnswers.get(k);
+                if (answer.posted()) {
+                    posted.add(ids.get(k));
+                    transfers.add(UUID.fromString(answer.body().getString("id")));
+                }
+            }
+            return complete(tx, posted, transfers).flatMap(completed -> {
+                Map<UUID, PaymentView> views = new HashMap<>(completed);
+                Uni<Void> rest = Uni.createFrom().voidItem();
+                for (int k = 0; k < ids.size(); k++) {
+                    UUID id = ids.get(k);
+                    WalletAnswer answer = walletAnswers.get(k);
+                    if (views.containsKey(id)) {
+                        continue;
+                    }
+                    Uni<Payments.Stored> settled;
+                    if (answer.posted()) {
+                        // Canceled meanwhile: the cancel's settlement finds this transfer and reverses it.
+                        settled = tx.preparedQuery("UPDATE payment SET transfer_id = $2 WHERE id = $1 "
+                                + "AND transfer_id IS NULL").execute(Tuple.of(id, transfers.get(posted.indexOf(id))))
+                                .flatMap(done -> Payments.stored(tx, id));
+                    } else if (refusalFinal && answer.status() < 500) {
+                        settled = fail(tx, id, Payments.failureCode(answer), answer.detail());
+                    } else {
+                        settled = Payments.stored(tx, id);
+                    }
+                    rest = rest.flatMap(done -> settled.invoke(payment -> views.put(id, payment.view())))
+                            .replaceWithVoid();
+                }
+                return rest.map(done -> ids.stream().map(views::get).toList());
+            });
+        });
+    }
+
+    /** The pending ones of {@code ids} completed with their transfers, their orders paid, their receipts queued. */
+    private Uni<Map<UUID, PaymentView>> complete(SqlConnection tx, List<UUID> ids, List<UUID> transfers) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return tx.preparedQuery("UPDATE payment p SET status = 'completed', transfer_id = v.transfer_id, "
+                + "completed_at = now(), updated_at = now() FROM unnest($1::uuid[], $2::uuid[]) AS v(id, transfer_id), "
+                + "merchant m WHERE p.id = v.id AND p.status = 'pending' AND m.id = p.merchant_id RETURNING "
+                + Payments.COLUMNS)
+                .execute(Tuple.of(ids.toArray(UUID[]::new), transfers.toArray(UUID[]::new)))
+                .flatMap(rows -> {
+                    Map<UUID, PaymentView> completed = new HashMap<>();
+                    List<UUID> paidOrders = new ArrayList<>();
+                    List<JsonObject> receipts = new ArrayList<>();
+                    for (Row row : rows) {
+                        Payments.Stored payment = Payments.stored(row);
+                        completed.put(payment.id(), payment.view());
+                        if (payment.orderCodeId() != null) {
+                            paidOrders.add(payment.orderCodeId());
+                        }
+                        receipts.add(Payments.receipt(payment.view(), payment.customerId()));
+                    }
+                    Uni<Void> paid = paidOrders.isEmpty()
+                            ? Uni.createFrom().voidItem()
+                            : tx.preparedQuery("UPDATE order_code SET status = 'paid', paid_at = now() "
+                                    + "WHERE id = ANY($1::uuid[])").execute(Tuple.of(paidOrders.toArray(UUID[]::new)))
+                                    .replaceWithVoid();
+                    return paid.flatMap(done -> outbox.enqueueAll(tx, receipts)).map(done -> completed);
+                });
+    }
+
+    private Uni<Payments.Stored> fail(SqlConnection tx, UUID id, String failureCode, String detail) {
+        return tx.preparedQuery("UPDATE payment SET status = 'failed', failure_code = $2, failure_detail = $3, "
+                + "updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING id")
+                .execute(Tuple.of(id, failureCode, detail))
+                .flatMap(updated -> Payments.stored(tx, id).call(payment -> updated.size() == 0
+                        ? Uni.createFrom().voidItem()
+                        : release(tx, List.of(payment))));
+    }
+
+    /** Takes back what payments that never happened held: their orders and their share of the day's limit. */
+    private Uni<Void> release(SqlConnection tx, List<Payments.Stored> payments) {
+        List<UUID> orders = new ArrayList<>();
+        List<UUID> ofPayments = new ArrayList<>();
+        for (Payments.Stored payment : payments) {
+            if (payment.orderCodeId() != null) {
+                orders.add(payment.orderCodeId());
+                ofPayments.add(payment.id());
+            }
+        }
+        Uni<Void> freed = orders.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : tx.preparedQuery("UPDATE order_code o SET payment_id = NULL FROM unnest($1::uuid[], $2::uuid[]) "
+                        + "AS v(id, payment_id) WHERE o.id = v.id AND o.payment_id = v.payment_id")
+                        .execute(Tuple.of(orders.toArray(UUID[]::new), ofPayments.toArray(UUID[]::new)))
+                        .replaceWithVoid();
+        return freed.flatMap(done -> gate.releaseAll(tx, payments.stream().map(Payments.Stored::movement).toList()));
+    }
+
+    /** Payments whose transfers cannot have left: removed with what they held, as if never asked for. */
+    private Uni<Void> undo(List<Payments.Stored> payments) {
+        return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM payment WHERE id = ANY($1::uuid[]) "
+                + "AND status = 'pending' AND attempts = 0 RETURNING id")
+                .execute(Tuple.of(payments.stream().map(Payments.Stored::id).toArray(UUID[]::new)))
+                .flatMap(deleted -> {
+                    Set<UUID> gone = new HashSet<>();
+                    deleted.forEach(row -> gone.add(row.getUUID("id")));
+                    List<Payments.Stored> taken = payments.stream().filter(p -> gone.contains(p.id())).toList();
+                    return taken.isEmpty() ? Uni.createFrom().voidItem() : release(tx, taken);
+                }));
+    }
+}
