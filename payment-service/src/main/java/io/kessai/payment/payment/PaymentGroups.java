@@ -28,6 +28,7 @@ import io.kessai.payment.merchant.Payee;
 import io.kessai.payment.qr.MpmCode;
 import io.kessai.payment.risk.MoneyMovement;
 import io.kessai.payment.risk.MoneyMovementGate;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -99,8 +100,23 @@ class PaymentGroups {
         return groups.submit(draft);
     }
 
-    /** One group, from recording to settling; each payment's answer in the group's order (tests post their own). */
+    /**
+     * One group, from recording to settling; each payment's answer in the group's order (tests post their own). A
+     * recording transaction that fails as a whole committed nothing: each of its payments is then recorded alone, so
+     * that whatever one payment's data did to the statement (a bug, a constraint) fails that payment only.
+     */
     Uni<List<Groups.Answer<PaymentView>>> post(List<Draft> drafts) {
+        return attempt(drafts).onFailure(failure -> drafts.size() > 1).recoverWithUni(failure -> {
+            LOG.warnf("A group of %d payments could not be recorded (%s); recording each alone", drafts.size(),
+                    failure.toString());
+            return Multi.createFrom().iterable(drafts)
+                    .onItem().transformToUniAndConcatenate(draft -> attempt(List.of(draft)).map(List::getFirst)
+                            .onFailure().recoverWithItem(Groups.Answer::failed))
+                    .collect().asList();
+        });
+    }
+
+    private Uni<List<Groups.Answer<PaymentView>>> attempt(List<Draft> drafts) {
         List<Groups.Answer<PaymentView>> answers = new ArrayList<>(Collections.nCopies(drafts.size(), null));
         return record(drafts, answers)
                 .flatMap(recorded -> send(recorded, answers))

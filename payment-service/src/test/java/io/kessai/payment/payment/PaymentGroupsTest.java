@@ -36,6 +36,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 
 /**
  * Group commit of payments ({@link PaymentGroups}): a group made by the test, so exactly these payments share one
@@ -195,5 +196,29 @@ class PaymentGroupsTest {
         assertEquals(0, dayTotal(b.customerId()));
         assertEquals(1, TestDatabase.count("SELECT count(*) FROM order_code WHERE merchant_payment_id = '" + orderId
                 + "' AND payment_id IS NULL AND status = 'created'"), "the order can be paid again");
+    }
+
+    @Test
+    void aPaymentThatBreaksTheGroupsStatementFailsAloneAndTheOthersAreRecordedWithoutIt() {
+        PaymentFlowTest.Shop shop = PaymentFlowTest.shop();
+        String staticCode = storeCode(shop.tillA());
+        PaymentGroups.Draft good = draft(staticCode, 150L, FakeWallet.CUSTOMER_ACCOUNT);
+        // A store the database does not have: its insert breaks the statement's foreign key, and so the whole group's.
+        PaymentGroups.Draft broken = draft(staticCode, 160L, FakeWallet.CUSTOMER_ACCOUNT);
+        Payee nowhere = new Payee(broken.payee().merchantId(), UUID.randomUUID(), broken.payee().merchantStatus(),
+                true, broken.payee().displayName(), broken.payee().city(), broken.payee().categoryCode(),
+                broken.payee().ledgerAccountId());
+        broken = new PaymentGroups.Draft(broken.id(), broken.customerId(), broken.key(), broken.sha256(),
+                broken.code(), nowhere, broken.amount(), broken.customerAccount(), broken.merchantAccount(),
+                broken.at());
+
+        List<Groups.Answer<PaymentView>> answers = groups.post(List.of(good, broken)).await().indefinitely();
+
+        assertEquals("COMPLETED", answers.get(0).value().status(), "recorded alone after the group failed");
+        assertEquals("completed", status(good.id()));
+        assertEquals(150, dayTotal(good.customerId()));
+        assertInstanceOf(PgException.class, answers.get(1).failure(), "its own failure, the database's answer");
+        assertNull(status(broken.id()));
+        assertEquals(0, dayTotal(broken.customerId()), "its day total rolled back with it");
     }
 }
