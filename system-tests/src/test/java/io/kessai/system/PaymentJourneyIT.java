@@ -5,15 +5,25 @@ import static io.kessai.system.StackMerchants.assertLedgerInvariantsHold;
 import static io.kessai.system.StackSmokeIT.url;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -98,6 +108,57 @@ class PaymentJourneyIT {
             assertEquals(typedPaymentId, typed.data().getString("data.paymentId"));
             assertEquals(TYPED, typed.data().getLong("data.amount.amount"));
         }
+        assertLedgerInvariantsHold();
+    }
+
+    /**
+     * Payments that arrive together are recorded, posted to the real wallet-service and settled in groups (one
+     * payment per customer in a group, so several customers paying at once is what makes groups): every one completes
+     * exactly once, and every yen lands where it should.
+     */
+    @Test
+    void paymentsOfSeveralCustomersAtOnceAllCompleteAndEveryYenIsAccountedFor() throws Exception {
+        int customers = 4;
+        int each = 10;
+        List<StackUsers.User> payers = new ArrayList<>();
+        for (int i = 0; i < customers; i++) {
+            StackUsers.User customer = StackUsers.customer();
+            StackMerchants.fund(customer.userId(), FUNDING);
+            payers.add(customer);
+        }
+        StackUsers.User owner = StackUsers.merchantOwner();
+        StackMerchants.Merchant merchant = StackMerchants.approved(owner, "Lunch Rush");
+        String storePayload = given().baseUri(url(Service.PAYMENT)).auth().oauth2(owner.accessToken())
+                .get("/v1/merchants/" + merchant.merchantId() + "/stores/" + merchant.storeId() + "/code")
+                .then().statusCode(200).extract().path("payload");
+
+        ExecutorService senders = Executors.newFixedThreadPool(customers * each);
+        try {
+            List<Future<String>> sent = new ArrayList<>();
+            for (int n = 0; n < each; n++) {
+                for (StackUsers.User customer : payers) {
+                    long amount = 100 + n;
+                    sent.add(senders.submit(() -> pay(customer, Map.of("payload", storePayload, "amount",
+                            yen(amount))).getString("paymentId")));
+                }
+            }
+            Set<String> paymentIds = new HashSet<>();
+            for (Future<String> payment : sent) {
+                paymentIds.add(payment.get(60, TimeUnit.SECONDS));
+            }
+            assertEquals(customers * each, paymentIds.size(), "each payment once, each with its own id");
+        } finally {
+            senders.shutdownNow();
+        }
+        // Each customer paid 100 + 101 + ... + 109 yen.
+        long paidByEach = each * 100L + (long) each * (each - 1) / 2;
+        for (StackUsers.User customer : payers) {
+            assertEquals(FUNDING - paidByEach, StackMerchants.customerBalance(customer), customer.userId());
+        }
+        assertEquals(customers * paidByEach, StackMerchants.merchantBalance(merchant));
+        given().baseUri(url(Service.PAYMENT)).auth().oauth2(owner.accessToken())
+                .get("/v1/merchants/" + merchant.merchantId() + "/payments?limit=100").then().statusCode(200)
+                .body("items", hasSize(customers * each)).body("items.status", everyItem(equalTo("COMPLETED")));
         assertLedgerInvariantsHold();
     }
 

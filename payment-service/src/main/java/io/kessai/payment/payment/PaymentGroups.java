@@ -28,6 +28,8 @@ import io.kessai.payment.merchant.Payee;
 import io.kessai.payment.qr.MpmCode;
 import io.kessai.payment.risk.MoneyMovement;
 import io.kessai.payment.risk.MoneyMovementGate;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -79,15 +81,18 @@ class PaymentGroups {
     private final Outbox outbox;
     private final double graceSeconds;
     private final Groups<Draft, PaymentView> groups;
+    private final DistributionSummary sizes;
 
     PaymentGroups(Pool pool, Ledger ledger, MoneyMovementGate gate, Outbox outbox, PaymentConfig config,
-            Vertx vertx) {
+            Vertx vertx, MeterRegistry metrics) {
         this.pool = pool;
         this.ledger = ledger;
         this.gate = gate;
         this.outbox = outbox;
         this.graceSeconds = config.reconcile().grace().toMillis() / 1000.0;
         PaymentConfig.Groups settings = config.groups();
+        this.sizes = DistributionSummary.builder("kessai.payment.groups.payments")
+                .description("Payments per group (recorded, posted and settled together)").register(metrics);
         this.groups = new Groups<>(this::post, Draft::customerId, vertx,
                 new Groups.Settings(settings.maxPayments(), settings.inFlight(), settings.window()));
     }
@@ -106,6 +111,7 @@ class PaymentGroups {
      * that whatever one payment's data did to the statement (a bug, a constraint) fails that payment only.
      */
     Uni<List<Groups.Answer<PaymentView>>> post(List<Draft> drafts) {
+        sizes.record(drafts.size());
         return attempt(drafts).onFailure(failure -> drafts.size() > 1).recoverWithUni(failure -> {
             LOG.warnf("A group of %d payments could not be recorded (%s); recording each alone", drafts.size(),
                     failure.toString());
