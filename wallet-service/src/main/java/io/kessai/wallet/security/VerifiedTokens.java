@@ -47,8 +47,8 @@ public class VerifiedTokens implements SecurityIdentityAugmentor {
 
     /** With the clock that decides expiry given, so that a test can move time instead of waiting for it. */
     VerifiedTokens(MeterRegistry metrics, InstantSource clock) {
-        this.hits = metrics.counter("kessai.wallet.token.cache", "outcome", "hit");
-        this.misses = metrics.counter("kessai.wallet.token.cache", "outcome", "miss");
+        this.hits = metrics.counter("kessai.token.cache", "outcome", "hit");
+        this.misses = metrics.counter("kessai.token.cache", "outcome", "miss");
         this.clock = clock;
     }
 
