@@ -225,7 +225,7 @@ final class AuthReport {
                 + " auth-service's key (%.1f s), one per request in turn, so a token comes back only after all the"
                 + "\nothers, by which time the cache has forgotten it. %d workers; warm-up %d s on fresh tokens"
                 + " (%.1f checks/s,\nnot counted), then %d s each. Checks/s count answers 200 until the last one;"
-                + " cache hits and misses are\nwallet-service's own counters (`kessai.wallet.token.cache`) over"
+                + " cache hits and misses are\nwallet-service's own counters (`kessai.token.cache`) over"
                 + " each scenario.\nThe load generator shares the cores with wallet-service (see below): the CPU per check"
                 + " is the figure\nthat carries over to a machine of its own.%n%n", verifications.tokens(),
                 verifications.mintSeconds(),

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 record TokenCacheCounters(double hits, double misses) {
 
     private static final Pattern COUNTER = Pattern.compile(
-            "(?m)^kessai_wallet_token_cache_total\\{[^}]*outcome=\"(hit|miss)\"[^}]*}\\s+(\\S+)$");
+            "(?m)^kessai_token_cache_total\\{[^}]*outcome=\"(hit|miss)\"[^}]*}\\s+(\\S+)$");
 
     /** The counters now, or null when the metrics cannot be read (the figures are then reported as unknown). */
     static TokenCacheCounters read(HttpClient http, URI walletUrl) throws InterruptedException {

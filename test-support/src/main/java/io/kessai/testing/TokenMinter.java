@@ -22,7 +22,8 @@ import org.jose4j.lang.JoseException;
 
 /**
  * Signs access tokens shaped like auth-service's, for tests, and forges the bad ones a resource server must refuse:
- * a foreign key, {@code alg: none}, an expired token, a wrong issuer, another algorithm, an issue time in the future.
+ * a foreign key, {@code alg: none}, an expired token, a wrong issuer or audience, another algorithm, an issue time in
+ * the future.
  * A service client's token carries role {@code service} and its scopes in {@code scope}, space-separated, as
  * auth-service issues it.
  */
@@ -134,6 +135,13 @@ public final class TokenMinter {
 
     public String tokenFromIssuer(String otherIssuer, String subject, String... groups) {
         return sign(claims(subject, otherIssuer, Instant.now(), Duration.ofMinutes(5), groups), key);
+    }
+
+    /** Signed by the issuer's key, but for another audience ({@code aud}) than the resource servers require. */
+    public String tokenForAudience(String audience, String subject, String... groups) {
+        JwtClaims claims = claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), groups);
+        claims.setAudience(audience);
+        return sign(claims, key);
     }
 
     /** Same key id and claims, signed by a key the issuer never published. */

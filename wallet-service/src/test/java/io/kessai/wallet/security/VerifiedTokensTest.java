@@ -3,6 +3,7 @@ package io.kessai.wallet.security;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,24 +15,32 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.spi.Bean;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.kessai.common.security.OpsAccess;
 import io.kessai.common.security.Scopes;
 import io.kessai.testing.Eventually;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
+import io.kessai.tokencache.VerifiedTokens;
+import io.quarkus.security.identity.SecurityIdentityAugmentor;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 
 /**
- * The cache in front of quarkus-oidc, end to end. Exactly when a remembered token is forgotten is decided by
- * {@link VerifiedTokens}' clock and is unit-tested by moving that clock ({@link VerifiedTokensExpiryTest}); here a
- * real token is followed across its real expiry.
+ * The cache in front of quarkus-oidc (kessai-token-cache), end to end. Exactly when a remembered token is forgotten is
+ * decided by {@link VerifiedTokens}' clock and is unit-tested there by moving that clock (VerifiedTokensExpiryTest);
+ * here a real token is followed across its real expiry.
  */
 @QuarkusTest
 @WithTestResource(PostgresResource.class)
@@ -40,6 +49,21 @@ class VerifiedTokensTest {
 
     @Inject
     VerifiedTokens tokens;
+
+    @Inject
+    BeanManager beans;
+
+    /**
+     * A remembered identity is answered without running the augmentors again, which is right only while every
+     * augmentor's result follows from the token alone. OpsAccess grants by role, a claim of the token; a new augmentor
+     * fails this until it is shown to read nothing of the request (or the cache is left out of this service).
+     */
+    @Test
+    void everyAugmentorReadsTheTokenAlone() {
+        Set<Class<?>> augmentors = beans.getBeans(SecurityIdentityAugmentor.class, Any.Literal.INSTANCE).stream()
+                .map(Bean::getBeanClass).collect(Collectors.toSet());
+        assertEquals(Set.of(OpsAccess.class, VerifiedTokens.class), augmentors);
+    }
 
     @Test
     void aVerifiedTokenIsRememberedAndServesTheSameIdentity() {

@@ -1,4 +1,4 @@
-package io.kessai.wallet.security;
+package io.kessai.tokencache;
 
 import java.util.Set;
 

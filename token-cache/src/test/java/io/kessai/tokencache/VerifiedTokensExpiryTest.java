@@ -1,4 +1,4 @@
-package io.kessai.wallet.security;
+package io.kessai.tokencache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
