@@ -11,6 +11,8 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "kessai.notification")
 public interface NotificationConfig {
 
+    Events events();
+
     Delivery delivery();
 
     Sms sms();
@@ -66,6 +68,17 @@ public interface NotificationConfig {
         /** Events sent per catch-up query; a client further behind gets the rest in the next batch. */
         @WithDefault("100")
         int batchSize();
+    }
+
+    interface Events {
+
+        /**
+         * Events one {@code POST /v1/internal/events/batch} may carry. A payment receipt is about 450 bytes as the
+         * outbox relay sends it, so 100 of them take about 45 KiB, within the 64 KiB body limit
+         * ({@code quarkus.http.limits.max-body-size}), which stays the hard bound for bigger events.
+         */
+        @WithDefault("100")
+        int batchMaxEvents();
     }
 
     interface Delivery {
