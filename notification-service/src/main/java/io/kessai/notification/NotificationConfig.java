@@ -105,9 +105,16 @@ public interface NotificationConfig {
         @WithDefault("10M")
         Duration maxBackoff();
 
-        /** Deliveries one worker claims per poll. */
+        /** Deliveries one worker claims at a time. */
         @WithDefault("20")
         int batchSize();
+
+        /**
+         * A run (a poll, or the nudge after an accepted event) claims batch after batch while they come back full, up
+         * to this many, so that a burst goes out in one run instead of one batch per poll.
+         */
+        @WithDefault("50")
+        int maxBatchesPerRun();
 
         /** How long a claimed delivery is hidden from other workers; it is retried after that if its worker died. */
         @WithDefault("60S")
