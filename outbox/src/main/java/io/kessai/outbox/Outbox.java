@@ -17,6 +17,22 @@ public class Outbox {
     /** The destination of notification events. */
     public static final String NOTIFICATION = "notification";
 
+    private final OutboxRelay relay;
+
+    Outbox(OutboxRelay relay) {
+        this.relay = relay;
+    }
+
+    /**
+     * Tells this replica's relay that a transaction which enqueued rows has committed, so that they are handed over
+     * now rather than at the next poll. Call it after the commit (before it, the relay cannot see the rows yet). It
+     * returns at once and never fails the caller; a burst of calls runs one drain at a time, and the poll remains the
+     * safety net for a wake-up that is lost or never made.
+     */
+    public void wakeRelay() {
+        relay.wake();
+    }
+
     /**
      * @param transaction the connection of the business transaction
      * @param event       a notification event ({@code eventId}, {@code type}, {@code recipient}, {@code data}); a
@@ -27,7 +43,7 @@ public class Outbox {
         if (eventId == null || eventId.isBlank()) {
             throw new IllegalArgumentException("an outbox event needs an eventId");
         }
-        return call(transaction, eventId, NOTIFICATION, "/v1/internal/events", event);
+        return call(transaction, eventId, NOTIFICATION, OutboxRelay.EVENTS_PATH, event);
     }
 
     /**
