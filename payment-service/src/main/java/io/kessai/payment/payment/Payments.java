@@ -246,6 +246,8 @@ public class Payments {
                                             .replaceWithVoid())
                             .call(payment -> outbox.enqueue(tx, receipt(payment.view(), payment.customerId())));
                 }))
+                // Committed: the receipt goes out now, not at the relay's next poll.
+                .invoke(outbox::wakeRelay)
                 .map(Stored::view);
     }
 
