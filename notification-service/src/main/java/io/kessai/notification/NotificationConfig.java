@@ -11,6 +11,8 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "kessai.notification")
 public interface NotificationConfig {
 
+    Events events();
+
     Delivery delivery();
 
     Sms sms();
@@ -68,6 +70,17 @@ public interface NotificationConfig {
         int batchSize();
     }
 
+    interface Events {
+
+        /**
+         * Events one {@code POST /v1/internal/events/batch} may carry. A payment receipt is about 450 bytes as the
+         * outbox relay sends it, so 100 of them take about 45 KiB, within the 64 KiB body limit
+         * ({@code quarkus.http.limits.max-body-size}), which stays the hard bound for bigger events.
+         */
+        @WithDefault("100")
+        int batchMaxEvents();
+    }
+
     interface Delivery {
 
         /** How often each replica's worker looks for due deliveries (read by the scheduler). */
@@ -92,9 +105,16 @@ public interface NotificationConfig {
         @WithDefault("10M")
         Duration maxBackoff();
 
-        /** Deliveries one worker claims per poll. */
+        /** Deliveries one worker claims at a time. */
         @WithDefault("20")
         int batchSize();
+
+        /**
+         * A run (a poll, or the nudge after an accepted event) claims batch after batch while they come back full, up
+         * to this many, so that a burst goes out in one run instead of one batch per poll.
+         */
+        @WithDefault("50")
+        int maxBatchesPerRun();
 
         /** How long a claimed delivery is hidden from other workers; it is retried after that if its worker died. */
         @WithDefault("60S")

@@ -52,6 +52,9 @@ class ScopeTableTest {
         return List.of(
                 new Row("POST", "/events", Map.of("eventId", "walk-" + UUID.randomUUID()),
                         Set.of(Scopes.AUTH_SERVICE, Scopes.PAYMENT_SERVICE)),
+                new Row("POST", "/events/batch",
+                        Map.of("events", List.of(Map.of("eventId", "walk-" + UUID.randomUUID()))),
+                        Set.of(Scopes.AUTH_SERVICE, Scopes.PAYMENT_SERVICE)),
                 new Row("GET", "/whoami", null, SERVICES));
     }
 

@@ -19,7 +19,21 @@ public class Outbox {
     /** The destination of notification events. */
     public static final String NOTIFICATION = "notification";
 
-    private static final String EVENTS_PATH = "/v1/internal/events";
+    private final OutboxRelay relay;
+
+    Outbox(OutboxRelay relay) {
+        this.relay = relay;
+    }
+
+    /**
+     * Tells this replica's relay that a transaction which enqueued rows has committed, so that they are handed over
+     * now rather than at the next poll. Call it after the commit (before it, the relay cannot see the rows yet). It
+     * returns at once and never fails the caller; a burst of calls runs one drain at a time, and the poll remains the
+     * safety net for a wake-up that is lost or never made.
+     */
+    public void wakeRelay() {
+        relay.wake();
+    }
 
     /**
      * @param transaction the connection of the business transaction
@@ -31,7 +45,7 @@ public class Outbox {
         if (eventId == null || eventId.isBlank()) {
             throw new IllegalArgumentException("an outbox event needs an eventId");
         }
-        return call(transaction, eventId, NOTIFICATION, EVENTS_PATH, event);
+        return call(transaction, eventId, NOTIFICATION, OutboxRelay.EVENTS_PATH, event);
     }
 
     /** {@link #enqueue} for many events of one transaction, in one statement. */
@@ -51,7 +65,7 @@ public class Outbox {
         return transaction.preparedQuery("INSERT INTO kessai_outbox (event_id, body, destination, path) "
                 + "SELECT v.event_id, v.body::jsonb, $3, $4 FROM unnest($1::text[], $2::text[]) AS v(event_id, body) "
                 + "ON CONFLICT (event_id) DO NOTHING")
-                .execute(Tuple.of(ids, bodies, NOTIFICATION, EVENTS_PATH))
+                .execute(Tuple.of(ids, bodies, NOTIFICATION, OutboxRelay.EVENTS_PATH))
                 .replaceWithVoid();
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.kessai.common.security.Scopes;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -51,11 +52,42 @@ public interface OutboxConfig {
     @WithDefault("unset")
     String clientSecret();
 
+    /** How often each replica looks for due rows when nothing woke it ({@link Outbox#wakeRelay()}). */
     @WithDefault("1S")
     Duration pollInterval();
 
+    /** Rows claimed at a time; notification events of one claim go out in one batch (or a few, by size). */
     @WithDefault("50")
     int batchSize();
+
+    /**
+     * After a full batch the relay claims the next at once, until one comes back short, nothing in a batch got
+     * through, or this many batches were relayed in one drain: a backlog drains at the speed of the destination, not
+     * one batch per poll, and one drain still ends.
+     */
+    @WithDefault("50")
+    int maxBatchesPerDrain();
+
+    /**
+     * The most events in one {@code POST /v1/internal/events/batch}: notification-service's own limit
+     * ({@code kessai.notification.events.batch-max-events}).
+     */
+    @WithDefault("100")
+    int notificationBatchMaxEvents();
+
+    /**
+     * The largest body of one batch of events; a claim whose events are bigger is sent in several. Below
+     * notification-service's 64 KiB body limit, with room for the batch's own brackets.
+     */
+    @WithDefault("48K")
+    MemorySize notificationBatchMaxBytes();
+
+    /**
+     * After notification-service answered the batch endpoint with 404 or 405 (a version without it, during a rolling
+     * upgrade), events go one per request for this long; then the batch endpoint is tried again.
+     */
+    @WithDefault("5M")
+    Duration singleEventsFor();
 
     /** A claimed row is hidden from other relays this long; a relay that died mid-send is taken over after it. */
     @WithDefault("30S")

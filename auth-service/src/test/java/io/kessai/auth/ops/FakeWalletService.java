@@ -16,6 +16,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import io.kessai.auth.TestClients;
 import io.kessai.testing.LoopbackHttpServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -97,6 +98,16 @@ public class FakeWalletService extends TestClients {
             LoopbackHttpServer.body(exchange);
             boolean scoped = bearer(tokenFor(NOTIFICATION_SCOPES)).equals(authorization(exchange));
             LoopbackHttpServer.respond(exchange, scoped ? 202 : 403, "{}");
+        }, "/v1/internal/events/batch", exchange -> {
+            // As notification-service answers a batch: one result per event, each accepted.
+            int events = new JsonObject(LoopbackHttpServer.body(exchange)).getJsonArray("events").size();
+            boolean scoped = bearer(tokenFor(NOTIFICATION_SCOPES)).equals(authorization(exchange));
+            JsonArray results = new JsonArray();
+            for (int i = 0; i < events; i++) {
+                results.add(new JsonObject().put("index", i).put("status", 202));
+            }
+            LoopbackHttpServer.respond(exchange, scoped ? 200 : 403,
+                    scoped ? new JsonObject().put("results", results).encode() : "{}");
         }, "/v1/internal/accounts/customers", exchange -> {
             JsonObject body = new JsonObject(LoopbackHttpServer.body(exchange));
             Matcher path = CUSTOMER.matcher(exchange.getRequestURI().getPath());

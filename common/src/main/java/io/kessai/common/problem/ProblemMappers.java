@@ -1,5 +1,6 @@
 package io.kessai.common.problem;
 
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -44,16 +45,29 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response invalid(ConstraintViolationException e, UriInfo uri) {
-        List<Problem.FieldError> errors = e.getConstraintViolations().stream()
-                .map(v -> new Problem.FieldError(fieldName(v), v.getMessage()))
-                .sorted(Comparator.comparing(Problem.FieldError::field))
-                .toList();
-        return respond(400, ProblemCodes.VALIDATION_FAILED, "Request validation failed",
-                "One or more fields are invalid; see errors.", uri, errors).build();
+        return problem(validationFailed(e.getConstraintViolations()), uri);
     }
 
     @ServerExceptionMapper({JsonProcessingException.class, JsonParseException.class, MismatchedInputException.class})
     public Response unreadable(JsonProcessingException e, UriInfo uri) {
+        return problem(malformedBody(e), uri);
+    }
+
+    /**
+     * 400 {@code validation-failed} for Bean Validation's violations, as every endpoint answers them; also for a
+     * part of a batch that is validated on its own (each event of notification-service's batch).
+     */
+    public static ProblemException validationFailed(Collection<? extends ConstraintViolation<?>> violations) {
+        List<Problem.FieldError> errors = violations.stream()
+                .map(v -> new Problem.FieldError(fieldName(v), v.getMessage()))
+                .sorted(Comparator.comparing(Problem.FieldError::field))
+                .toList();
+        return new ProblemException(400, ProblemCodes.VALIDATION_FAILED, "Request validation failed",
+                "One or more fields are invalid; see errors.", errors, Map.of());
+    }
+
+    /** 400 {@code malformed-body} for a body (or a part of a batch read on its own) that JSON cannot map. */
+    public static ProblemException malformedBody(JsonProcessingException e) {
         List<Problem.FieldError> errors = List.of();
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             String field = mapping.getPath().stream()
@@ -64,7 +78,8 @@ public class ProblemMappers {
         String detail = e instanceof JsonParseException || !(e instanceof JsonMappingException)
                 ? "The request body is not valid JSON."
                 : "The request body does not match the expected shape.";
-        return respond(400, ProblemCodes.MALFORMED_BODY, "Malformed request body", detail, uri, errors).build();
+        return new ProblemException(400, ProblemCodes.MALFORMED_BODY, "Malformed request body", detail, errors,
+                Map.of());
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})

@@ -183,7 +183,8 @@ public class Cancels {
                 .flatMap(updated -> updated.size() == 0
                         ? Uni.createFrom().voidItem()
                         : gate.release(tx, payment.movement())
-                                .flatMap(released -> outbox.enqueue(tx, receipt(payment, transferId != null)))));
+                                .flatMap(released -> outbox.enqueue(tx, receipt(payment, transferId != null)))))
+                .invoke(outbox::wakeRelay);
     }
 
     static JsonObject receipt(Payments.Stored payment, boolean reversed) {

@@ -386,7 +386,9 @@ class PaymentGroups {
                 }
                 return rest.map(done -> ids.stream().map(views::get).toList());
             });
-        });
+        })
+                // Committed: the receipts go out now, not at the relay's next poll.
+                .invoke(outbox::wakeRelay);
     }
 
     /** The pending ones of {@code ids} completed with their transfers, their orders paid, their receipts queued. */

@@ -170,6 +170,7 @@ public class Refunds {
                     .flatMap(updated -> stored(tx, id).call(refund -> updated.size() == 0
                             ? Uni.createFrom().voidItem()
                             : outbox.enqueue(tx, receipt(refund)))))
+                    .invoke(outbox::wakeRelay)
                     .map(Stored::view);
         }
         if (!refusalFinal) {
