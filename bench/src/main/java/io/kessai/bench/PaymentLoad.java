@@ -273,6 +273,11 @@ final class PaymentLoad {
     });
 
     /** {@code runId} makes this run's idempotency keys unlike any other run's. */
+    /** The customers' tokens, renewed before each Gatling run. */
+    SessionTokens customers() {
+        return customers;
+    }
+
     PaymentLoad(URI paymentUrl, SessionTokens customers, List<PaymentSetup.Merchant> merchants, CpuMeter cpu,
             java.util.function.Supplier<Map<String, Long>> commits, String runId) {
         this.commits = commits;

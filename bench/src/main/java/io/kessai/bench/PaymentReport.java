@@ -156,7 +156,7 @@ final class PaymentReport {
                 .map(entry -> "`" + entry.getKey() + "` " + entry.getValue()).toList())).append(".\n");
         text.append(format("- Set up through the APIs in %.0f s: %,d customers and %,d merchant owners (written into"
                 + " auth-service's database with a bound device, as the auth benchmark does, then signed in with"
-                + " password and device proof: real tokens, renewed every 200 s); %,d merchants applied for by the"
+                + " password and device proof: real tokens, renewed before each Gatling run and every 200 s within one); %,d merchants applied for by the"
                 + " owners (`POST /v1/merchants`, one store each), approved by ops, ledger accounts opened by"
                 + " payment-service's outbox, static codes read by their owners"
                 + " (`GET /v1/merchants/{id}/stores/{storeId}/code`); each customer's wallet topped up with %,d JPY.%n",
