@@ -4,8 +4,10 @@ import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
@@ -43,8 +45,7 @@ public class Ledger {
 
     /** Posts {@code transfer} under {@code key}: the first answer, or the same again for a repeat. */
     public Uni<WalletAnswer> transfer(String key, JsonObject transfer) {
-        return token().flatMap(token -> calls.call(api -> api.transfer(bearer(token), key, transfer))).onFailure()
-                .transform(Ledger::classify);
+        return call(token -> api -> api.transfer(token, key, transfer));
     }
 
     /** A transfer to post and the key it is posted under. */
@@ -68,8 +69,7 @@ public class Ledger {
             items.add(new JsonObject().put("idempotencyKey", posting.key()).put("transfer", posting.transfer()));
         }
         JsonObject batch = new JsonObject().put("transfers", items);
-        return token().flatMap(token -> calls.call(api -> api.transferBatch(bearer(token), batch))).onFailure()
-                .transform(Ledger::classify)
+        return call(token -> api -> api.transferBatch(token, batch))
                 .map(answer -> {
                     JsonArray results = answer.status() == 200 ? answer.body().getJsonArray("results") : null;
                     if (results == null || results.size() != postings.size()) {
@@ -90,15 +90,12 @@ public class Ledger {
 
     /** Reverses all of {@code transferId} under {@code key}: the first answer, or the same again for a repeat. */
     public Uni<WalletAnswer> reverse(String key, UUID transferId) {
-        return token().flatMap(token -> calls.call(api -> api.reverse(bearer(token), key,
-                transferId.toString(), new JsonObject()))).onFailure()
-                .transform(Ledger::classify);
+        return call(token -> api -> api.reverse(token, key, transferId.toString(), new JsonObject()));
     }
 
     /** The transfer posted under {@code key}, 404 when it never was. */
     public Uni<WalletAnswer> transferByKey(String key) {
-        return token().flatMap(token -> calls.call(api -> api.transferByKey(bearer(token), key))).onFailure()
-                .transform(Ledger::classify);
+        return call(token -> api -> api.transferByKey(token, key));
     }
 
     /**
@@ -127,10 +124,9 @@ public class Ledger {
     }
 
     private Uni<UUID> lookUp(boolean merchant, String owner) {
-        return token().flatMap(token -> calls.call(api -> merchant
-                ? api.merchantAccounts(bearer(token), owner)
-                : api.customerAccounts(bearer(token), owner)))
-                .onFailure().transform(Ledger::classify)
+        return call(token -> api -> merchant
+                ? api.merchantAccounts(token, owner)
+                : api.customerAccounts(token, owner))
                 .map(answer -> {
                     if (!answer.posted()) {
                         return null;
@@ -147,8 +143,22 @@ public class Ledger {
                 });
     }
 
-    private static String bearer(String token) {
-        return "Bearer " + token;
+    /**
+     * One call with this service's token, through {@link WalletCalls}. A 401 or 403 is wallet-service refusing the
+     * token (expired on the way, a scope not granted yet), never the payment: nothing was posted, so it is a
+     * {@link WalletUnavailable} that cannot have been sent, and the token is dropped so the next call gets a new one.
+     */
+    private Uni<WalletAnswer> call(Function<String, Function<WalletApi, Uni<Response>>> request) {
+        return token().flatMap(token -> calls.call(request.apply("Bearer " + token))).onFailure()
+                .transform(Ledger::classify)
+                .map(answer -> {
+                    if (answer.status() == 401 || answer.status() == 403) {
+                        tokens.forget(SCOPE);
+                        throw new WalletUnavailable("wallet-service refused this service's token (HTTP "
+                                + answer.status() + ")", false, null);
+                    }
+                    return answer;
+                });
     }
 
     private Uni<String> token() {

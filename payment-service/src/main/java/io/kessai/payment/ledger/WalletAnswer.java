@@ -10,6 +10,15 @@ public record WalletAnswer(int status, JsonObject body) {
 
     private static final String PROBLEM_BASE = "https://kessai.io/problems/";
 
+    /**
+     * Whether this answer settles the transfer's fate: a post, or a refusal of the transfer itself. A 5xx, and a 401
+     * or 403 (wallet-service refusing the caller's token, not the transfer), are not: nothing is known, or nothing
+     * was tried.
+     */
+    public boolean definitive() {
+        return status < 500 && status != 401 && status != 403;
+    }
+
     public boolean posted() {
         return status >= 200 && status < 300;
     }

@@ -376,7 +376,7 @@ class PaymentGroups {
                         settled = tx.preparedQuery("UPDATE payment SET transfer_id = $2 WHERE id = $1 "
                                 + "AND transfer_id IS NULL").execute(Tuple.of(id, transfers.get(posted.indexOf(id))))
                                 .flatMap(done -> Payments.stored(tx, id));
-                    } else if (refusalFinal && answer.status() < 500) {
+                    } else if (refusalFinal && answer.definitive()) {
                         settled = fail(tx, id, Payments.failureCode(answer), answer.detail());
                     } else {
                         settled = Payments.stored(tx, id);

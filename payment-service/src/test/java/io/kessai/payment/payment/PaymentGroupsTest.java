@@ -227,4 +227,27 @@ class PaymentGroupsTest {
         assertNull(status(broken.id()));
         assertEquals(0, dayTotal(broken.customerId()), "its day total rolled back with it");
     }
+
+    @Test
+    void aTokenWalletServiceRefusesIsNeverTakenForARefusalOfThePayment() {
+        PaymentFlowTest.Shop shop = PaymentFlowTest.shop();
+        String staticCode = storeCode(shop.tillA());
+        // wallet-service refuses this service's token (it expired on the way): it posted nothing.
+        FakeWallet.server().stubFor(post(urlPathEqualTo("/v1/internal/transfers")).atPriority(1)
+                .willReturn(aResponse().withStatus(401).withHeader("Content-Type", "application/problem+json")
+                        .withBody("{\"type\":\"https://kessai.io/problems/unauthorized\",\"status\":401,"
+                                + "\"detail\":\"The bearer token is invalid, expired or not issued by Kessai.\"}")));
+        PaymentGroups.Draft draft = draft(staticCode, 420L, FakeWallet.CUSTOMER_ACCOUNT);
+
+        Groups.Answer<PaymentView> answer = groups.post(List.of(draft)).await().indefinitely().getFirst();
+
+        ProblemException unavailable = assertInstanceOf(ProblemException.class, answer.failure());
+        assertEquals(503, unavailable.status(), "not FAILED with payment-refused: a retry under the key may pay");
+        assertNull(status(draft.id()));
+        assertEquals(0, dayTotal(draft.customerId()));
+
+        healthyWallet();
+        assertEquals("COMPLETED", groups.post(List.of(draft)).await().indefinitely().getFirst().value().status(),
+                "the same payment, sent again, completes");
+    }
 }
