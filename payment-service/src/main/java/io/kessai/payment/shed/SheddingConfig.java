@@ -18,10 +18,10 @@ public interface SheddingConfig {
 
     /**
      * Requests in flight on this replica, of every class together; payments may use all of it. Sized by Little's law:
-     * what a replica completes per second times the wait an accepted payment may have (250 ms). A 2-core replica
-     * completes about 270 payments/s (docs/benchmarks.md), so 64 places are a queue of about 0.24 s; 256 were a second,
-     * and accepted payments in a surge waited 1.6 s at p99. Still above the database pool (20), so a normal load never
-     * sheds. Raise it with the replica's measured throughput.
+     * what a replica completes per second times the wait an accepted payment may have (250 ms). A 2-core machine
+     * running the whole stack completes about 600 payments/s in a surge (docs/benchmarks.md), and with 64 places the
+     * accepted payments' p99 stayed near 250 ms; 256 were a second of queue. Still above the database pool (20), so a
+     * normal load never sheds. Raise it with the replica's measured throughput.
      */
     @WithDefault("64")
     int maxInFlight();
