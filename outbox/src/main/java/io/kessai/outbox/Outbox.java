@@ -41,11 +41,7 @@ public class Outbox {
      *                    repeated {@code eventId} is ignored, so retried business operations enqueue once
      */
     public Uni<Void> enqueue(SqlConnection transaction, JsonObject event) {
-        String eventId = event.getString("eventId");
-        if (eventId == null || eventId.isBlank()) {
-            throw new IllegalArgumentException("an outbox event needs an eventId");
-        }
-        return call(transaction, eventId, NOTIFICATION, OutboxRelay.EVENTS_PATH, event);
+        return call(transaction, eventIdOf(event), NOTIFICATION, OutboxRelay.EVENTS_PATH, event);
     }
 
     /** {@link #enqueue} for many events of one transaction, in one statement. */
@@ -56,10 +52,7 @@ public class Outbox {
         String[] ids = new String[events.size()];
         String[] bodies = new String[events.size()];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = events.get(i).getString("eventId");
-            if (ids[i] == null || ids[i].isBlank()) {
-                throw new IllegalArgumentException("an outbox event needs an eventId");
-            }
+            ids[i] = eventIdOf(events.get(i));
             bodies[i] = events.get(i).encode();
         }
         return transaction.preparedQuery("INSERT INTO kessai_outbox (event_id, body, destination, path) "
@@ -67,6 +60,14 @@ public class Outbox {
                 + "ON CONFLICT (event_id) DO NOTHING")
                 .execute(Tuple.of(ids, bodies, NOTIFICATION, OutboxRelay.EVENTS_PATH))
                 .replaceWithVoid();
+    }
+
+    private static String eventIdOf(JsonObject event) {
+        String eventId = event.getString("eventId");
+        if (eventId == null || eventId.isBlank()) {
+            throw new IllegalArgumentException("an outbox event needs an eventId");
+        }
+        return eventId;
     }
 
     /**

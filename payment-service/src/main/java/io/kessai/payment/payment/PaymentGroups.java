@@ -186,13 +186,13 @@ class PaymentGroups {
                 .execute(Tuple.of(stores, references))
                 .map(rows -> {
                     Map<String, Row> byReference = new HashMap<>();
-                    rows.forEach(row -> byReference.put(row.getUUID("store_id") + "\n" + row.getString("reference"),
+                    rows.forEach(row -> byReference.put(orderKey(row.getUUID("store_id"), row.getString("reference")),
                             row));
                     Map<Integer, Row> orders = new HashMap<>();
                     Set<String> reserved = new HashSet<>();
                     for (int i : dynamic) {
                         Draft draft = drafts.get(i);
-                        String reference = draft.payee().storeId() + "\n" + draft.code().referenceLabel();
+                        String reference = orderKey(draft.payee().storeId(), draft.code().referenceLabel());
                         try {
                             if (reserved.contains(reference)) {
                                 // One payment per order: another payment of this group has just taken it.
@@ -207,6 +207,11 @@ class PaymentGroups {
                     }
                     return orders;
                 });
+    }
+
+    /** An order as a group knows it: its store and its reference label, unique together. */
+    private static String orderKey(UUID storeId, String reference) {
+        return storeId + "\n" + reference;
     }
 
     /** The admitted payments inserted pending in one statement; a key already taken is a lost race. */

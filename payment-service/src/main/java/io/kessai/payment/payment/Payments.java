@@ -4,7 +4,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 
@@ -361,15 +363,14 @@ public class Payments {
     static Uni<List<Stored>> storedAll(SqlClient client, List<UUID> ids) {
         return client.preparedQuery("SELECT " + COLUMNS + FROM + "WHERE p.id = ANY($1::uuid[])")
                 .execute(Tuple.of(ids.toArray(UUID[]::new))).map(rows -> {
-                    java.util.Map<UUID, Stored> byId = new java.util.HashMap<>();
+                    Map<UUID, Stored> byId = new HashMap<>();
                     rows.forEach(row -> byId.put(row.getUUID("id"), stored(row)));
                     return ids.stream().map(byId::get).toList();
                 });
     }
 
     static Uni<Stored> stored(SqlClient client, UUID id) {
-        return client.preparedQuery("SELECT " + COLUMNS + FROM + "WHERE p.id = $1").execute(Tuple.of(id))
-                .map(rows -> rows.size() == 0 ? null : stored(rows.iterator().next()));
+        return storedAll(client, List.of(id)).map(List::getFirst);
     }
 
     private static String cancelSettlement(String cancelState, UUID transferId) {
