@@ -71,7 +71,7 @@ public class StepUp {
                                 .address(address).with("method", request.method())))))
                 .map(user -> {
                     AccessTokens.IssuedToken token = tokens.issueForUser(caller.userId(), user.type(),
-                            caller.deviceId(),
+                            caller.deviceId(), user.deviceBoundAt(),
                             caller.sessionId(), List.of(amr), AccessTokens.ACR_STEP_UP, Instant.now(),
                             config.session().stepUpLifetime());
                     return new FactorRequest.StepUpToken(token.value(), "Bearer", token.expiresInSeconds(),
@@ -101,7 +101,7 @@ public class StepUp {
     }
 
     /** The user behind a session that is still live: not frozen, not signed out, device not frozen. */
-    public record LiveUser(String phone, String locale, AccountType type) {
+    public record LiveUser(String phone, String locale, AccountType type, Instant deviceBoundAt) {
     }
 
     /**
@@ -109,7 +109,8 @@ public class StepUp {
      * access token outlives a logout or a freeze by its few minutes: what changes anything checks this first.
      */
     public Uni<LiveUser> liveSession(SqlConnection tx, Caller caller) {
-        return tx.preparedQuery("SELECT u.phone_e164, u.locale, u.account_type FROM app_user u "
+        return tx.preparedQuery("SELECT u.phone_e164, u.locale, u.account_type, CASE WHEN d.key_thumbprint IS NOT NULL "
+                + "THEN d.bound_at END AS device_bound_at FROM app_user u "
                 + "JOIN refresh_family f ON f.user_id = u.id AND f.id = $2 AND f.revoked_at IS NULL "
                 + "JOIN device d ON d.user_id = u.id AND d.device_id = f.device_id AND d.status = 'active' "
                 + "WHERE u.id = $1 AND u.status = 'active'").execute(Tuple.of(caller.userId(), caller.sessionId()))
@@ -120,7 +121,10 @@ public class StepUp {
                     }
                     var row = rows.iterator().next();
                     return new LiveUser(row.getString("phone_e164"), row.getString("locale"),
-                            AccountType.fromWire(row.getString("account_type")));
+                            AccountType.fromWire(row.getString("account_type")),
+                            row.getOffsetDateTime("device_bound_at") == null
+                                    ? null
+                                    : row.getOffsetDateTime("device_bound_at").toInstant());
                 });
     }
 

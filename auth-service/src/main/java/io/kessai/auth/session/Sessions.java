@@ -83,14 +83,19 @@ public class Sessions {
         UUID family = TimeOrderedUuid.next();
         return tx.preparedQuery("INSERT INTO refresh_family (id, user_id, device_id, amr, auth_time, expires_at, "
                 + "key_thumbprint) VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7) "
-                + "RETURNING expires_at")
+                + "RETURNING expires_at, (SELECT d.bound_at FROM device d WHERE d.user_id = $2 AND d.device_id = $3 "
+                + "AND d.key_thumbprint IS NOT NULL) AS device_bound_at")
                 .execute(Tuple.from(new Object[]{family, userId, deviceId, amr.toArray(String[]::new),
                         OffsetDateTime.ofInstant(authTime, ZoneOffset.UTC),
                         (double) config.session().refreshLifetime().toSeconds(), keyThumbprint}))
-                .flatMap(rows -> keyThumbprint == null
-                        ? Uni.createFrom().item(accessOnly(family, userId, type, deviceId, amr, authTime))
-                        : issue(tx, family, userId, type, deviceId, amr, authTime,
-                                rows.iterator().next().getOffsetDateTime("expires_at").toInstant()));
+                .flatMap(rows -> {
+                    Row row = rows.iterator().next();
+                    Device device = new Device(deviceId, instant(row.getOffsetDateTime("device_bound_at")));
+                    return keyThumbprint == null
+                            ? Uni.createFrom().item(accessOnly(family, userId, type, device, amr, authTime))
+                            : issue(tx, family, userId, type, device, amr, authTime,
+                                    row.getOffsetDateTime("expires_at").toInstant());
+                });
     }
 
     /**
@@ -106,7 +111,7 @@ public class Sessions {
         return pool.withTransaction(tx -> tx.preparedQuery("SELECT t.family_id, t.rotated_at, f.user_id, f.device_id, "
                 + "f.amr, f.auth_time, f.expires_at, f.revoked_at, f.key_thumbprint, f.expires_at <= now() AS expired, u.status, "
                 + "u.account_type, "
-                + "d.status AS device_status FROM refresh_token t JOIN refresh_family f ON f.id = t.family_id "
+                + "d.status AS device_status, d.bound_at AS device_bound_at FROM refresh_token t JOIN refresh_family f ON f.id = t.family_id "
                 + "JOIN app_user u ON u.id = f.user_id "
                 + "LEFT JOIN device d ON d.user_id = f.user_id AND d.device_id = f.device_id "
                 + "WHERE t.token_hash = $1 FOR UPDATE OF t, f").execute(Tuple.of(hash))
@@ -151,7 +156,8 @@ public class Sessions {
                             .call(() -> tx.preparedQuery("UPDATE device SET last_seen_at = now() WHERE user_id = $1 "
                                     + "AND device_id = $2").execute(Tuple.of(userId, deviceId)))
                             .flatMap(rotated -> issue(tx, family, userId,
-                                    AccountType.fromWire(row.getString("account_type")), deviceId,
+                                    AccountType.fromWire(row.getString("account_type")),
+                                    new Device(deviceId, instant(row.getOffsetDateTime("device_bound_at"))),
                                     Arrays.asList(row.getArrayOfStrings("amr")),
                                     row.getOffsetDateTime("auth_time").toInstant(),
                                     row.getOffsetDateTime("expires_at").toInstant()))
@@ -222,7 +228,15 @@ public class Sessions {
                 .execute(Tuple.of(family, reason)).replaceWithVoid();
     }
 
-    private Uni<Tokens> issue(SqlConnection tx, UUID family, UUID userId, AccountType type, String deviceId,
+    /** The device a token is for: its id, and when a second factor bound it (null: not bound to a key). */
+    private record Device(String id, Instant boundAt) {
+    }
+
+    private static Instant instant(OffsetDateTime at) {
+        return at == null ? null : at.toInstant();
+    }
+
+    private Uni<Tokens> issue(SqlConnection tx, UUID family, UUID userId, AccountType type, Device device,
             List<String> amr, Instant authTime, Instant familyExpiresAt) {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
@@ -230,16 +244,17 @@ public class Sessions {
         return tx.preparedQuery("INSERT INTO refresh_token (token_hash, family_id) VALUES ($1, $2)")
                 .execute(Tuple.of(hash(refreshToken), family))
                 .map(inserted -> {
-                    Tokens access = accessOnly(family, userId, type, deviceId, amr, authTime);
+                    Tokens access = accessOnly(family, userId, type, device, amr, authTime);
                     long refreshSeconds = Math.max(0,
                             familyExpiresAt.getEpochSecond() - Instant.now().getEpochSecond());
                     return new Tokens(access.accessToken(), access.expiresIn(), refreshToken, refreshSeconds, family);
                 });
     }
 
-    private Tokens accessOnly(UUID family, UUID userId, AccountType type, String deviceId, List<String> amr,
+    private Tokens accessOnly(UUID family, UUID userId, AccountType type, Device device, List<String> amr,
             Instant authTime) {
-        AccessTokens.IssuedToken access = accessTokens.issueForUser(userId, type, deviceId, family, amr,
+        AccessTokens.IssuedToken access = accessTokens.issueForUser(userId, type, device.id(), device.boundAt(), family,
+                amr,
                 AccessTokens.ACR_SESSION, authTime, config.accessTokenLifetime());
         return new Tokens(access.value(), access.expiresInSeconds(), null, 0, family);
     }

@@ -32,6 +32,12 @@ public class AccessTokens {
     public static final String AMR = "amr";
     public static final String ACR = "acr";
     public static final String AUTH_TIME = "auth_time";
+    /**
+     * When the token's device was bound to the account by a second factor (epoch seconds), so that payment-service's
+     * risk engine can treat a device bound minutes ago differently without asking; absent when the sign-in bound no
+     * device (no device key).
+     */
+    public static final String DEVICE_BOUND_AT = "device_bound_at";
     public static final String SCOPE = "scope";
     /** A session signed in with a password and a second factor (now, or when its device was bound). */
     public static final String ACR_SESSION = "aal2";
@@ -89,15 +95,19 @@ public class AccessTokens {
      * A user's token for one sign-in on one device, with the role of the account's type ({@code customer}, or
      * {@code merchant} for a merchant owner); an operator's also carries role {@code ops}, whatever the type.
      */
-    public IssuedToken issueForUser(UUID userId, AccountType type, String deviceId, UUID sessionId, List<String> amr,
-            String acr, Instant authTime, Duration lifetime) {
+    public IssuedToken issueForUser(UUID userId, AccountType type, String deviceId, Instant deviceBoundAt,
+            UUID sessionId, List<String> amr, String acr, Instant authTime, Duration lifetime) {
         Set<String> groups = operators.contains(userId) ? Set.of(type.role(), Roles.OPS) : Set.of(type.role());
-        return sign(Jwt.subject(userId.toString()).groups(groups)
+        JwtClaimsBuilder claims = Jwt.subject(userId.toString()).groups(groups)
                 .claim(DEVICE_ID, deviceId)
                 .claim(SESSION_ID, sessionId.toString())
                 .claim(AMR, amr)
                 .claim(ACR, acr)
-                .claim(AUTH_TIME, authTime.getEpochSecond()), lifetime);
+                .claim(AUTH_TIME, authTime.getEpochSecond());
+        if (deviceBoundAt != null) {
+            claims.claim(DEVICE_BOUND_AT, deviceBoundAt.getEpochSecond());
+        }
+        return sign(claims, lifetime);
     }
 
     private IssuedToken sign(JwtClaimsBuilder claims, Duration lifetime) {

@@ -51,7 +51,8 @@ class EmailTest {
         String device = newDeviceId();
         JsonObject session = TestUsers.signedIn(user, device);
         String stepUp = accessTokens
-                .issueForUser(user.id(), AccountType.CUSTOMER, device, UUID.fromString(session.getString("sessionId")),
+                .issueForUser(user.id(), AccountType.CUSTOMER, device, null,
+                        UUID.fromString(session.getString("sessionId")),
                         List.of("pwd", "sms"), AccessTokens.ACR_STEP_UP, Instant.now(), Duration.ofMinutes(5))
                 .value();
         return new Signed(user, session.getString("accessToken"), stepUp);

@@ -117,6 +117,7 @@ class FactorTest {
         assertEquals("step-up", claims.getString("acr"));
         assertEquals(List.of("sms"), claims.getJsonArray("amr").getList());
         assertEquals(session.deviceId(), claims.getString("did"));
+        assertEquals(claims(session.access()).getLong("device_bound_at"), claims.getLong("device_bound_at"));
         // The moment of the step-up itself, however long the request took.
         assertTrue(claims.getLong("auth_time") >= before && claims.getLong("auth_time") <= after,
                 claims.getLong("auth_time") + " not in [" + before + ", " + after + "]");
@@ -243,11 +244,11 @@ class FactorTest {
     void aStaleOrPlainTokenIsNotAStepUp() {
         Session session = signedIn();
         JsonObject claims = claims(session.access());
-        String stale = tokens.issueForUser(session.user().id(), AccountType.CUSTOMER, session.deviceId(),
+        String stale = tokens.issueForUser(session.user().id(), AccountType.CUSTOMER, session.deviceId(), null,
                 UUID.fromString(claims.getString("sid")), List.of("sms"), AccessTokens.ACR_STEP_UP,
                 Instant.now().minus(Duration.ofMinutes(6)), Duration.ofMinutes(5)).value();
         expectProblem(post(stale, "/v1/me/recovery-codes", null), 403, "step-up-required");
-        String fresh = tokens.issueForUser(session.user().id(), AccountType.CUSTOMER, session.deviceId(),
+        String fresh = tokens.issueForUser(session.user().id(), AccountType.CUSTOMER, session.deviceId(), null,
                 UUID.fromString(claims.getString("sid")), List.of("sms"), AccessTokens.ACR_STEP_UP, Instant.now(),
                 Duration.ofMinutes(5)).value();
         post(fresh, "/v1/me/recovery-codes", null).statusCode(201);

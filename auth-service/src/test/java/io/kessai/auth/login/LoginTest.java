@@ -83,6 +83,9 @@ class LoginTest {
         assertTrue(claims.getLong("auth_time") >= before && claims.getLong("auth_time") <= after,
                 claims.getLong("auth_time") + " not in [" + before + ", " + after + "]");
         assertNotEquals(null, claims.getString("jti"));
+        // When this device was bound, for payment-service's rules on new devices.
+        long bound = claims.getLong("device_bound_at");
+        assertTrue(bound >= before && bound <= after, bound + " not in [" + before + ", " + after + "]");
 
         assertEquals("active", queryText("SELECT status FROM device WHERE user_id = '" + user.id()
                 + "' AND device_id = '" + device + "'"));
@@ -97,6 +100,7 @@ class LoginTest {
         String again = login(user.phone().typed(), user.password(), device, freshAddress()).statusCode(201)
                 .extract().path("accessToken");
         assertEquals(List.of("pwd", "pop"), claims(again).getJsonArray("amr").getList());
+        assertEquals(bound, claims(again).getLong("device_bound_at"));
     }
 
     @Test

@@ -35,8 +35,20 @@ class AccessTokensTest {
     }
 
     private static AccessTokens.IssuedToken signIn(AccessTokens tokens, UUID user, AccountType type) {
-        return tokens.issueForUser(user, type, "device-0001", UUID.randomUUID(), List.of("pwd", "sms"),
+        return tokens.issueForUser(user, type, "device-0001", null, UUID.randomUUID(), List.of("pwd", "sms"),
                 AccessTokens.ACR_STEP_UP, Instant.now(), Duration.ofMinutes(5));
+    }
+
+    @Test
+    void aUsersTokenSaysWhenItsDeviceWasBoundAndATokenOfNoBoundDeviceSaysNothing() throws Exception {
+        AccessTokens tokens = new AccessTokens(TestAuthConfig.operators(keys, Set.of()),
+                new SigningKeys(TestAuthConfig.signingKeys(keys, true)));
+        Instant bound = Instant.parse("2026-11-30T03:00:00Z");
+        JsonObject claims = claims(tokens.issueForUser(UUID.randomUUID(), AccountType.CUSTOMER, "device-0001", bound,
+                UUID.randomUUID(), List.of("pwd", "pop"), AccessTokens.ACR_SESSION, Instant.now(),
+                Duration.ofMinutes(5)));
+        assertEquals(bound.getEpochSecond(), claims.getLong(AccessTokens.DEVICE_BOUND_AT).longValue());
+        assertEquals(false, claims(signIn(tokens, UUID.randomUUID())).containsKey(AccessTokens.DEVICE_BOUND_AT));
     }
 
     @Test

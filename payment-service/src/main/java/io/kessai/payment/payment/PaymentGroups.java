@@ -56,14 +56,15 @@ class PaymentGroups {
 
     /** A payment that passed the checks needing no lock: what recording it needs. */
     record Draft(UUID id, String customerId, String key, String sha256, MpmCode code, Payee payee, long amount,
-            UUID customerAccount, UUID merchantAccount, Instant at) {
+            UUID customerAccount, UUID merchantAccount, Instant at, MoneyMovement.Actor actor) {
 
         boolean dynamic() {
             return code.kind() == MpmCode.Kind.DYNAMIC;
         }
 
         MoneyMovement movement() {
-            return new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id, customerId, payee.merchantId(), amount, at);
+            return new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id, customerId, payee.merchantId(), null, amount,
+                    at, actor);
         }
     }
 
@@ -148,12 +149,12 @@ class PaymentGroups {
             if (open.isEmpty()) {
                 return Uni.createFrom().item(List.<Recorded>of());
             }
-            return gate.admitAll(tx, open.stream().map(i -> drafts.get(i).movement()).toList())
-                    .flatMap(refusals -> {
+            return gate.judgeAll(tx, open.stream().map(i -> drafts.get(i).movement()).toList())
+                    .flatMap(decisions -> {
                         List<Integer> admitted = new ArrayList<>();
                         for (int k = 0; k < open.size(); k++) {
-                            if (refusals.get(k) != null) {
-                                answers.set(open.get(k), Groups.Answer.failed(refusals.get(k)));
+                            if (!decisions.get(k).allowed()) {
+                                answers.set(open.get(k), Groups.Answer.failed(decisions.get(k).problem()));
                             } else {
                                 admitted.add(open.get(k));
                             }

@@ -22,7 +22,9 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.kessai.common.security.Roles;
+import io.kessai.payment.risk.Actors;
 import io.kessai.payment.security.Callers;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -43,6 +45,12 @@ public class PaymentResource {
     @Inject
     Callers callers;
 
+    @Inject
+    Actors actors;
+
+    @Inject
+    SecurityIdentity identity;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Pay a scanned merchant-presented code (with the typed amount for a store's static code). "
@@ -50,7 +58,7 @@ public class PaymentResource {
             + "Retry-After); a refusal is a problem; a retry under the same Idempotency-Key answers the payment as "
             + "it now is (Idempotent-Replayed: true)")
     public Uni<Response> pay(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull PaymentRequest request) {
-        return payments.pay(callers.subject(), key, request).map(PaymentResource::answer);
+        return payments.pay(callers.subject(), actors.of(identity), key, request).map(PaymentResource::answer);
     }
 
     @GET

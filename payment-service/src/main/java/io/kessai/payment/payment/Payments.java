@@ -79,8 +79,8 @@ public class Payments {
         }
 
         MoneyMovement movement() {
-            return new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id(), customerId, view.merchantId(),
-                    view.amount().amount(), view.createdAt().toInstant());
+            return new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id(), customerId, view.merchantId(), null,
+                    view.amount().amount(), view.createdAt().toInstant(), MoneyMovement.Actor.UNKNOWN);
         }
     }
 
@@ -88,7 +88,8 @@ public class Payments {
     public record Outcome(PaymentView payment, boolean replayed) {
     }
 
-    public Uni<Outcome> pay(String customerId, String idempotencyKey, PaymentRequest request) {
+    public Uni<Outcome> pay(String customerId, MoneyMovement.Actor actor, String idempotencyKey,
+            PaymentRequest request) {
         if (idempotencyKey == null || !idempotencyKey.matches("[A-Za-z0-9._:-]{1,200}")) {
             throw ProblemType.MISSING_IDEMPOTENCY_KEY.exception("Send an Idempotency-Key header (1 to 200 of "
                     + "A-Z a-z 0-9 . _ : -) and reuse it when you retry.");
@@ -98,11 +99,11 @@ public class Payments {
         UUID storeId = storeOf(code);
         return lookUp(storeId, customerId, idempotencyKey).flatMap(found -> found.existing() != null
                 ? replay(found.existing(), sha256)
-                : fresh(customerId, idempotencyKey, sha256, code, request, found));
+                : fresh(customerId, actor, idempotencyKey, sha256, code, request, found));
     }
 
-    private Uni<Outcome> fresh(String customerId, String key, String sha256, MpmCode code, PaymentRequest request,
-            Found found) {
+    private Uni<Outcome> fresh(String customerId, MoneyMovement.Actor actor, String key, String sha256, MpmCode code,
+            PaymentRequest request, Found found) {
         Payee payee = payable(found.payee());
         long amount = amountOf(code, request);
         return ledger.customerAccount(customerId, found.customerAccount())
@@ -119,7 +120,7 @@ public class Payments {
                             // would give.
                             return new PaymentGroups.Draft(TimeOrderedUuid.next(), customerId, key, sha256, code,
                                     payee, amount, customerAccount, merchantAccount,
-                                    Instant.now().truncatedTo(ChronoUnit.MICROS));
+                                    Instant.now().truncatedTo(ChronoUnit.MICROS), actor);
                         }))
                 .onFailure(WalletUnavailable.class).transform(e -> ProblemException.unavailable(
                         "Payments cannot reach the ledger right now; nothing was charged. Try again shortly."))

@@ -5,10 +5,12 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.common.problem.ProblemType;
 import io.kessai.payment.PaymentConfig;
@@ -43,25 +45,17 @@ public class Limits implements MoneyMovementGate {
                 + "(JST); this one would go beyond it.");
     }
 
-    @Override
-    public Uni<Void> admit(SqlConnection tx, MoneyMovement movement) {
-        if (movement.amount() > config.maxAmount()) {
-            throw PAYMENT_LIMIT_EXCEEDED.exception("One payment may be at most " + config.maxAmount() + " JPY; this "
-                    + "one is " + movement.amount() + " JPY.");
-        }
-        if (movement.amount() > config.dailyLimit()) {
-            throw dailyLimitExceeded();
-        }
-        return tx.preparedQuery("INSERT INTO customer_day_total AS t (customer_id, day, total) VALUES ($1, $2, $3) "
-                + "ON CONFLICT (customer_id, day) DO UPDATE SET total = t.total + EXCLUDED.total "
-                + "WHERE t.total + EXCLUDED.total <= $4 RETURNING total")
-                .execute(Tuple.of(movement.customerId(), day(movement), movement.amount(), config.dailyLimit()))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        throw dailyLimitExceeded();
-                    }
-                    return null;
-                });
+    private Decision.Reason perPayment(MoneyMovement movement) {
+        return new Decision.Reason("max-amount", Decision.Outcome.DENY, PAYMENT_LIMIT_EXCEEDED.status(),
+                PAYMENT_LIMIT_EXCEEDED.code(), "One payment may be at most " + config.maxAmount() + " JPY; this one is "
+                        + movement.amount() + " JPY.",
+                Map.of("amount", movement.amount(), "limit", config.maxAmount()));
+    }
+
+    private Decision.Reason daily(MoneyMovement movement) {
+        return new Decision.Reason("daily-limit", Decision.Outcome.DENY, DAILY_LIMIT_EXCEEDED.status(),
+                DAILY_LIMIT_EXCEEDED.code(), dailyLimitExceeded().getMessage(),
+                Map.of("amount", movement.amount(), "limit", config.dailyLimit()));
     }
 
     /**
@@ -69,21 +63,22 @@ public class Limits implements MoneyMovementGate {
      * in opposite orders): a customer whose total would pass the limit is the row the upsert does not return.
      */
     @Override
-    public Uni<List<ProblemException>> admitAll(SqlConnection tx, List<MoneyMovement> movements) {
-        List<ProblemException> refusals = new ArrayList<>(movements.size());
+    public Uni<List<Decision>> judgeAll(SqlConnection tx, List<MoneyMovement> movements) {
+        List<Decision> decisions = new ArrayList<>(movements.size());
         List<MoneyMovement> counted = new ArrayList<>();
         for (MoneyMovement movement : movements) {
-            ProblemException refused = movement.amount() > config.maxAmount()
-                    ? PAYMENT_LIMIT_EXCEEDED.exception("One payment may be at most " + config.maxAmount() + " JPY; "
-                            + "this one is " + movement.amount() + " JPY.")
-                    : movement.amount() > config.dailyLimit() ? dailyLimitExceeded() : null;
-            refusals.add(refused);
+            Decision.Reason refused = movement.amount() > config.maxAmount()
+                    ? perPayment(movement)
+                    : movement.amount() > config.dailyLimit() ? daily(movement) : null;
+            decisions.add(refused == null
+                    ? null
+                    : new Decision(TimeOrderedUuid.next(), Decision.Outcome.DENY, List.of(refused)));
             if (refused == null) {
                 counted.add(movement);
             }
         }
         if (counted.isEmpty()) {
-            return Uni.createFrom().item(refusals);
+            return Uni.createFrom().item(decisions);
         }
         return tx.preparedQuery("INSERT INTO customer_day_total AS t (customer_id, day, total) "
                 + "SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[]) AS v(customer_id, day, total) "
@@ -97,19 +92,30 @@ public class Limits implements MoneyMovementGate {
                     Set<String> admitted = new HashSet<>();
                     rows.forEach(row -> admitted.add(row.getString("customer_id")));
                     for (int i = 0; i < movements.size(); i++) {
-                        if (refusals.get(i) == null && !admitted.contains(movements.get(i).customerId())) {
-                            refusals.set(i, dailyLimitExceeded());
+                        if (decisions.get(i) == null) {
+                            MoneyMovement movement = movements.get(i);
+                            decisions.set(i, admitted.contains(movement.customerId())
+                                    ? new Decision(TimeOrderedUuid.next(), Decision.Outcome.ALLOW, List.of())
+                                    : new Decision(TimeOrderedUuid.next(), Decision.Outcome.DENY,
+                                            List.of(daily(movement))));
                         }
                     }
-                    return refusals;
+                    return decisions;
                 });
     }
 
     @Override
-    public Uni<Void> release(SqlConnection tx, MoneyMovement movement) {
-        return tx.preparedQuery("UPDATE customer_day_total SET total = greatest(total - $3, 0) "
-                + "WHERE customer_id = $1 AND day = $2")
-                .execute(Tuple.of(movement.customerId(), day(movement), movement.amount())).replaceWithVoid();
+    public Uni<Void> releaseAll(SqlConnection tx, List<MoneyMovement> movements) {
+        if (movements.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return tx.preparedQuery("UPDATE customer_day_total t SET total = greatest(t.total - v.amount, 0) "
+                + "FROM unnest($1::text[], $2::date[], $3::bigint[]) AS v(customer_id, day, amount) "
+                + "WHERE t.customer_id = v.customer_id AND t.day = v.day")
+                .execute(Tuple.of(movements.stream().map(MoneyMovement::customerId).toArray(String[]::new),
+                        movements.stream().map(Limits::day).toArray(LocalDate[]::new),
+                        movements.stream().map(MoneyMovement::amount).toArray(Long[]::new)))
+                .replaceWithVoid();
     }
 
     private static LocalDate day(MoneyMovement movement) {

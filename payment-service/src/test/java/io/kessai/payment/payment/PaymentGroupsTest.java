@@ -29,6 +29,7 @@ import io.kessai.payment.merchant.Payee;
 import io.kessai.payment.outbox.FakeNotificationService;
 import io.kessai.payment.qr.MpmCode;
 import io.kessai.payment.qr.MpmCodec;
+import io.kessai.payment.risk.MoneyMovement;
 import io.kessai.testing.Eventually;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestDatabase;
@@ -77,12 +78,12 @@ class PaymentGroupsTest {
         long amount = code.kind() == MpmCode.Kind.DYNAMIC ? code.amountYen() : typed;
         return new PaymentGroups.Draft(TimeOrderedUuid.next(), "cust-" + UUID.randomUUID(), key, "digest-" + key, code,
                 payee, amount, customerAccount, FakeWallet.MERCHANT_ACCOUNT,
-                Instant.now().truncatedTo(ChronoUnit.MICROS));
+                Instant.now().truncatedTo(ChronoUnit.MICROS), MoneyMovement.Actor.UNKNOWN);
     }
 
     private static PaymentGroups.Draft underKey(PaymentGroups.Draft draft, String customerId, String key) {
         return new PaymentGroups.Draft(draft.id(), customerId, key, draft.sha256(), draft.code(), draft.payee(),
-                draft.amount(), draft.customerAccount(), draft.merchantAccount(), draft.at());
+                draft.amount(), draft.customerAccount(), draft.merchantAccount(), draft.at(), draft.actor());
     }
 
     private static String storeCode(String till) {
@@ -216,7 +217,7 @@ class PaymentGroupsTest {
                 broken.payee().ledgerAccountId());
         broken = new PaymentGroups.Draft(broken.id(), broken.customerId(), broken.key(), broken.sha256(),
                 broken.code(), nowhere, broken.amount(), broken.customerAccount(), broken.merchantAccount(),
-                broken.at());
+                broken.at(), broken.actor());
 
         List<Groups.Answer<PaymentView>> answers = groups.post(List.of(good, broken)).await().indefinitely();
 
