@@ -17,11 +17,15 @@ CREATE TABLE risk_decision (
     -- [{"rule", "outcome", "code", "detail", "figures": {...}}], the rules that did not simply pass
     reasons           jsonb NOT NULL DEFAULT '[]',
     -- Only for step_up: open until the customer steps up, ops approve or deny it, or it expires.
-    review            text CHECK (review IN ('open', 'stepped_up', 'approved', 'denied', 'expired')),
+    review            text CHECK (review IN ('open', 'stepped_up', 'approved', 'denied', 'expired', 'canceled')),
     review_expires_at timestamptz,
     reviewed_by       text,
     review_note       text,
     reviewed_at       timestamptz,
+    -- When the movement happened as the totals count it, and which totals an allowed movement raised ('spend-day',
+    -- 'spend-month', 'topup-day', 'offline-day'): what giving it back lowers.
+    movement_at       timestamptz NOT NULL,
+    counters          text[] NOT NULL DEFAULT '{}',
     -- An allowed movement that definitively did not happen (refused by the ledger, card declined): it counts no more.
     released          boolean NOT NULL DEFAULT false,
     created_at        timestamptz NOT NULL DEFAULT now(),
@@ -34,13 +38,15 @@ CREATE INDEX risk_decision_of_movement ON risk_decision (movement_id, created_at
 CREATE INDEX risk_decision_open ON risk_decision (review_expires_at) WHERE review = 'open';
 CREATE INDEX risk_decision_of_customer ON risk_decision (customer_id, created_at DESC, id DESC);
 
--- What each customer spent per calendar month (JST), kept like the day's total so the monthly limit holds under
--- concurrency.
-CREATE TABLE customer_month_total (
+-- The engine's other running totals per customer, kept like customer_day_total (a conditional upsert in the
+-- movement's own transaction) so its limits hold under concurrency: 'spend-month' (JST calendar month, period = its
+-- first day), 'topup-day' and 'offline-day' (JST business day).
+CREATE TABLE customer_period_total (
     customer_id text NOT NULL,
-    month       date NOT NULL,
+    counter     text NOT NULL CHECK (counter IN ('spend-month', 'topup-day', 'offline-day')),
+    period      date NOT NULL,
     total       bigint NOT NULL CHECK (total >= 0),
-    PRIMARY KEY (customer_id, month)
+    PRIMARY KEY (customer_id, counter, period)
 );
 
 -- Users and devices auth-service froze (told through its outbox) and cards ops froze here: no money moves for them.
@@ -61,6 +67,8 @@ ALTER TABLE payment DROP CONSTRAINT payment_status_check;
 ALTER TABLE payment ADD CONSTRAINT payment_status_check
     CHECK (status IN ('held', 'pending', 'completed', 'failed', 'canceled'));
 ALTER TABLE payment ADD COLUMN risk_decision_id uuid;
+-- When a hold ended (stepped up, approved): the refusal horizon of its first post counts from here, not from creation.
+ALTER TABLE payment ADD COLUMN hold_ended_at timestamptz;
 DROP INDEX payment_one_per_order;
 CREATE UNIQUE INDEX payment_one_per_order ON payment (order_code_id)
     WHERE order_code_id IS NOT NULL AND status IN ('held', 'pending', 'completed');

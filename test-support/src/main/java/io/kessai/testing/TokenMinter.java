@@ -99,6 +99,24 @@ public final class TokenMinter {
     }
 
     /**
+     * A customer's session on a device a second factor bound at {@code deviceBoundAt} (null: a sign-in that bound no
+     * device), as auth-service issues it; {@code stepUp} makes it a step-up token ({@code acr=step-up}, a fresh
+     * {@code auth_time}).
+     */
+    public String customerToken(String subject, String deviceId, Instant deviceBoundAt, boolean stepUp) {
+        JwtClaims claims = claims(subject, issuer, Instant.now(), Duration.ofMinutes(5), "customer");
+        claims.setStringClaim("sid", UUID.randomUUID().toString());
+        claims.setStringClaim("did", deviceId);
+        claims.setStringListClaim("amr", stepUp ? List.of("sms") : List.of("pwd", "pop"));
+        claims.setStringClaim("acr", stepUp ? "step-up" : "aal2");
+        claims.setClaim("auth_time", Instant.now().getEpochSecond());
+        if (deviceBoundAt != null) {
+            claims.setClaim("device_bound_at", deviceBoundAt.getEpochSecond());
+        }
+        return sign(claims, key);
+    }
+
+    /**
      * A till's token as auth-service issues it to a till credential: role {@code merchant}, {@code sub} the till,
      * and the merchant, store and terminal it acts for (io.kessai.common.security.TillClaims).
      */

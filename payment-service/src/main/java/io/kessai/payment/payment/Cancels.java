@@ -13,6 +13,7 @@ import io.kessai.payment.code.CodeProblem;
 import io.kessai.payment.ledger.Ledger;
 import io.kessai.payment.ledger.WalletUnavailable;
 import io.kessai.payment.risk.MoneyMovementGate;
+import io.kessai.payment.risk.RiskReviews;
 import io.kessai.payment.security.Callers;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -42,12 +43,15 @@ public class Cancels {
     private final Pool pool;
     private final Ledger ledger;
     private final MoneyMovementGate gate;
+    private final RiskReviews reviews;
     private final Outbox outbox;
     private final Duration window;
     private final Duration horizon;
 
-    Cancels(Pool pool, Ledger ledger, MoneyMovementGate gate, Outbox outbox, PaymentConfig config) {
+    Cancels(Pool pool, Ledger ledger, MoneyMovementGate gate, RiskReviews reviews, Outbox outbox,
+            PaymentConfig config) {
         this.pool = pool;
+        this.reviews = reviews;
         this.ledger = ledger;
         this.gate = gate;
         this.outbox = outbox;
@@ -128,10 +132,15 @@ public class Cancels {
                         throw PaymentProblem.CANCEL_WINDOW_CLOSED.exception("A payment can be canceled for "
                                 + window.toHours() + " h after it was made; refund it instead.");
                     }
-                    return tx.preparedQuery("UPDATE payment SET status = 'canceled', cancel_state = 'due', "
+                    // A held payment was never sent: its review ends with it (nothing else changes).
+                    Uni<Void> review = "held".equals(status)
+                            ? reviews.cancel(tx, paymentId)
+                            : Uni.createFrom().voidItem();
+                    return review.flatMap(reviewed -> tx.preparedQuery("UPDATE payment SET status = 'canceled', "
+                            + "cancel_state = 'due', "
                             + "canceled_at = now(), updated_at = now(), next_attempt_at = CASE WHEN status = "
                             + "'pending' THEN created_at + make_interval(secs => $2) ELSE now() END WHERE id = $1")
-                            .execute(Tuple.of(paymentId, horizon.toMillis() / 1000.0))
+                            .execute(Tuple.of(paymentId, horizon.toMillis() / 1000.0)))
                             .flatMap(canceled -> tx.preparedQuery("UPDATE order_code SET status = 'deleted', "
                                     + "deleted_at = now() WHERE id = $1").execute(Tuple.of(orderId)))
                             .replaceWith(new Decision(paymentId, true, false));

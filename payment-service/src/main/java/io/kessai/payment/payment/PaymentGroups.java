@@ -26,6 +26,7 @@ import io.kessai.payment.ledger.WalletAnswer;
 import io.kessai.payment.ledger.WalletUnavailable;
 import io.kessai.payment.merchant.Payee;
 import io.kessai.payment.qr.MpmCode;
+import io.kessai.payment.risk.Decision;
 import io.kessai.payment.risk.MoneyMovement;
 import io.kessai.payment.risk.MoneyMovementGate;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -151,17 +152,23 @@ class PaymentGroups {
             }
             return gate.judgeAll(tx, open.stream().map(i -> drafts.get(i).movement()).toList())
                     .flatMap(decisions -> {
+                        // Allowed payments are recorded pending and posted; those to be stepped up are recorded held.
                         List<Integer> admitted = new ArrayList<>();
+                        Map<Integer, Decision> held = new HashMap<>();
                         for (int k = 0; k < open.size(); k++) {
-                            if (!decisions.get(k).allowed()) {
-                                answers.set(open.get(k), Groups.Answer.failed(decisions.get(k).problem()));
+                            Decision decision = decisions.get(k);
+                            if (decision.outcome() == Decision.Outcome.STEP_UP) {
+                                held.put(open.get(k), decision);
+                                admitted.add(open.get(k));
+                            } else if (!decision.allowed()) {
+                                answers.set(open.get(k), Groups.Answer.failed(decision.problem()));
                             } else {
                                 admitted.add(open.get(k));
                             }
                         }
                         return admitted.isEmpty()
                                 ? Uni.createFrom().item(List.<Recorded>of())
-                                : insert(tx, drafts, admitted, orders, answers);
+                                : insert(tx, drafts, admitted, held, orders, answers);
                     });
         }));
     }
@@ -217,7 +224,7 @@ class PaymentGroups {
 
     /** The admitted payments inserted pending in one statement; a key already taken is a lost race. */
     private Uni<List<Recorded>> insert(SqlConnection tx, List<Draft> drafts, List<Integer> admitted,
-            Map<Integer, Row> orders, List<Groups.Answer<PaymentView>> answers) {
+            Map<Integer, Decision> held, Map<Integer, Row> orders, List<Groups.Answer<PaymentView>> answers) {
         int n = admitted.size();
         UUID[] ids = new UUID[n];
         String[] customers = new String[n];
@@ -233,6 +240,10 @@ class PaymentGroups {
         UUID[] customerAccounts = new UUID[n];
         UUID[] merchantAccounts = new UUID[n];
         OffsetDateTime[] created = new OffsetDateTime[n];
+        String[] statuses = new String[n];
+        UUID[] decisionIds = new UUID[n];
+        String[] failureCodes = new String[n];
+        String[] failureDetails = new String[n];
         for (int k = 0; k < n; k++) {
             Draft draft = drafts.get(admitted.get(k));
             Row order = orders.get(admitted.get(k));
@@ -250,20 +261,29 @@ class PaymentGroups {
             customerAccounts[k] = draft.customerAccount();
             merchantAccounts[k] = draft.merchantAccount();
             created[k] = draft.at().atOffset(ZoneOffset.UTC);
+            Decision hold = held.get(admitted.get(k));
+            statuses[k] = hold == null ? "pending" : "held";
+            decisionIds[k] = hold == null ? null : hold.id();
+            // A held payment keeps what the customer must do as its failure until it goes on or fails.
+            failureCodes[k] = hold == null ? null : hold.problem().code();
+            failureDetails[k] = hold == null ? null : hold.problem().getMessage();
         }
         return tx.preparedQuery("INSERT INTO payment (id, customer_id, idempotency_key, request_sha256, merchant_id, "
                 + "store_id, order_code_id, merchant_payment_id, terminal_id, kind, amount, currency, status, "
-                + "customer_account_id, merchant_account_id, created_at, next_attempt_at) "
+                + "customer_account_id, merchant_account_id, created_at, next_attempt_at, risk_decision_id, "
+                + "failure_code, failure_detail) "
                 + "SELECT v.id, v.customer_id, v.key, v.sha256, v.merchant_id, v.store_id, v.order_id, v.mpid, "
-                + "v.terminal, v.kind, v.amount, 'JPY', 'pending', v.customer_account, v.merchant_account, v.at, "
-                + "v.at + make_interval(secs => $15) FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], "
+                + "v.terminal, v.kind, v.amount, 'JPY', v.status, v.customer_account, v.merchant_account, v.at, "
+                + "v.at + make_interval(secs => $15), v.decision, v.failure_code, v.failure_detail "
+                + "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], "
                 + "$5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::bigint[], "
-                + "$12::uuid[], $13::uuid[], $14::timestamptz[]) AS v(id, customer_id, key, sha256, merchant_id, "
-                + "store_id, order_id, mpid, terminal, kind, amount, customer_account, merchant_account, at) "
+                + "$12::uuid[], $13::uuid[], $14::timestamptz[], $16::text[], $17::uuid[], $18::text[], $19::text[]) "
+                + "AS v(id, customer_id, key, sha256, merchant_id, store_id, order_id, mpid, terminal, kind, amount, "
+                + "customer_account, merchant_account, at, status, decision, failure_code, failure_detail) "
                 + "ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id")
                 .execute(Tuple.from(List.of(ids, customers, keys, digests, merchants, stores, orderIds,
                         merchantPaymentIds, terminals, kinds, amounts, customerAccounts, merchantAccounts, created,
-                        graceSeconds)))
+                        graceSeconds, statuses, decisionIds, failureCodes, failureDetails)))
                 .flatMap(rows -> {
                     Set<UUID> inserted = new HashSet<>();
                     rows.forEach(row -> inserted.add(row.getUUID("id")));
@@ -282,6 +302,12 @@ class PaymentGroups {
                         if (order != null) {
                             reservedOrders.add(order.getUUID("id"));
                             reservedFor.add(draft.id());
+                        }
+                        Decision hold = held.get(i);
+                        if (hold != null) {
+                            // Recorded, not posted: the customer steps up (or ops review it) before it goes on.
+                            answers.set(i, Groups.Answer.failed(PaymentHolds.problem(draft.id(), hold.problem())));
+                            continue;
                         }
                         recorded.add(new Recorded(i, pending(draft, order)));
                     }

@@ -21,8 +21,11 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.kessai.common.problem.ProblemException;
 import io.kessai.common.security.Roles;
 import io.kessai.payment.risk.Actors;
+import io.kessai.payment.risk.MoneyMovement;
+import io.kessai.payment.risk.Rules;
 import io.kessai.payment.security.Callers;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -49,6 +52,9 @@ public class PaymentResource {
     Actors actors;
 
     @Inject
+    PaymentHolds holds;
+
+    @Inject
     SecurityIdentity identity;
 
     @POST
@@ -68,6 +74,22 @@ public class PaymentResource {
         return payments.list(new Payments.Listing(callers.subject(), null, null, null, null, cursor, limit));
     }
 
+    @POST
+    @Path("/{id}/confirmation")
+    @Operation(summary = "Confirm a payment held for a step-up (a large payment, a new device, a till's offline code "
+            + "above its limits) with a fresh step-up token: it is judged again and, allowed, made now (201 "
+            + "COMPLETED, 202 PENDING); still held for review or refused, the problem says so; another customer's "
+            + "payment answers 404")
+    public Uni<Response> confirm(@PathParam("id") UUID id) {
+        MoneyMovement.Actor actor = actors.of(identity);
+        if (!actor.steppedUp()) {
+            throw new ProblemException(403, Rules.STEP_UP_REQUIRED, "Step up required", "Confirm with a step-up "
+                    + "token (POST /v1/step-up at auth-service) at most " + actors.stepUpMaxAge().toMinutes()
+                    + " min old.");
+        }
+        return holds.confirm(callers.subject(), id, actor).map(view -> answer(new Payments.Outcome(view, false)));
+    }
+
     @GET
     @Path("/{id}")
     @Operation(summary = "One of my payments; another customer's answers 404")
@@ -79,6 +101,9 @@ public class PaymentResource {
         PaymentView payment = outcome.payment();
         if ("FAILED".equals(payment.status())) {
             throw PaymentProblem.ofFailure(payment.failure().code(), payment.failure().detail());
+        }
+        if ("HELD".equals(payment.status())) {
+            throw PaymentHolds.problem(payment);
         }
         return answer(payment, payment.status(), outcome.replayed(), "/v1/payments/" + payment.paymentId());
     }

@@ -27,6 +27,6 @@ public record PaymentView(UUID paymentId, String status, String kind, Money amou
     }
 
     public boolean isTerminal() {
-        return !"PENDING".equals(status);
+        return !"PENDING".equals(status) && !"HELD".equals(status);
     }
 }

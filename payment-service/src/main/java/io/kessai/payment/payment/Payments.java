@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.function.BiConsumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 
 import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.json.RequestDigest;
@@ -60,10 +61,14 @@ public class Payments {
     private final MpmCodec codec;
     private final Ledger ledger;
     private final PaymentGroups groups;
+    /** Looked up when needed: the holds post through the groups too. */
+    private final Instance<PaymentHolds> holds;
     private final int maxPage;
 
-    Payments(Pool pool, MpmCodec codec, Ledger ledger, PaymentGroups groups, PaymentConfig config) {
+    Payments(Pool pool, MpmCodec codec, Ledger ledger, PaymentGroups groups, Instance<PaymentHolds> holds,
+            PaymentConfig config) {
         this.pool = pool;
+        this.holds = holds;
         this.codec = codec;
         this.ledger = ledger;
         this.groups = groups;
@@ -98,7 +103,7 @@ public class Payments {
         String sha256 = RequestDigest.sha256(request);
         UUID storeId = storeOf(code);
         return lookUp(storeId, customerId, idempotencyKey).flatMap(found -> found.existing() != null
-                ? replay(found.existing(), sha256)
+                ? replay(found.existing(), sha256, actor)
                 : fresh(customerId, actor, idempotencyKey, sha256, code, request, found));
     }
 
@@ -126,7 +131,8 @@ public class Payments {
                         "Payments cannot reach the ledger right now; nothing was charged. Try again shortly."))
                 .flatMap(draft -> groups.pay(draft).map(view -> new Outcome(view, false))
                         .onFailure(PaymentGroups.LostRace.class)
-                        .recoverWithUni(lost -> byKey(customerId, key).flatMap(winner -> replay(winner, sha256))));
+                        .recoverWithUni(lost -> byKey(customerId, key).flatMap(winner -> replay(winner, sha256,
+                                MoneyMovement.Actor.UNKNOWN))));
     }
 
     /** The transfer of a payment: always the same body for the same payment, so a re-post is a true retry. */
@@ -180,10 +186,18 @@ public class Payments {
                 .put("data", data);
     }
 
-    private Uni<Outcome> replay(Stored existing, String sha256) {
+    /**
+     * A retry under the payment's key: answered as the payment now is, except that a held payment retried with a
+     * fresh step-up is confirmed now ({@link PaymentHolds#confirm}).
+     */
+    private Uni<Outcome> replay(Stored existing, String sha256, MoneyMovement.Actor actor) {
         if (!existing.requestSha256().equals(sha256)) {
             throw ProblemType.IDEMPOTENCY_KEY_REUSED.exception("This Idempotency-Key was used for another payment; "
                     + "use a new key for a new payment.");
+        }
+        if ("HELD".equals(existing.view().status()) && actor.steppedUp()) {
+            return holds.get().confirm(existing.customerId(), existing.id(), actor)
+                    .map(view -> new Outcome(view, false));
         }
         return Uni.createFrom().item(new Outcome(existing.view(), true));
     }

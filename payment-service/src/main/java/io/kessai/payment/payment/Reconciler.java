@@ -14,6 +14,7 @@ import io.kessai.common.retry.Backoff;
 import io.kessai.payment.PaymentConfig;
 import io.kessai.payment.ledger.Ledger;
 import io.kessai.payment.ledger.WalletUnavailable;
+import io.kessai.payment.risk.RiskReviews;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -40,6 +41,7 @@ public class Reconciler {
     private static final Duration LEASE = Duration.ofSeconds(30);
 
     private final Pool pool;
+    private final RiskReviews reviews;
     private final Payments payments;
     private final Cancels cancels;
     private final Refunds refunds;
@@ -49,8 +51,9 @@ public class Reconciler {
     private volatile double oldestPendingSeconds;
 
     Reconciler(Pool pool, Payments payments, Cancels cancels, Refunds refunds, Ledger ledger, PaymentConfig config,
-            MeterRegistry metrics) {
+            RiskReviews reviews, MeterRegistry metrics) {
         this.pool = pool;
+        this.reviews = reviews;
         this.payments = payments;
         this.cancels = cancels;
         this.refunds = refunds;
@@ -76,15 +79,19 @@ public class Reconciler {
     /** What one kind of unsettled row is: its table and when a row of it is unsettled. */
     private enum Queue {
 
-        PAYMENTS("payment", "status = 'pending'"), CANCELS("payment", "cancel_state = 'due'"), REFUNDS("refund",
-                "status = 'pending'");
+        PAYMENTS("payment", "status = 'pending'", "coalesce(hold_ended_at, created_at)"), CANCELS("payment",
+                "cancel_state = 'due'", "coalesce(hold_ended_at, created_at)"), REFUNDS("refund", "status = 'pending'",
+                        "created_at");
 
         final String table;
         final String unsettled;
+        /** When the row's transfer was first sent: a payment held for a step-up is sent when its hold ends. */
+        final String sentAt;
 
-        Queue(String table, String unsettled) {
+        Queue(String table, String unsettled, String sentAt) {
             this.table = table;
             this.unsettled = unsettled;
+            this.sentAt = sentAt;
         }
     }
 
@@ -92,7 +99,9 @@ public class Reconciler {
     public Uni<Integer> settleDue() {
         return measure().flatMap(measured -> pass(Queue.PAYMENTS))
                 .flatMap(payments -> pass(Queue.CANCELS).map(cancels -> payments + cancels))
-                .flatMap(settled -> pass(Queue.REFUNDS).map(refunds -> settled + refunds));
+                .flatMap(settled -> pass(Queue.REFUNDS).map(refunds -> settled + refunds))
+                // Held movements whose review nobody resolved in time fail here, on the same schedule.
+                .flatMap(settled -> reviews.expireDue().map(expired -> settled + expired));
     }
 
     /** Claims the due rows of {@code queue} (a lease, so other replicas skip them) and settles each; how many. */
@@ -100,7 +109,8 @@ public class Reconciler {
         return pool.withTransaction(tx -> tx.preparedQuery("UPDATE " + queue.table + " SET next_attempt_at = now() "
                 + "+ make_interval(secs => $2), attempts = attempts + 1 WHERE id IN (SELECT id FROM " + queue.table
                 + " WHERE " + queue.unsettled + " AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1 "
-                + "FOR UPDATE SKIP LOCKED) RETURNING id, attempts, created_at <= now() - make_interval(secs => $3) "
+                + "FOR UPDATE SKIP LOCKED) RETURNING id, attempts, " + queue.sentAt
+                + " <= now() - make_interval(secs => $3) "
                 + "AS refusal_final")
                 .execute(Tuple.of(config.batchSize(), (double) LEASE.toSeconds(),
                         config.refusalHorizon().toMillis() / 1000.0)))
@@ -143,7 +153,8 @@ public class Reconciler {
 
     /** Refused (or not found) before the horizon: try again once no earlier copy can still post. */
     private Uni<Void> untilHorizon(Queue queue, UUID id, String why) {
-        return pool.preparedQuery("UPDATE " + queue.table + " SET next_attempt_at = created_at + make_interval(secs "
+        return pool.preparedQuery("UPDATE " + queue.table + " SET next_attempt_at = " + queue.sentAt
+                + " + make_interval(secs "
                 + "=> $2), last_error = $3 WHERE id = $1 AND " + queue.unsettled)
                 .execute(Tuple.of(id, config.refusalHorizon().toMillis() / 1000.0, why + " before the refusal horizon"))
                 .replaceWithVoid();

@@ -5,7 +5,6 @@ import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import io.kessai.common.security.OperatorStepUp;
@@ -21,8 +20,8 @@ public class Actors {
 
     private final Duration stepUpMaxAge;
 
-    Actors(@ConfigProperty(name = "kessai.payment.risk.step-up-max-age", defaultValue = "5M") Duration stepUpMaxAge) {
-        this.stepUpMaxAge = stepUpMaxAge;
+    Actors(RiskConfig config) {
+        this.stepUpMaxAge = config.stepUpMaxAge();
     }
 
     /** The customer behind {@code identity}; not offline, no card. */

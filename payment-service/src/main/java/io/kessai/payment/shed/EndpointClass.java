@@ -41,6 +41,8 @@ public enum EndpointClass {
     // @formatter:off
     private static final List<Rule> RULES = List.of(
             new Rule(Set.of(HttpMethod.POST), "/v1/payments", false, PAYMENTS),
+            // A customer confirming a held payment (POST /v1/payments/{id}/confirmation).
+            new Rule(Set.of(HttpMethod.POST), "/v1/payments/", true, PAYMENTS),
             // A till's cancels (POST /v1/merchant/payments/{merchantPaymentId}/cancel) and refunds.
             new Rule(Set.of(HttpMethod.POST), "/v1/merchant/payments/", true, PAYMENTS),
             new Rule(Set.of(HttpMethod.POST), "/v1/merchant/refunds", false, PAYMENTS),

@@ -18,6 +18,7 @@ class EndpointClassTest {
     void moneyMovingPostsArePayments() {
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/payments"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/payments/"));
+        assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/payments/9b0e/confirmation"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/merchant/payments/order-1/cancel"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/merchant/refunds"));
     }
