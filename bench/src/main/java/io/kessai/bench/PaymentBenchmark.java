@@ -32,6 +32,16 @@ public final class PaymentBenchmark {
     /** How long the reconciler may take to settle the payments left pending after the loads. */
     private static final Duration SETTLE_WAIT = Duration.ofSeconds(90);
 
+    /**
+     * The load's customers are few and pay several times a second each, which the risk engine's velocity rule would
+     * rightly stop; a real surge is many customers paying once. These lift only the velocity thresholds: every payment
+     * is still judged by every rule, with the same statements, so the engine's cost is measured as it is.
+     */
+    static final List<String> LOAD_RISK_SETTINGS = List.of("-Dkessai.payment.risk.velocity.step-up-count=2000000000",
+            "-Dkessai.payment.risk.velocity.deny-count=2000000000",
+            "-Dkessai.payment.risk.velocity.step-up-amount=9000000000000",
+            "-Dkessai.payment.risk.velocity.deny-amount=9000000000000");
+
     private final PaymentOptions options;
     private final LocalStack stack;
     private final PostgresServer postgres;
@@ -62,8 +72,10 @@ public final class PaymentBenchmark {
         Instant startedAt = Instant.now();
         double loadAtStart = Machine.loadAverage();
         PaymentReport report;
+        List<String> jvmOptions = new ArrayList<>(options.jvmOptions());
+        jvmOptions.addAll(LOAD_RISK_SETTINGS);
         try (BenchStack bench = BenchStack.start(options.repository(),
-                options.repository().resolve("bench/target/payment-bench-data"), options.jvmOptions(),
+                options.repository().resolve("bench/target/payment-bench-data"), jvmOptions,
                 options.synchronousCommit())) {
             PaymentBenchmark benchmark = new PaymentBenchmark(options, bench.stack());
             Map<String, String> settings = benchmark.configurePostgres();
@@ -138,14 +150,14 @@ public final class PaymentBenchmark {
                         options.warmupRate(), options.warmupSeconds())), null, Double.MAX_VALUE);
                 List<PaymentLoad.Phase> spreadSteps = steps(search, "spread", PaymentLoad.Target.SPREAD);
                 List<PaymentReport.GatlingPart> searched = new ArrayList<>();
-                searched.add(runGatling(search, "saturation search, spread"));
+                searched.add(runGatling(http, search, "saturation search, spread"));
                 List<PaymentLoad.Phase> hotSteps = List.of();
                 PaymentLoad hotSearch = null;
                 if (!options.skipHot()) {
                     hotSearch = new PaymentLoad(stack.url(Service.PAYMENT), customers, merchants, cpu,
                             postgres::commits, runId + "h");
                     hotSteps = steps(hotSearch, "hot", PaymentLoad.Target.HOT);
-                    searched.add(runGatling(hotSearch, "saturation search, hot"));
+                    searched.add(runGatling(http, hotSearch, "saturation search, hot"));
                 }
 
                 double spreadRate = PaymentReport.saturation(spreadSteps);
@@ -167,7 +179,7 @@ public final class PaymentBenchmark {
                                     pacedRate * options.surgeFactor(), options.surgeSeconds()),
                             new PaymentLoad.Segment("after the surge", pacedRate, 20)), null, Double.MAX_VALUE);
                 }
-                PaymentReport.GatlingPart loaded = runGatling(loads, "latency and surge");
+                PaymentReport.GatlingPart loaded = runGatling(http, loads, "latency and surge");
 
                 if (pgbench != null) {
                     pgbenchRuns.add(runPgbench(pgbench, "after"));
@@ -205,7 +217,8 @@ public final class PaymentBenchmark {
         return steps;
     }
 
-    private PaymentReport.GatlingPart runGatling(PaymentLoad load, String description) throws Exception {
+    private PaymentReport.GatlingPart runGatling(HttpClient http, PaymentLoad load, String description)
+            throws Exception {
         // Fresh tokens, so that the customers' sign-ins (in an earlier run they landed in a measured phase, 4 ms of
         // auth-service CPU per payment there) fall in no phase.
         load.customers().renewAll(options.setupConcurrency());
@@ -214,11 +227,13 @@ public final class PaymentBenchmark {
         PaymentSimulation.load = load;
         PaymentSimulation.connections = options.connections();
         PaymentSimulation.pauseSeconds = options.pauseSeconds();
+        RiskCost riskBefore = RiskCost.read(http, stack.url(Service.PAYMENT));
         Path report = GatlingRun.run(PaymentSimulation.class, options.repository().resolve("bench/target/gatling"),
                 description);
         Map<PaymentLoad.Outcomes, CpuMeter.Usage> usage = load.cpuUsage(cpu.sample());
         PaymentReport.GatlingPart part = new PaymentReport.GatlingPart(description, report, usage,
-                load.commitsPerPayment(postgres.commits()));
+                load.commitsPerPayment(postgres.commits()),
+                RiskCost.between(riskBefore, RiskCost.read(http, stack.url(Service.PAYMENT))));
         System.out.print(PaymentReport.phaseLines(part));
         return part;
     }

@@ -30,7 +30,7 @@ final class PaymentReport {
 
     /** One Gatling run: its report and where the CPU went in each segment that ran. */
     record GatlingPart(String description, Path report, Map<PaymentLoad.Outcomes, CpuMeter.Usage> usage,
-            Map<PaymentLoad.Outcomes, Map<String, Double>> commits) {
+            Map<PaymentLoad.Outcomes, Map<String, Double>> commits, RiskCost risk) {
 
         /** Commits per payment in the services' databases that a payment writes to. */
         String commitsOf(PaymentLoad.Outcomes outcomes) {
@@ -109,6 +109,8 @@ final class PaymentReport {
             outcomes.errorSamples().forEach((sample, count) -> text.append("  error ×").append(count).append(": ")
                     .append(sample).append('\n'));
         });
+        text.append("Risk engine: ").append(part.risk() == null ? "unknown (metrics not read)" : part.risk().summary())
+                .append('\n');
         text.append("HTML report: ").append(part.report()).append('\n');
         return text.toString();
     }
@@ -148,8 +150,11 @@ final class PaymentReport {
         text.append(format("- Machine: %d cores (%s), %s; JDK %s.%n  Load average (1 min) %.2f at start, %.2f at end;"
                 + " the services, PostgreSQL, pgbench and Gatling share these cores.%n", machine.cores(),
                 machine.cpu(), machine.architecture(), machine.jdk(), context.loadAtStart(), loadAtEnd));
-        text.append(format("- Services: the packaged jars, started by the local stack with JVM options `%s`.%n",
-                String.join(" ", options.jvmOptions())));
+        text.append(format("- Services: the packaged jars, started by the local stack with JVM options `%s`, and the"
+                + " risk engine's velocity thresholds lifted for the load (`%s`: %,d customers paying several times a"
+                + " second each would rightly be stopped; every payment is still judged by every rule).%n",
+                String.join(" ", options.jvmOptions()), String.join(" ", PaymentBenchmark.LOAD_RISK_SETTINGS),
+                options.customers()));
         text.append("- PostgreSQL (embedded, durable, data in `bench/target/payment-bench-data`) as payment-service's"
                 + " sessions see it: ");
         text.append(String.join(", ", context.postgresSettings().entrySet().stream()
@@ -222,6 +227,11 @@ final class PaymentReport {
         loads.usage().keySet().stream().filter(o -> o.errors() > 0).forEach(o -> o.errorSamples().forEach(
                 (sample, count) -> text.append(format("- %s, error ×%d: `%s`%n", o.segment.label(), count,
                         sample.replace('`', '\'')))));
+        text.append(format("%nRisk engine (every payment is judged: freezes, limits, velocity, new devices, the 7pay"
+                + " pattern; one read, the totals' upserts and one insert of the decisions per group): %s in the loads"
+                + " above; %s in the saturation search.%n", loads.risk() == null ? "unknown" : loads.risk().summary(),
+                search.stream().map(part -> part.risk() == null ? "unknown" : part.risk().summary())
+                        .collect(java.util.stream.Collectors.joining("; "))));
         text.append(format("%nAfter the loads: %s.%n%nLedger invariants (`GET /v1/ops/ledger/invariants`): %s.%n%n",
                 exactlyOnce.summary(), invariants));
 
