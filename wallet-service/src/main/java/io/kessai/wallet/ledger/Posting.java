@@ -122,12 +122,12 @@ public final class Posting {
                 throw LedgerProblem.ACCOUNT_CLOSED.exception("Account " + leg.from() + " is closed.",
                         "legs[" + i + "].from");
             }
-            if ("frozen".equals(status) && !paysBackFromFrozen(accounts.get(leg.from()))) {
+            if ("frozen".equals(status) && !paysBackFromFrozen(accounts.get(leg.from()), accounts.get(leg.to()))) {
                 throw LedgerProblem.ACCOUNT_FROZEN.exception(
                         "Account " + leg.from() + " is frozen: nothing can be debited from it"
                                 + (accounts.get(leg.from()).kind() == AccountKind.MERCHANT
                                         ? " but refunds and reversals."
-                                        : "."),
+                                        : " but reversals of its top-ups."),
                         "legs[" + i + "].from");
             }
             String toStatus = statusOf(locked, leg.to());
@@ -204,8 +204,15 @@ public final class Posting {
      * A frozen merchant stops taking payments, but the money it holds still goes back to the customers it came from:
      * refunds and reversals may debit it. Any other frozen account is never debited.
      */
-    private boolean paysBackFromFrozen(AccountInfo from) {
-        return from.kind() == AccountKind.MERCHANT && kind.returnsMoney();
+    /**
+     * What a frozen account still pays: a frozen merchant its refunds and reversals (its customers get their money
+     * back), and a frozen customer wallet the reversal of a top-up (money back to the system account it came from, so
+     * that a card topped up by a thief is made whole: 7pay). A freeze stops the account's owner, not the repair.
+     */
+    private boolean paysBackFromFrozen(AccountInfo from, AccountInfo to) {
+        return from.kind() == AccountKind.MERCHANT && kind.returnsMoney()
+                || from.kind() == AccountKind.CUSTOMER && kind == TransferKind.REVERSAL && to != null
+                        && to.kind() == AccountKind.SYSTEM;
     }
 
     private static boolean needsWholeBalance(AccountInfo account) {

@@ -103,7 +103,7 @@ class PostingPropertiesTest {
     @Provide
     Arbitrary<List<Op>> operations() {
         Arbitrary<TransferKind> kinds = Arbitraries.of(TransferKind.TOPUP, TransferKind.PAYMENT, TransferKind.P2P,
-                TransferKind.REFUND, TransferKind.ADJUSTMENT);
+                TransferKind.REFUND, TransferKind.ADJUSTMENT, TransferKind.REVERSAL);
         Arbitrary<int[]> leg = Combinators.combine(Arbitraries.integers().between(0, 7),
                 Arbitraries.integers().between(0, 7), Arbitraries.integers().between(1, 30_000))
                 .as((from, to, amount) -> new int[]{from, to, amount});
@@ -145,7 +145,8 @@ class PostingPropertiesTest {
     }
 
     @Property(tries = 200)
-    void frozenAndClosedAccountsAreNeverDebitedButFrozenMerchantsPayBack(@ForAll("operations") List<Op> operations,
+    void frozenAndClosedAccountsAreNeverDebitedButFrozenMerchantsAndTopUpsPayBack(
+            @ForAll("operations") List<Op> operations,
             @ForAll long seed) {
         Random random = new Random(seed);
         Ledger ledger = new Ledger(4, 3, 3, random);
@@ -161,8 +162,14 @@ class PostingPropertiesTest {
                 for (Posting.Entry entry : plan.entries()) {
                     String state = ledger.status.get(entry.accountId());
                     assertTrue(!"closed".equals(state), "a closed account moved money");
-                    boolean paysBack = "frozen".equals(state) && op.kind().returnsMoney()
-                            && byId.get(entry.accountId()).kind() == AccountKind.MERCHANT;
+                    AccountKind debited = byId.get(entry.accountId()).kind();
+                    AccountKind credited = byId.get(legs.get(entry.leg()).to()).kind();
+                    // A frozen merchant pays back its customers; a frozen wallet pays back a top-up (a reversal to a
+                    // system account).
+                    boolean paysBack = "frozen".equals(state) && (op.kind().returnsMoney()
+                            && debited == AccountKind.MERCHANT
+                            || op.kind() == TransferKind.REVERSAL
+                                    && debited == AccountKind.CUSTOMER && credited == AccountKind.SYSTEM);
                     assertTrue(entry.amount() > 0 || "active".equals(state) || paysBack,
                             "a " + state + " account was debited by a " + op.kind());
                     assertTrue(entry.amount() < 0 || "active".equals(state) || op.kind().returnsMoney(),

@@ -222,6 +222,25 @@ class TransfersTest {
     }
 
     @Test
+    void aFrozenWalletStillPaysBackATopUpByItsReversalAndNothingElse() {
+        // 7pay: a thief topped up from a stolen card; ops freeze the account, then return the money to the card.
+        String thief = openCustomer(unique("thief"));
+        String topup = move("topup", systemAccount("funding-clearing"), thief, 50_000).statusCode(201).extract()
+                .path("id");
+        move("p2p", thief, alice, 1_000).statusCode(201);
+        String p2p = move("p2p", alice, thief, 500).statusCode(201).extract().path("id");
+        asOps().body(Map.of("reason", "account takeover")).post("/v1/internal/accounts/" + thief + "/freeze").then()
+                .statusCode(200);
+        expectProblem(move("p2p", thief, alice, 1), 409, "account-frozen");
+        // A reversal that would move the frozen wallet's money to another customer is refused.
+        expectProblem(asService().header("Idempotency-Key", UUID.randomUUID().toString()).body(Map.of())
+                .post("/v1/internal/transfers/" + p2p + "/reversals").then(), 409, "account-frozen");
+        asService().header("Idempotency-Key", UUID.randomUUID().toString()).body(Map.of("amount", 49_500))
+                .post("/v1/internal/transfers/" + topup + "/reversals").then().statusCode(201);
+        assertEquals(0, balance(thief));
+    }
+
+    @Test
     void aFrozenMerchantTakesNoPaymentsButStillPaysRefundsAndReversals() {
         String merchant = unique("frozen-shop");
         String account = openMerchant(merchant);
