@@ -25,6 +25,12 @@ import io.kessai.stack.Service;
  */
 public final class RunningStack implements BeforeAllCallback, BeforeEachCallback {
 
+    /**
+     * The one operator of the stack (auth-service's {@code kessai.auth.operators}): an account {@link StackUsers#operator}
+     * makes with this id, whose sign-ins carry role {@code ops} and may step up for ops actions that move money.
+     */
+    static final String OPERATOR_ID = "0194a000-0000-7000-8000-00000000ab01";
+
     /** The services' shutdown delay here, as a deployment behind a load balancer sets it. */
     static final String SHUTDOWN_DELAY = "2S";
 
@@ -52,6 +58,7 @@ public final class RunningStack implements BeforeAllCallback, BeforeEachCallback
             // still served for the delay, then new ones are refused (GracefulShutdownIT).
             List<String> jvmOptions = new ArrayList<>(defaults.jvmOptions());
             jvmOptions.add("-Dquarkus.shutdown.delay=" + SHUTDOWN_DELAY);
+            jvmOptions.add("-Dkessai.auth.operators=" + OPERATOR_ID);
             LocalStack.Settings settings = defaults.withJvmOptions(jvmOptions);
             long startNs = System.nanoTime();
             stack = LocalStack.start(settings);

@@ -77,6 +77,38 @@ final class StackUsers {
                 .then().statusCode(201).body("acr", equalTo("step-up")).extract().path("accessToken");
     }
 
+    /**
+     * The stack's operator ({@link RunningStack#OPERATOR_ID}), signed in with the second factor: made once, as a
+     * deployment provisions its operators (an account whose id the configuration lists), here by copying a registered
+     * customer's account under the operator's id and a phone of its own.
+     */
+    static synchronized User operator() throws SQLException {
+        String phone = operatorPhone;
+        if (phone == null) {
+            User template = signUp("customer", "+8180");
+            phone = TestPhones.next("+8180");
+            try (Connection auth = authDatabase();
+                    PreparedStatement copy = auth.prepareStatement("INSERT INTO app_user (id, phone_e164, "
+                            + "password_hash, status, activated_at, account_type, locale) SELECT ?::uuid, ?, "
+                            + "password_hash, status, now(), account_type, locale FROM app_user WHERE id = ?::uuid")) {
+                copy.setString(1, RunningStack.OPERATOR_ID);
+                copy.setString(2, phone);
+                copy.setString(3, template.userId());
+                copy.executeUpdate();
+            }
+            operatorPhone = phone;
+        }
+        String address = "203.0.113." + (1 + NEXT_ADDRESS.getAndIncrement() % 254);
+        return new User(RunningStack.OPERATOR_ID, phone, address, signIn(phone, address));
+    }
+
+    private static String operatorPhone;
+
+    private static Connection authDatabase() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + RunningStack.stack().postgresPort() + "/"
+                + Service.AUTH.database(), "postgres", "");
+    }
+
     private static User signUp(String accountType, String prefix) {
         String phone = TestPhones.next(prefix);
         String address = "203.0.113." + (1 + NEXT_ADDRESS.getAndIncrement() % 254);
@@ -89,7 +121,14 @@ final class StackUsers {
                 .post("/v1/registrations/" + registration + "/confirm")
                 .then().statusCode(200).body("status", equalTo("active")).extract().path("userId");
 
-        // A new phone: the password alone is not enough, the SMS code binds the device to its key.
+        return new User(userId, phone, address, signIn(phone, address));
+    }
+
+    /**
+     * Signs in from a new phone: the password alone is not enough, the SMS code binds the device to its key; the
+     * session's access token.
+     */
+    private static String signIn(String phone, String address) {
         long before = lastInboxId(phone);
         DeviceKey key = DeviceKey.generate();
         Map<String, String> signIn = Map.of("phone", phone, "password", PASSWORD, "deviceId",
@@ -104,7 +143,7 @@ final class StackUsers {
                 proof -> given().baseUri(url(Service.AUTH)).header("X-Forwarded-For", address).header("DPoP", proof)
                         .contentType(ContentType.JSON).body(Map.of("method", "sms", "code", code)).post(path))
                 .then().statusCode(201).extract().path("accessToken");
-        return new User(userId, phone, address, accessToken);
+        return accessToken;
     }
 
     /** The code of the first one-time-code SMS to {@code phone} after the message {@code previousId} (0: any). */
@@ -138,8 +177,7 @@ final class StackUsers {
      * as the auth tests do: a journey does not wait half a minute for it.
      */
     private static void pastResendInterval(String phone) throws SQLException {
-        try (Connection auth = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
-                + RunningStack.stack().postgresPort() + "/" + Service.AUTH.database(), "postgres", "");
+        try (Connection auth = authDatabase();
                 PreparedStatement age = auth.prepareStatement("UPDATE otp_challenge SET created_at = created_at "
                         + "- interval '31 seconds' WHERE destination = ?")) {
             age.setString(1, phone);
