@@ -112,7 +112,7 @@ public class FakeWallet implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int status, String body) {
+    public static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int status, String body) {
         return aResponse().withStatus(status).withHeader("Content-Type", status >= 400
                 ? "application/problem+json"
                 : "application/json").withBody(body);
