@@ -170,9 +170,9 @@ class P2pTransferTest {
         Party sender = party();
         Party recipient = party();
         String id = as(sender.token()).header("Idempotency-Key", UUID.randomUUID().toString())
-                .body(body(recipient.phone(), 1500, "ランチ代 🍜")).post(PATH).then().statusCode(201)
+                .body(body(recipient.phone(), 1500, "ランチ代 👨‍👩‍👧")).post(PATH).then().statusCode(201)
                 .body("status", Matchers.equalTo("COMPLETED")).body("direction", Matchers.equalTo("SENT"))
-                .body("amount.amount", Matchers.equalTo(1500)).body("message", Matchers.equalTo("ランチ代 🍜"))
+                .body("amount.amount", Matchers.equalTo(1500)).body("message", Matchers.equalTo("ランチ代 👨‍👩‍👧"))
                 .body("counterpartyName", Matchers.equalTo(recipient.masked()))
                 .body("$", Matchers.not(Matchers.hasKey("recipientId"))).extract().path("transferId");
 
@@ -201,7 +201,7 @@ class P2pTransferTest {
         as(recipient.token()).get(PATH + "/" + id).then().statusCode(200)
                 .body("direction", Matchers.equalTo("RECEIVED")).body("status", Matchers.equalTo("COMPLETED"))
                 .body("counterpartyName", Matchers.equalTo(SENDER_NAME))
-                .body("message", Matchers.equalTo("ランチ代 🍜"));
+                .body("message", Matchers.equalTo("ランチ代 👨‍👩‍👧"));
         // Anyone else: as if it did not exist.
         expectProblem(as(party().token()).get(PATH + "/" + id).then(), 404, "transfer-not-found");
         expectProblem(as(sender.token()).get(PATH + "/" + UUID.randomUUID()).then(), 404, "transfer-not-found");
