@@ -165,6 +165,17 @@ class P2pTransferTest {
                 .filter(event -> eventId.equals(event.getString("eventId"))).findFirst().orElseThrow();
     }
 
+    /**
+     * Neither receipt was ever enqueued: none is waiting in the outbox, and none was delivered (the relay records a
+     * delivery before it deletes the row, so an event in flight is seen in one or the other).
+     */
+    static void assertNoReceipt(String transferId) {
+        assertEquals(0, TestDatabase.count("SELECT count(*) FROM kessai_outbox WHERE body::text LIKE '%p2p:"
+                + transferId + "%'"), "no receipt waiting for a failed transfer");
+        assertTrue(FakeNotificationService.accepted().stream().noneMatch(body -> body.contains("p2p:" + transferId)),
+                "no receipt delivered for a failed transfer");
+    }
+
     @Test
     void aTransferCompletesWithOneLedgerTransferAndAReceiptToEachParty() {
         Party sender = party();
@@ -263,8 +274,8 @@ class P2pTransferTest {
         // The retry under the same key is the same answer, not a second try.
         expectProblem(send(sender, key, recipient.phone(), 900), 422, "insufficient-funds");
         assertEquals(1, rowsOf(sender));
-        assertEquals(0, TestDatabase.count("SELECT count(*) FROM kessai_outbox WHERE body::text LIKE '%"
-                + sender.id() + "%'"), "no receipt for a failed transfer");
+        assertNoReceipt(TestDatabase.queryText("SELECT id FROM p2p_transfer WHERE sender_id = '" + sender.id()
+                + "'"));
     }
 
     @Test
@@ -336,6 +347,43 @@ class P2pTransferTest {
         assertEquals(posted.get(0).getBodyAsString(), posted.get(1).getBodyAsString(), "the same transfer again");
         accepted("p2p:" + id + ":received");
         accepted("p2p:" + id + ":sent");
+    }
+
+    @Test
+    void aRefusedRepostBeforeTheRefusalHorizonLeavesTheTransferPendingAndOnlyAfterItFailsIt() {
+        Party sender = party();
+        Party recipient = party();
+        StubMapping slow = walletAnswers("$.legs[0].to", recipient.account(), FakeWallet.json(201,
+                "{\"id\":\"{{randomValue type='UUID'}}\"}").withFixedDelay(1_500));
+        String id;
+        try {
+            id = send(sender, UUID.randomUUID().toString(), recipient.phone(), 333).statusCode(202).extract()
+                    .path("transferId");
+        } finally {
+            FakeWallet.server().removeStub(slow);
+        }
+        StubMapping refusing = walletAnswers("$.legs[0].from", sender.account(), FakeWallet.json(422, "{\"type\":"
+                + "\"https://kessai.io/problems/insufficient-funds\",\"status\":422,\"detail\":\"No money.\"}"));
+        try {
+            // The first copy may still post in wallet-service: a refusal now proves nothing.
+            TestDatabase.execute("UPDATE p2p_transfer SET next_attempt_at = now() WHERE id = '" + id + "'");
+            reconciler.settleDue().await().indefinitely();
+            assertEquals("pending", TestDatabase.queryText("SELECT status FROM p2p_transfer WHERE id = '" + id
+                    + "'"));
+            assertEquals(1, TestDatabase.count("SELECT count(*) FROM p2p_transfer WHERE id = '" + id + "' AND "
+                    + "next_attempt_at = created_at + interval '30 seconds'"), "looked at again at the horizon");
+            // Past the horizon no earlier copy can post: the refusal is final.
+            TestDatabase.execute("UPDATE p2p_transfer SET created_at = created_at - interval '1 minute', "
+                    + "next_attempt_at = now() WHERE id = '" + id + "'");
+            reconciler.settleDue().await().indefinitely();
+        } finally {
+            FakeWallet.server().removeStub(refusing);
+        }
+        as(sender.token()).get(PATH + "/" + id).then().statusCode(200).body("status", Matchers.equalTo("FAILED"))
+                .body("failure.code", Matchers.equalTo("insufficient-funds"));
+        expectProblem(as(recipient.token()).get(PATH + "/" + id).then(), 404, "transfer-not-found");
+        assertEquals(3, postedUnder(id).size(), "the first post and two re-posts, all under one key");
+        assertNoReceipt(id);
     }
 
     @Test
