@@ -193,6 +193,17 @@ public interface AuthConfig {
         /** One more wrong client secret per client and per address after this long (60 an hour). */
         @WithDefault("1M")
         Duration clientSecretRefill();
+
+        /**
+         * Phone numbers one service client may resolve for transfers at once (payment-service limits each sender
+         * itself; this bounds what a stolen client token could enumerate).
+         */
+        @WithDefault("300")
+        int resolvesPerClient();
+
+        /** One more resolve per client after this long (20 a second). */
+        @WithDefault("50MS")
+        Duration resolveRefill();
     }
 
     /** Per-account lockout after consecutive wrong passwords; see docs/security.md. */

@@ -39,6 +39,8 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
 
     public static final String PAYMENT = "payment-service";
     public static final String OPS_TOOL = "ops-console";
+    /** A client that may resolve recipients and does nothing else, whose resolve bucket one test empties. */
+    public static final String RESOLVER = "resolve-limited";
     /**
      * Clients whose secrets a test guesses, one per test: a client whose failure bucket one test empties is refused
      * (429) for the rest of the start, so no other test may need it, and no test may need a client another guesses.
@@ -47,6 +49,7 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
             "guessed-in-parallel", "guessed-after-successes");
     private static final String PAYMENT_SECRET = randomSecret();
     private static final String OPS_SECRET = randomSecret();
+    private static final String RESOLVER_SECRET = randomSecret();
     private static final Map<String, String> GUESSED_SECRETS = GUESSED.stream()
             .collect(Collectors.toUnmodifiableMap(id -> id, id -> randomSecret()));
 
@@ -57,6 +60,7 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
         return switch (clientId) {
             case PAYMENT -> PAYMENT_SECRET;
             case OPS_TOOL -> OPS_SECRET;
+            case RESOLVER -> RESOLVER_SECRET;
             default -> {
                 if (!GUESSED_SECRETS.containsKey(clientId)) {
                     throw new IllegalArgumentException(clientId);
@@ -89,6 +93,8 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
                 "kessai.auth.service-clients." + PAYMENT + ".secret", PAYMENT_SECRET,
                 "kessai.auth.service-clients." + OPS_TOOL + ".secret", OPS_SECRET,
                 "kessai.auth.service-clients." + OPS_TOOL + ".roles", "ops"));
+        config.put("kessai.auth.service-clients." + RESOLVER + ".secret", RESOLVER_SECRET);
+        config.put("kessai.auth.service-clients." + RESOLVER + ".scopes", "auth:users.resolve");
         GUESSED_SECRETS.forEach((id, secret) -> config.put("kessai.auth.service-clients." + id + ".secret", secret));
         config.putAll(outboxPeers());
         return config;

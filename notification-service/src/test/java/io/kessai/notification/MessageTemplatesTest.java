@@ -34,10 +34,13 @@ class MessageTemplatesTest {
     private static final List<String> FACTORS = DataField.factorValues();
 
     /** A longest-case value for every field the catalogue knows, once for each value of {@code factor}. */
-    private static final List<Map<String, Object>> DATA = FACTORS.stream().map(factor -> Map.<String, Object>of(
-            "code", "9999999999", "ttlSeconds", 3600, "deviceName", "長".repeat(80),
-            "paymentId", "p-1", "topupId", "t-1", "transferId", "x-1", "merchantName", "Lawson",
-            "senderName", "Taro", "amount", Map.of("amount", 100_000, "currency", "JPY"), "factor", factor)).toList();
+    private static final List<Map<String, Object>> DATA = FACTORS.stream().<Map<String, Object>>map(factor -> Map
+            .ofEntries(Map.entry("code", "9999999999"), Map.entry("ttlSeconds", 3600),
+                    Map.entry("deviceName", "長".repeat(80)), Map.entry("paymentId", "p-1"),
+                    Map.entry("topupId", "t-1"), Map.entry("transferId", "x-1"), Map.entry("merchantName", "Lawson"),
+                    Map.entry("senderName", "Taro"), Map.entry("recipientName", "090-****-5678"),
+                    Map.entry("amount", Map.of("amount", 100_000, "currency", "JPY")), Map.entry("factor", factor)))
+            .toList();
 
     @Inject
     MessageTemplates templates;
@@ -153,6 +156,20 @@ class MessageTemplatesTest {
             assertEquals(jaMail.get(factor) + "\n\n心当たりがない場合は、すぐにアプリからサポートへご連絡ください。アカウントを凍結します。",
                     jaMessage.body());
         }
+    }
+
+    @Test
+    void p2pReceiptsNameTheOtherPartyAndTheAmount() {
+        Map<String, Object> data = Map.of("transferId", "x-1", "senderName", "080-****-4321", "recipientName",
+                "090-****-5678", "amount", Map.of("amount", 1500, "currency", "JPY"));
+        MessageTemplates.Message sent = mail(EventType.P2P_SENT, "en", data);
+        assertEquals("Kessai: you sent ¥1,500 to 090-****-5678", sent.subject());
+        assertTrue(sent.body().contains("090-****-5678") && sent.body().contains("x-1"), sent.body());
+        assertFalse(sent.body().contains("080-****-4321"), "the sender's receipt names the recipient only");
+        MessageTemplates.Message ja = mail(EventType.P2P_SENT, "ja", data);
+        assertTrue(ja.subject().contains("090-****-5678"), ja.subject());
+        MessageTemplates.Message received = mail(EventType.P2P_RECEIVED, "en", data);
+        assertTrue(received.subject().contains("080-****-4321"), received.subject());
     }
 
     private String sms(EventType type, String locale, Map<String, Object> data) {

@@ -24,6 +24,8 @@ public interface PaymentConfig {
 
     Groups groups();
 
+    P2p p2p();
+
     interface Qr {
 
         /** Sub-tag 00 of our merchant account template (QR tag 26): a reverse domain name, 1 to 32 characters. */
@@ -140,5 +142,32 @@ public interface PaymentConfig {
         /** How long the first payment of a group waits for others; 0: only while in-flight groups are full. */
         @WithDefault("0S")
         Duration window();
+    }
+
+    /** Person-to-person transfers (docs/payments.md, "Person-to-person transfers"). */
+    interface P2p {
+
+        /** auth-service's internal URL, where phone numbers are resolved to recipients. */
+        @WithDefault("http://localhost:8081")
+        URI authUrl();
+
+        /** How long resolving a number may take before the transfer is refused with 503 (nothing recorded). */
+        @WithDefault("2S")
+        Duration authTimeout();
+
+        /**
+         * How many distinct phone numbers one sender may look up in {@link #lookupWindow()}: enough for everyday use,
+         * too few to find out which numbers belong to customers. Retries of one number count once.
+         */
+        @WithDefault("10")
+        int lookupsPerWindow();
+
+        /** The window of {@link #lookupsPerWindow()}. */
+        @WithDefault("1H")
+        Duration lookupWindow();
+
+        /** Largest page of a transfer listing. */
+        @WithDefault("100")
+        int maxPageSize();
     }
 }

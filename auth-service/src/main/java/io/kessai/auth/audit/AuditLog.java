@@ -13,7 +13,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 /**
  * The security audit log (table {@code audit_event}): every sign-in, failure, lockout, factor change, device binding,
  * reset, token reuse and freeze, every wrong client secret at the token endpoint, every change of what a merchant owner
- * holds, and every till credential made, rotated, revoked or refused a token, with who, when, device, address and
+ * holds, every till credential made, rotated, revoked or refused a token, and every phone number a service resolved
+ * for a transfer (which client, for which sender, found or not), with who, when, device, address and
  * outcome. An event that belongs to a change is written in that change's transaction; a refusal is written on its
  * own, because its request changes nothing else.
  */
@@ -23,7 +24,7 @@ public class AuditLog {
     /** What happened; the wire names are what ops search by. */
     public enum Type {
 
-        LOGIN, LOGIN_CHALLENGE, SECOND_FACTOR, LOCKOUT, DEVICE_BOUND, REFRESH_TOKEN_REUSE, REFRESH_TOKEN_KEY_MISMATCH, LOGOUT, STEP_UP, FACTOR_CHANGE, PASSWORD_RESET_REQUEST, PASSWORD_RESET, EMAIL_VERIFICATION, USER_FREEZE, USER_UNFREEZE, DEVICE_FREEZE, DEVICE_UNFREEZE, DEVICE_UNBIND, SIGNING_KEY_ROTATION, CLIENT_AUTHENTICATION, MERCHANT_HOLDING, TILL_CREATE, TILL_SECRET_ROTATION, TILL_REVOKE, TILL_TOKEN;
+        LOGIN, LOGIN_CHALLENGE, SECOND_FACTOR, LOCKOUT, DEVICE_BOUND, REFRESH_TOKEN_REUSE, REFRESH_TOKEN_KEY_MISMATCH, LOGOUT, STEP_UP, FACTOR_CHANGE, PASSWORD_RESET_REQUEST, PASSWORD_RESET, EMAIL_VERIFICATION, USER_FREEZE, USER_UNFREEZE, DEVICE_FREEZE, DEVICE_UNFREEZE, DEVICE_UNBIND, SIGNING_KEY_ROTATION, CLIENT_AUTHENTICATION, MERCHANT_HOLDING, TILL_CREATE, TILL_SECRET_ROTATION, TILL_REVOKE, TILL_TOKEN, RECIPIENT_RESOLVE;
 
         public String wire() {
             return name().toLowerCase().replace('_', '-');

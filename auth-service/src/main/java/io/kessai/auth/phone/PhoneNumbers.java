@@ -57,6 +57,32 @@ public final class PhoneNumbers {
         }
     }
 
+    /**
+     * The number as its owner's counterpart in a transfer is shown it: national form with all but the first three and
+     * the last four digits hidden ({@code +819012345678} is {@code 090-****-5678}), enough to recognise a number one
+     * knows, too little to learn one.
+     */
+    public static String masked(String e164) {
+        String national;
+        try {
+            national = UTIL.format(UTIL.parse(e164, DEFAULT_REGION), PhoneNumberFormat.NATIONAL);
+        } catch (NumberParseException e) {
+            throw new IllegalArgumentException("not an E.164 number: " + e164, e);
+        }
+        long digits = national.chars().filter(Character::isDigit).count();
+        StringBuilder masked = new StringBuilder();
+        int seen = 0;
+        for (char c : national.toCharArray()) {
+            if (Character.isDigit(c)) {
+                seen++;
+                masked.append(seen <= 3 || seen > digits - 4 ? c : '*');
+            } else {
+                masked.append(c);
+            }
+        }
+        return masked.toString();
+    }
+
     private static ProblemException invalid(String field, String detail) {
         return new ProblemException(400, "invalid-phone-number", "Invalid phone number", detail,
                 List.of(new Problem.FieldError(field, detail)), Map.of());

@@ -78,6 +78,12 @@ public class Throttles {
                 limits.secondFactorRefill()), userId.toString());
     }
 
+    /** Phone numbers one service client resolves for transfers. */
+    public Uni<Void> recipientResolve(String clientId) {
+        return buckets.take(new TokenBuckets.Limit("resolve", limits.resolvesPerClient(), limits.resolveRefill()),
+                clientId);
+    }
+
     private TokenBuckets.Limit clientSecretsPerAddress() {
         return new TokenBuckets.Limit("client-secret", limits.clientSecretFailuresPerAddress(),
                 limits.clientSecretRefill());

@@ -51,6 +51,11 @@ public final class Scopes {
      * on every change), so that till credentials are granted from payment-service's records, never from a request.
      */
     public static final String AUTH_MERCHANTS_WRITE = "auth:merchants.write";
+    /**
+     * Resolve a phone number to the customer who can receive a person-to-person transfer (payment-service, for P2P);
+     * rate limited per client, and an unknown number answers as one that cannot receive.
+     */
+    public static final String AUTH_USERS_RESOLVE = "auth:users.resolve";
 
     /** Every scope there is; auth-service refuses to start with a client configured for any other. */
     public static final Set<String> KNOWN = Set.of(WALLET_ACCOUNTS_READ, WALLET_CUSTOMERS_OPEN,
@@ -58,7 +63,7 @@ public final class Scopes {
             WALLET_TRANSFERS_PAYMENT,
             WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P, WALLET_TRANSFERS_ADJUSTMENT, WALLET_TRANSFERS_REVERSE,
             WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE, WALLET_HOLDS_READ, NOTIFICATION_EVENTS_SEND,
-            AUTH_MERCHANTS_WRITE);
+            AUTH_MERCHANTS_WRITE, AUTH_USERS_RESOLVE);
 
     public static final String AUTH_SERVICE = "auth-service";
     public static final String WALLET_SERVICE = "wallet-service";
@@ -74,7 +79,7 @@ public final class Scopes {
             PAYMENT_SERVICE, Set.of(WALLET_ACCOUNTS_READ, WALLET_MERCHANTS_OPEN, WALLET_MERCHANTS_FREEZE,
                     WALLET_TRANSFERS_TOPUP, WALLET_TRANSFERS_PAYMENT, WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P,
                     WALLET_TRANSFERS_REVERSE, WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE, WALLET_HOLDS_READ,
-                    NOTIFICATION_EVENTS_SEND, AUTH_MERCHANTS_WRITE),
+                    NOTIFICATION_EVENTS_SEND, AUTH_MERCHANTS_WRITE, AUTH_USERS_RESOLVE),
             WALLET_SERVICE, Set.of(),
             NOTIFICATION_SERVICE, Set.of());
 

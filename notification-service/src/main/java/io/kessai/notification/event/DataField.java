@@ -27,6 +27,8 @@ public enum DataField {
 
     SENDER_NAME("senderName", "text of 1 to 80 characters", v -> Rules.isText(v, 80)),
 
+    RECIPIENT_NAME("recipientName", "text of 1 to 80 characters", v -> Rules.isText(v, 80)),
+
     /** Which second factor or recovery setting changed (security.factor_changed); each value has its own text. */
     FACTOR("factor", "one of " + String.join(", ", Rules.FACTORS), Rules.FACTORS::contains),
 

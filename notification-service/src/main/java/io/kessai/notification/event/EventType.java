@@ -44,7 +44,10 @@ public enum EventType {
             List.of(DataField.TOPUP_ID, DataField.AMOUNT)),
 
     P2P_RECEIVED("p2p.received", Set.of(Channel.PUSH, Channel.EMAIL),
-            List.of(DataField.TRANSFER_ID, DataField.SENDER_NAME, DataField.AMOUNT));
+            List.of(DataField.TRANSFER_ID, DataField.SENDER_NAME, DataField.AMOUNT)),
+
+    P2P_SENT("p2p.sent", Set.of(Channel.PUSH, Channel.EMAIL),
+            List.of(DataField.TRANSFER_ID, DataField.RECIPIENT_NAME, DataField.AMOUNT));
 
     private final String wire;
     private final Set<Channel> channels;

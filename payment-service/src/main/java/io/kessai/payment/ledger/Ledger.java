@@ -29,9 +29,10 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class Ledger {
 
-    /** What payments need from wallet-service, and nothing more. */
+    /** What payments, refunds and P2P transfers need from wallet-service, and nothing more. */
     static final String SCOPE = String.join(" ", Scopes.WALLET_ACCOUNTS_READ, Scopes.WALLET_TRANSFERS_PAYMENT,
-            Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_REVERSE, Scopes.WALLET_TRANSFERS_READ);
+            Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P, Scopes.WALLET_TRANSFERS_REVERSE,
+            Scopes.WALLET_TRANSFERS_READ);
 
     private final WalletCalls calls;
     private final ScopedTokens tokens;

@@ -21,6 +21,9 @@ class EndpointClassTest {
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/payments/9b0e/confirmation"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/merchant/payments/order-1/cancel"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/merchant/refunds"));
+        assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/p2p-transfers"));
+        assertEquals(Optional.of(EndpointClass.READS),
+                of(HttpMethod.GET, "/v1/p2p-transfers/" + java.util.UUID.randomUUID()));
     }
 
     @Test
