@@ -200,7 +200,7 @@ public class Transfers {
 
     /**
      * Applies a decision in the transaction that asked for it: ALLOW leaves the transfer pending (to be posted), a
-     * STEP_UP holds it, a DENY throws its problem (nothing recorded, or a held transfer failed: see callers).
+     * STEP_UP holds it, a DENY removes it (its decision stays) and is answered its problem after the commit.
      */
     private Uni<Object> decided(SqlConnection tx, Stored transfer, Decision decision) {
         return switch (decision.outcome()) {
@@ -212,14 +212,23 @@ public class Transfers {
                     + "next_attempt_at = NULL, updated_at = now() WHERE id = $1")
                     .execute(Tuple.of(transfer.id(), decision.id()))
                     .map(updated -> new Held(transfer, located(decision.problem(), transfer.id())));
-            case DENY -> Uni.createFrom().failure(decision.problem());
+            // Refused: the transfer is not kept, the decision is (it commits with this transaction).
+            case DENY -> tx.preparedQuery("DELETE FROM p2p_transfer WHERE id = $1").execute(Tuple.of(transfer.id()))
+                    .map(deleted -> new Refused(decision.problem()));
         };
+    }
+
+    /** A fresh transfer the engine refused: answered with its problem once the decision has committed. */
+    private record Refused(ProblemException problem) {
     }
 
     /** After the recording transaction: post an allowed transfer, answer a held one with its problem. */
     private Uni<Outcome> next(Object step) {
         if (step instanceof Held held) {
             return Uni.createFrom().failure(held.problem());
+        }
+        if (step instanceof Refused refused) {
+            return Uni.createFrom().failure(refused.problem());
         }
         return post((Stored) step);
     }
