@@ -80,6 +80,13 @@ class P2pTransferTest {
     Pool pool;
 
     /** A customer: their id, token, phone number as typed, and their own wallet account. */
+    /**
+     * A transfer the real engine holds for a step-up: the parties' tokens name no device binding time, so their device
+     * counts as new, and a new device needs a fresh second factor above kessai.payment.risk.new-device.step-up-amount
+     * (10,000 yen) up to its deny amount (100,000).
+     */
+    static final long NEEDS_STEP_UP = 20_000;
+
     record Party(String id, String token, String phone, UUID account) {
 
         String masked() {
@@ -459,18 +466,21 @@ class P2pTransferTest {
         Party sender = party();
         Party recipient = party();
         String key = UUID.randomUUID().toString();
-        String location = expectProblem(send(sender, key, recipient.phone(), StepUpForMarkedAmounts.MARKED), 403,
+        String location = expectProblem(send(sender, key, recipient.phone(), NEEDS_STEP_UP), 403,
                 "step-up-required").header("Location", Matchers.startsWith(PATH + "/")).extract()
                 .header("Location");
         String id = location.substring(location.lastIndexOf('/') + 1);
         as(sender.token()).get(location).then().statusCode(200).body("status", Matchers.equalTo("HELD"));
+        assertEquals("step_up:new-device", TestDatabase.queryText("SELECT d.outcome || ':' || (d.reasons->0->>'rule') "
+                + "FROM risk_decision d JOIN p2p_transfer t ON t.risk_decision_id = d.id WHERE t.id = '" + id + "'"),
+                "held by the engine's new-device rule, with its reason stored");
         assertEquals(0, postedUnder(id).size(), "nothing posted while held");
         expectProblem(as(recipient.token()).get(location).then(), 404, "transfer-not-found");
         // The same request without a step-up is held again.
-        expectProblem(send(sender, key, recipient.phone(), StepUpForMarkedAmounts.MARKED), 403, "step-up-required");
+        expectProblem(send(sender, key, recipient.phone(), NEEDS_STEP_UP), 403, "step-up-required");
 
         String stepUp = TestIssuer.tokens().userToken(sender.id(), "step-up", Instant.now(), "customer");
-        as(stepUp).header("Idempotency-Key", key).body(body(recipient.phone(), StepUpForMarkedAmounts.MARKED, null))
+        as(stepUp).header("Idempotency-Key", key).body(body(recipient.phone(), NEEDS_STEP_UP, null))
                 .post(PATH).then().statusCode(201).body("transferId", Matchers.equalTo(id))
                 .body("status", Matchers.equalTo("COMPLETED"));
         assertEquals(1, postedUnder(id).size());
@@ -483,7 +493,7 @@ class P2pTransferTest {
         Party sender = party();
         Party recipient = party();
         String location = expectProblem(send(sender, UUID.randomUUID().toString(), recipient.phone(),
-                StepUpForMarkedAmounts.MARKED), 403, "step-up-required").extract().header("Location");
+                NEEDS_STEP_UP), 403, "step-up-required").extract().header("Location");
         UUID id = UUID.fromString(location.substring(location.lastIndexOf('/') + 1));
         assertEquals(Set.of(io.kessai.payment.risk.MoneyMovement.Kind.P2P), held.kinds());
         pool.withTransaction(tx -> held.proceed(tx, id)).await().indefinitely();
@@ -502,7 +512,7 @@ class P2pTransferTest {
         Party sender = party();
         Party recipient = party();
         String key = UUID.randomUUID().toString();
-        String location = expectProblem(send(sender, key, recipient.phone(), StepUpForMarkedAmounts.MARKED), 403,
+        String location = expectProblem(send(sender, key, recipient.phone(), NEEDS_STEP_UP), 403,
                 "step-up-required").extract().header("Location");
         UUID id = UUID.fromString(location.substring(location.lastIndexOf('/') + 1));
         pool.withTransaction(tx -> held.refuse(tx, id, "risk-denied", "Ops denied this transfer.")).await()
@@ -512,7 +522,7 @@ class P2pTransferTest {
         // Even with a step-up now, the denied transfer stays denied.
         String stepUp = TestIssuer.tokens().userToken(sender.id(), "step-up", Instant.now(), "customer");
         expectProblem(as(stepUp).header("Idempotency-Key", key).body(body(recipient.phone(),
-                StepUpForMarkedAmounts.MARKED, null)).post(PATH).then(), 403, "risk-denied");
+                NEEDS_STEP_UP, null)).post(PATH).then(), 403, "risk-denied");
         assertEquals(0, postedUnder(id.toString()).size());
         // The reconciler never touches it.
         reconciler.settleDue().await().indefinitely();
