@@ -24,9 +24,9 @@ import io.vertx.core.json.JsonObject;
  * breaker; a 4xx is an answer.
  */
 @ApplicationScoped
-class RecipientCalls {
+public class RecipientCalls {
 
-    static final String BREAKER = "auth-resolve";
+    public static final String BREAKER = "auth-resolve";
 
     private final RecipientApi api;
 

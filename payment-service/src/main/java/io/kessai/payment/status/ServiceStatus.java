@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import io.kessai.outbox.Outbox;
 import io.kessai.outbox.TokenEndpoint;
 import io.kessai.payment.ledger.WalletCalls;
+import io.kessai.payment.p2p.RecipientCalls;
 import io.kessai.payment.shed.EndpointClass;
 import io.kessai.payment.shed.LoadShedding;
 import io.kessai.payment.status.StatusView.Capability;
@@ -58,7 +59,7 @@ public class ServiceStatus {
 
     private Uni<StatusView> judge() {
         return backlogAge().map(age -> {
-            Signals signals = new Signals(ledgerReach(),
+            Signals signals = new Signals(ledgerReach(), breakers.currentState(RecipientCalls.BREAKER),
                     shedding.shedWithin(EndpointClass.PAYMENTS, config.shedWindow()),
                     shedding.shedWithin(EndpointClass.CODES, config.shedWindow()), age);
             Map<String, Capability> capabilities = signals.capabilities(config);

@@ -10,16 +10,18 @@ import io.kessai.payment.status.StatusView.Message;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
 /**
- * What the status is judged from, and the judgement ({@link #capabilities}): the wallet breaker (payments and refunds
- * both post transfers through it), recent shedding of the classes each capability needs, and how long the oldest
+ * What the status is judged from, and the judgement ({@link #capabilities}): the wallet breaker (payments, refunds and
+ * transfers all post through it), the breaker of recipient lookups at auth-service (P2P transfers only), recent shedding of the classes each capability needs, and how long the oldest
  * receipt has waited for the outbox relay ({@code backlogAge} empty: the database did not answer).
  */
-record Signals(CircuitBreakerState wallet, boolean paymentsShed, boolean codesShed, Optional<Duration> backlogAge) {
+record Signals(CircuitBreakerState wallet, CircuitBreakerState recipients, boolean paymentsShed, boolean codesShed,
+        Optional<Duration> backlogAge) {
 
     Map<String, Capability> capabilities(StatusConfig config) {
         Map<String, Capability> capabilities = new LinkedHashMap<>();
         capabilities.put("paying", paying());
         capabilities.put("refunds", refunds());
+        capabilities.put("transfers", transfers());
         capabilities.put("receipts", receipts(config));
         return capabilities;
     }
@@ -66,6 +68,29 @@ record Signals(CircuitBreakerState wallet, boolean paymentsShed, boolean codesSh
                     "Refunds are busy: they may be slow or need a retry.");
         }
         return of(Level.OK, "返金は通常どおりご利用いただけます。", "Refunds are working normally.");
+    }
+
+    private Capability transfers() {
+        if (databaseDown()) {
+            return of(Level.DOWN, "ただいま送金を受け付けられません。しばらくしてからお試しください。",
+                    "Transfers cannot be taken right now; please try again shortly.");
+        }
+        if (wallet == CircuitBreakerState.OPEN) {
+            return of(Level.DOWN, "残高を確認できないため、ただいま送金できません。しばらくしてからお試しください。",
+                    "Transfers are paused: balances cannot be reached. Please try again shortly.");
+        }
+        if (recipients == CircuitBreakerState.OPEN) {
+            return of(Level.DOWN, "送金先を確認できないため、ただいま送金できません。しばらくしてからお試しください。",
+                    "Transfers are paused: recipients cannot be looked up. Please try again shortly.");
+        }
+        if (wallet == CircuitBreakerState.HALF_OPEN || recipients == CircuitBreakerState.HALF_OPEN) {
+            return of(Level.DEGRADED, "送金は復旧中です。時間がかかる場合があります。", "Transfers are recovering and may be slow.");
+        }
+        if (paymentsShed) {
+            return of(Level.DEGRADED, "混雑のため、送金に時間がかかるか、再試行が必要な場合があります。",
+                    "Transfers are busy: they may be slow or need a retry.");
+        }
+        return of(Level.OK, "送金は通常どおりご利用いただけます。", "Transfers are working normally.");
     }
 
     private Capability receipts(StatusConfig config) {

@@ -71,6 +71,9 @@ class P2pTransferTest {
     private static final AtomicLong NEXT_NUMBER = new AtomicLong(ThreadLocalRandom.current().nextLong(50_000_000));
 
     @Inject
+    io.smallrye.faulttolerance.api.CircuitBreakerMaintenance breakers;
+
+    @Inject
     TransferReconciler reconciler;
 
     @Inject
@@ -306,6 +309,40 @@ class P2pTransferTest {
         }
         assertEquals(0, rowsOf(sender));
         assertEquals(0, dayTotal(sender));
+    }
+
+    @Test
+    void lookupsFailingOftenOpenTheirBreakerAndTheStatusSaysTransfersAloneAreDown() {
+        StubMapping unavailable = FakeAuthResolver.server().stubFor(post(urlPathEqualTo(FakeAuthResolver.PATH))
+                .atPriority(1).willReturn(aResponse().withStatus(503)));
+        try {
+            // 20 failed lookups open the breaker (its request volume); a sender may look up 10 numbers an hour.
+            for (int sender = 0; sender < 2; sender++) {
+                Party party = party();
+                for (int i = 0; i < 10; i++) {
+                    expectProblem(send(party, UUID.randomUUID().toString(), freshNumber(), 100), 503,
+                            "service-unavailable");
+                }
+            }
+            assertEquals(io.smallrye.faulttolerance.api.CircuitBreakerState.OPEN,
+                    breakers.currentState(RecipientCalls.BREAKER));
+            Eventually.until("the status says transfers are down", Duration.ofSeconds(10), () -> "down".equals(
+                    given().get("/v1/status").then().statusCode(200).extract().path("capabilities.transfers.status")));
+            given().get("/v1/status").then().body("capabilities.paying.status", Matchers.equalTo("ok"))
+                    .body("capabilities.transfers.message.en", Matchers.containsString("recipients"));
+            // While it is open the answer is at once a 503, and auth-service is not asked.
+            int asked = FakeAuthResolver.server().findAll(postRequestedFor(urlPathEqualTo(FakeAuthResolver.PATH)))
+                    .size();
+            expectProblem(send(party(), UUID.randomUUID().toString(), freshNumber(), 100), 503,
+                    "service-unavailable").header("Retry-After", Matchers.notNullValue());
+            assertEquals(asked, FakeAuthResolver.server().findAll(postRequestedFor(urlPathEqualTo(
+                    FakeAuthResolver.PATH))).size());
+        } finally {
+            FakeAuthResolver.server().removeStub(unavailable);
+            breakers.reset(RecipientCalls.BREAKER);
+        }
+        Eventually.until("the status says transfers work again", Duration.ofSeconds(10), () -> "ok".equals(
+                given().get("/v1/status").then().statusCode(200).extract().path("capabilities.transfers.status")));
     }
 
     @Test

@@ -22,9 +22,10 @@ class SignalsTest {
 
     private static Map<String, Level> levels(Signals signals) {
         Map<String, Capability> capabilities = signals.capabilities(CONFIG);
-        assertEquals(java.util.List.of("paying", "refunds", "receipts"), java.util.List.copyOf(capabilities.keySet()));
+        assertEquals(java.util.List.of("paying", "refunds", "transfers", "receipts"),
+                java.util.List.copyOf(capabilities.keySet()));
         return Map.of("paying", capabilities.get("paying").status(), "refunds", capabilities.get("refunds").status(),
-                "receipts", capabilities.get("receipts").status());
+                "transfers", capabilities.get("transfers").status(), "receipts", capabilities.get("receipts").status());
     }
 
     private static Optional<Duration> backlog(long seconds) {
@@ -33,39 +34,57 @@ class SignalsTest {
 
     @Test
     void allWellIsOkEverywhere() {
-        assertEquals(Map.of("paying", Level.OK, "refunds", Level.OK, "receipts", Level.OK),
-                levels(new Signals(CircuitBreakerState.CLOSED, false, false, backlog(3))));
+        assertEquals(Map.of("paying", Level.OK, "refunds", Level.OK, "transfers", Level.OK, "receipts", Level.OK),
+                levels(new Signals(CircuitBreakerState.CLOSED, CircuitBreakerState.CLOSED, false, false, backlog(3))));
     }
 
     @Test
     void anOpenBreakerStopsMoneyButNotReceipts() {
-        assertEquals(Map.of("paying", Level.DOWN, "refunds", Level.DOWN, "receipts", Level.OK),
-                levels(new Signals(CircuitBreakerState.OPEN, false, false, backlog(0))));
-        assertEquals(Map.of("paying", Level.DEGRADED, "refunds", Level.DEGRADED, "receipts", Level.OK),
-                levels(new Signals(CircuitBreakerState.HALF_OPEN, false, false, backlog(0))));
+        assertEquals(Map.of("paying", Level.DOWN, "refunds", Level.DOWN, "transfers", Level.DOWN, "receipts", Level.OK),
+                levels(new Signals(CircuitBreakerState.OPEN, CircuitBreakerState.CLOSED, false, false, backlog(0))));
+        assertEquals(
+                Map.of("paying", Level.DEGRADED, "refunds", Level.DEGRADED, "transfers", Level.DEGRADED, "receipts",
+                        Level.OK),
+                levels(new Signals(CircuitBreakerState.HALF_OPEN, CircuitBreakerState.CLOSED, false, false,
+                        backlog(0))));
+    }
+
+    @Test
+    void recipientLookupsAtAuthServiceMatterToTransfersAlone() {
+        assertEquals(Map.of("paying", Level.OK, "refunds", Level.OK, "transfers", Level.DOWN, "receipts", Level.OK),
+                levels(new Signals(CircuitBreakerState.CLOSED, CircuitBreakerState.OPEN, false, false, backlog(0))));
+        assertEquals(Map.of("paying", Level.OK, "refunds", Level.OK, "transfers", Level.DEGRADED, "receipts", Level.OK),
+                levels(new Signals(CircuitBreakerState.CLOSED, CircuitBreakerState.HALF_OPEN, false, false,
+                        backlog(0))));
     }
 
     @Test
     void sheddingDegradesWhatTheShedClassServes() {
-        assertEquals(Map.of("paying", Level.DEGRADED, "refunds", Level.DEGRADED, "receipts", Level.OK),
-                levels(new Signals(CircuitBreakerState.CLOSED, true, false, backlog(0))));
+        assertEquals(
+                Map.of("paying", Level.DEGRADED, "refunds", Level.DEGRADED, "transfers", Level.DEGRADED, "receipts",
+                        Level.OK),
+                levels(new Signals(CircuitBreakerState.CLOSED, CircuitBreakerState.CLOSED, true, false, backlog(0))));
         // Order codes are part of paying an order, not of refunds.
-        assertEquals(Map.of("paying", Level.DEGRADED, "refunds", Level.OK, "receipts", Level.OK),
-                levels(new Signals(CircuitBreakerState.CLOSED, false, true, backlog(0))));
+        assertEquals(Map.of("paying", Level.DEGRADED, "refunds", Level.OK, "transfers", Level.OK, "receipts", Level.OK),
+                levels(new Signals(CircuitBreakerState.CLOSED, CircuitBreakerState.CLOSED, false, true, backlog(0))));
     }
 
     @Test
     void receiptsFollowTheAgeOfTheOldestUndelivered() {
-        assertEquals(Level.DEGRADED, levels(new Signals(CircuitBreakerState.CLOSED, false, false, backlog(61)))
-                .get("receipts"));
-        assertEquals(Level.DOWN, levels(new Signals(CircuitBreakerState.CLOSED, false, false, backlog(601)))
-                .get("receipts"));
+        assertEquals(Level.DEGRADED,
+                levels(new Signals(CircuitBreakerState.CLOSED, CircuitBreakerState.CLOSED, false, false, backlog(61)))
+                        .get("receipts"));
+        assertEquals(Level.DOWN,
+                levels(new Signals(CircuitBreakerState.CLOSED, CircuitBreakerState.CLOSED, false, false, backlog(601)))
+                        .get("receipts"));
     }
 
     @Test
     void noDatabaseIsDownEverywhere() {
-        assertEquals(Map.of("paying", Level.DOWN, "refunds", Level.DOWN, "receipts", Level.DOWN),
-                levels(new Signals(CircuitBreakerState.CLOSED, false, false, Optional.empty())));
+        assertEquals(
+                Map.of("paying", Level.DOWN, "refunds", Level.DOWN, "transfers", Level.DOWN, "receipts", Level.DOWN),
+                levels(new Signals(CircuitBreakerState.CLOSED, CircuitBreakerState.CLOSED, false, false,
+                        Optional.empty())));
     }
 
     @Test
