@@ -70,6 +70,12 @@ class TopupTest {
     @Inject
     TopupReconciler reconciler;
 
+    @Inject
+    HeldTopups held;
+
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
     /** A customer on a device bound a month ago, with a wallet account of their own. */
     record Customer(String id, String device, UUID account) {
 
@@ -163,6 +169,36 @@ class TopupTest {
         expectProblem(topUp(customer.token(), key, card, 3001), 422, "idempotency-key-reused");
         as(customer.token()).get("/v1/topups/" + id).then().statusCode(200)
                 .body("status", Matchers.equalTo("COMPLETED"));
+    }
+
+    @Test
+    void concurrentRetriesUnderOneKeyChargeAndCreditOnce() throws Exception {
+        Customer customer = customer();
+        String card = register(customer, APPROVES);
+        String key = UUID.randomUUID().toString();
+        String token = customer.token();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<io.restassured.response.Response>> answers = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                answers.add(pool.submit(() -> as(token).header("Idempotency-Key", key).body(topup(card, 2200))
+                        .post("/v1/topups")));
+            }
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (var answer : answers) {
+                io.restassured.response.Response response = answer.get();
+                assertFalse(response.statusCode() >= 300, response.asString());
+                ids.add(response.path("topupId"));
+            }
+            assertEquals(1, ids.size(), "one top-up");
+            String id = ids.iterator().next();
+            assertEquals(1, TestDatabase.count("SELECT count(*) FROM topup WHERE customer_id = '" + customer.id()
+                    + "'"));
+            assertEquals(1, TestDatabase.count("SELECT count(*) FROM sandbox_charge WHERE reference = '" + id + "'"));
+            assertEquals(1, postedUnder(id).size(), "credited once");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
@@ -308,6 +344,39 @@ class TopupTest {
         String steppedUp = TestIssuer.tokens().customerToken(customer.id(), device, Instant.now(), true);
         topUp(steppedUp, key, card, 1000).statusCode(200).body("status", Matchers.equalTo("COMPLETED"));
         creditedOnce(customer, id, 1000);
+    }
+
+    @Test
+    void aHeldTopupOpsApproveIsChargedAndCreditedByTheReconciler() {
+        Customer customer = customer();
+        String card = register(customer, APPROVES);
+        String fresh = TestIssuer.tokens().customerToken(customer.id(), "dev-" + UUID.randomUUID(), Instant.now(),
+                false);
+        String key = UUID.randomUUID().toString();
+        String id = expectProblem(topUp(fresh, key, card, 1800), 403, "step-up-required").extract()
+                .header("Location").substring("/v1/topups/".length());
+        pool.withTransaction(tx -> held.proceed(tx, UUID.fromString(id))).await().indefinitely();
+        assertEquals("charging", status(id));
+        reconciler.settleDue().await().indefinitely();
+        creditedOnce(customer, id, 1800);
+        topUp(fresh, key, card, 1800).statusCode(200).body("status", Matchers.equalTo("COMPLETED"));
+    }
+
+    @Test
+    void aHeldTopupOpsDenyFailsAndChargesNothing() {
+        Customer customer = customer();
+        String card = register(customer, APPROVES);
+        String fresh = TestIssuer.tokens().customerToken(customer.id(), "dev-" + UUID.randomUUID(), Instant.now(),
+                false);
+        String key = UUID.randomUUID().toString();
+        String id = expectProblem(topUp(fresh, key, card, 1800), 403, "step-up-required").extract()
+                .header("Location").substring("/v1/topups/".length());
+        pool.withTransaction(tx -> held.refuse(tx, UUID.fromString(id), "risk-denied", "Denied by ops."))
+                .await().indefinitely();
+        assertEquals("failed", status(id));
+        expectProblem(topUp(fresh, key, card, 1800), 403, "risk-denied");
+        assertEquals(0, TestDatabase.count("SELECT count(*) FROM sandbox_charge WHERE reference = '" + id + "'"));
+        assertEquals(0, postedUnder(id).size());
     }
 
     @Test
