@@ -29,14 +29,17 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class Ledger {
 
-    /** What payments, refunds and P2P transfers need from wallet-service, and nothing more. */
-    static final String SCOPE = String.join(" ", Scopes.WALLET_ACCOUNTS_READ, Scopes.WALLET_TRANSFERS_PAYMENT,
+    /** What payments, refunds, P2P transfers and top-ups need from wallet-service, and nothing more. */
+    static final String SCOPE = String.join(" ", Scopes.WALLET_ACCOUNTS_READ, Scopes.WALLET_TRANSFERS_TOPUP,
+            Scopes.WALLET_TRANSFERS_PAYMENT,
             Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P, Scopes.WALLET_TRANSFERS_REVERSE,
             Scopes.WALLET_TRANSFERS_READ);
 
     private final WalletCalls calls;
     private final ScopedTokens tokens;
     private final Pool pool;
+    /** The funding clearing account, once learned: a system account's id never changes. */
+    private volatile UUID fundingClearing;
 
     Ledger(WalletCalls calls, ScopedTokens tokens, Pool pool) {
         this.calls = calls;
@@ -111,6 +114,24 @@ public class Ledger {
                 ? Uni.createFrom().voidItem()
                 : pool.preparedQuery("INSERT INTO customer_account (customer_id, account_id) VALUES ($1, $2) "
                         + "ON CONFLICT DO NOTHING").execute(Tuple.of(customerId, account)));
+    }
+
+    /**
+     * The {@code funding-clearing} system account, which every top-up debits: learned from wallet-service once, then
+     * kept; null while wallet-service has none.
+     */
+    public Uni<UUID> fundingClearing() {
+        UUID known = fundingClearing;
+        if (known != null) {
+            return Uni.createFrom().item(known);
+        }
+        return call(token -> api -> api.systemAccount(token, "funding-clearing")).map(answer -> {
+            if (!answer.posted() || answer.body().getString("id") == null) {
+                return null;
+            }
+            fundingClearing = UUID.fromString(answer.body().getString("id"));
+            return fundingClearing;
+        });
     }
 
     /** The merchant's ledger account, remembered on the merchant's row; null while wallet-service has none yet. */

@@ -25,6 +25,7 @@ import io.kessai.payment.ledger.WalletAnswer;
 import io.kessai.payment.ledger.WalletUnavailable;
 import io.kessai.payment.payment.PaymentProblem;
 import io.kessai.payment.payment.PaymentView;
+import io.kessai.payment.payment.Payments;
 import io.kessai.payment.risk.Decision;
 import io.kessai.payment.risk.MoneyMovement;
 import io.kessai.payment.risk.MoneyMovementGate;
@@ -122,10 +123,7 @@ public class Transfers {
     }
 
     public Uni<Outcome> send(String senderId, MoneyMovement.Actor actor, String key, TransferRequest request) {
-        if (key == null || !key.matches("[A-Za-z0-9._:-]{1,200}")) {
-            throw ProblemType.MISSING_IDEMPOTENCY_KEY.exception("Send an Idempotency-Key header (1 to 200 of "
-                    + "A-Z a-z 0-9 . _ : -) and reuse it when you retry.");
-        }
+        Payments.requireKey(key);
         String sha256 = RequestDigest.sha256(request);
         return byKey(pool, senderId, key).flatMap(existing -> existing != null
                 ? replay(existing, sha256, actor)

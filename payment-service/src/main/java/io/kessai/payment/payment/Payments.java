@@ -93,12 +93,20 @@ public class Payments {
     public record Outcome(PaymentView payment, boolean replayed) {
     }
 
-    public Uni<Outcome> pay(String customerId, MoneyMovement.Actor actor, String idempotencyKey,
-            PaymentRequest request) {
-        if (idempotencyKey == null || !idempotencyKey.matches("[A-Za-z0-9._:-]{1,200}")) {
+    /**
+     * 400 {@code missing-idempotency-key} unless {@code key} is 1 to 200 of A-Z a-z 0-9 . _ : - (what wallet-service
+     * takes): every money-moving POST needs one.
+     */
+    public static void requireKey(String key) {
+        if (key == null || !key.matches("[A-Za-z0-9._:-]{1,200}")) {
             throw ProblemType.MISSING_IDEMPOTENCY_KEY.exception("Send an Idempotency-Key header (1 to 200 of "
                     + "A-Z a-z 0-9 . _ : -) and reuse it when you retry.");
         }
+    }
+
+    public Uni<Outcome> pay(String customerId, MoneyMovement.Actor actor, String idempotencyKey,
+            PaymentRequest request) {
+        requireKey(idempotencyKey);
         MpmCode code = codec.decode(request.payload());
         String sha256 = RequestDigest.sha256(request);
         UUID storeId = storeOf(code);

@@ -14,7 +14,7 @@ import io.vertx.core.http.HttpMethod;
  */
 public enum EndpointClass {
 
-    /** Paying a code, a till's cancels and refunds, and P2P transfers: the path that is served first. */
+    /** Paying a code, a till's cancels and refunds, P2P transfers and top-ups: the path that is served first. */
     PAYMENTS,
     /** A till making or deleting an order code. */
     CODES,
@@ -47,6 +47,7 @@ public enum EndpointClass {
             new Rule(Set.of(HttpMethod.POST), "/v1/merchant/payments/", true, PAYMENTS),
             new Rule(Set.of(HttpMethod.POST), "/v1/merchant/refunds", false, PAYMENTS),
             new Rule(Set.of(HttpMethod.POST), "/v1/p2p-transfers", false, PAYMENTS),
+            new Rule(Set.of(HttpMethod.POST), "/v1/topups", false, PAYMENTS),
             new Rule(Set.of(HttpMethod.POST), "/v1/codes", false, CODES),
             new Rule(Set.of(HttpMethod.DELETE), "/v1/codes/", true, CODES),
             new Rule(READ_METHODS, "/v1/", true, READS));

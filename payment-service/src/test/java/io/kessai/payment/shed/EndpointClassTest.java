@@ -22,6 +22,9 @@ class EndpointClassTest {
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/merchant/payments/order-1/cancel"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/merchant/refunds"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/p2p-transfers"));
+        assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/topups"));
+        assertEquals(Optional.of(EndpointClass.READS), of(HttpMethod.GET, "/v1/topups/" + java.util.UUID.randomUUID()));
+        assertEquals(Optional.of(EndpointClass.OTHER), of(HttpMethod.POST, "/v1/cards"));
         assertEquals(Optional.of(EndpointClass.READS),
                 of(HttpMethod.GET, "/v1/p2p-transfers/" + java.util.UUID.randomUUID()));
     }
