@@ -210,28 +210,39 @@ class PaymentGroups {
             }
             int index = i;
             Cpm cpm = draft.cpm();
-            all = all.flatMap(done -> tx.preparedQuery("SELECT k.status, (SELECT p.idempotency_key FROM cpm_code_use u "
-                    + "JOIN payment p ON p.id = u.payment_id WHERE u.key_id = k.id AND u.time_step = $2 "
-                    + "AND u.counter = $3) AS used_under, EXISTS (SELECT 1 FROM cpm_code_use u JOIN payment p "
-                    + "ON p.id = u.payment_id WHERE u.key_id = k.id AND (u.time_step, u.counter) > ($2, $3) "
-                    + "AND p.status <> 'failed') AS superseded FROM payment_key k WHERE k.id = $1 FOR UPDATE")
-                    .execute(Tuple.of(cpm.keyId(), cpm.timeStep(), cpm.counter())).map(rows -> {
-                        Row row = rows.iterator().next();
-                        String usedUnder = row.getString("used_under");
-                        if (!"active".equals(row.getString("status"))) {
-                            answers.set(index, Groups.Answer.failed(CpmProblem.KEY_REVOKED.exception("This code's "
-                                    + "payment key was revoked; the customer pays in the app.")));
-                        } else if (draft.key().equals(usedUnder)) {
-                            answers.set(index, Groups.Answer.failed(new LostRace()));
-                        } else if (usedUnder != null) {
-                            answers.set(index, Groups.Answer.failed(CpmProblem.CODE_USED.exception("This code was "
-                                    + "used already; the customer shows a new one.")));
-                        } else if (row.getBoolean("superseded")) {
-                            answers.set(index, Groups.Answer.failed(CpmProblem.CODE_SUPERSEDED.exception("A newer "
-                                    + "code of this customer's device has paid; the customer shows a new one.")));
-                        }
-                        return null;
-                    }));
+            // The lock first, then the read in a statement of its own: in READ COMMITTED a statement that waited for a
+            // row lock still reads the rest from its own, older snapshot, and would miss the use just committed.
+            all = all.flatMap(done -> tx.preparedQuery("SELECT id FROM payment_key WHERE id = $1 FOR UPDATE")
+                    .execute(Tuple.of(cpm.keyId())))
+                    .flatMap(locked -> tx
+                            .preparedQuery("SELECT k.status, (SELECT p.idempotency_key FROM cpm_code_use u "
+                                    + "JOIN payment p ON p.id = u.payment_id WHERE u.key_id = k.id "
+                                    + "AND u.time_step = $2 AND u.counter = $3) AS used_under, EXISTS (SELECT 1 "
+                                    + "FROM cpm_code_use u JOIN payment p ON p.id = u.payment_id WHERE u.key_id = k.id "
+                                    + "AND (u.time_step, u.counter) > ($2, $3) AND p.status <> 'failed') "
+                                    + "AS superseded FROM payment_key k WHERE k.id = $1")
+                            .execute(Tuple.of(cpm.keyId(), cpm.timeStep(), cpm.counter())).map(rows -> {
+                                Row row = rows.iterator().next();
+                                String usedUnder = row.getString("used_under");
+                                if (!"active".equals(row.getString("status"))) {
+                                    answers.set(index,
+                                            Groups.Answer.failed(CpmProblem.KEY_REVOKED.exception("This code's "
+                                                    + "payment key was revoked; the customer pays in the app.")));
+                                } else if (draft.key().equals(usedUnder)) {
+                                    answers.set(index, Groups.Answer.failed(new LostRace()));
+                                } else if (usedUnder != null) {
+                                    answers.set(index,
+                                            Groups.Answer.failed(CpmProblem.CODE_USED.exception("This code was "
+                                                    + "used already; the customer shows a new one.")));
+                                } else if (row.getBoolean("superseded")) {
+                                    answers.set(index,
+                                            Groups.Answer.failed(CpmProblem.CODE_SUPERSEDED.exception("A newer "
+                                                    + "code of this customer's device has paid; the customer "
+                                                    + "shows a new one.")));
+                                }
+                                return null;
+                            }))
+                    .replaceWithVoid();
         }
         return all;
     }

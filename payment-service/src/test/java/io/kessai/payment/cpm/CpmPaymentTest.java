@@ -9,10 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
@@ -138,6 +144,37 @@ class CpmPaymentTest {
                 .body("paymentId", Matchers.equalTo(paymentId));
         as(device.token()).get("/v1/payments/" + paymentId).then().statusCode(200).body("kind",
                 Matchers.equalTo("CPM"));
+    }
+
+    @Test
+    void oneCodeChargedConcurrentlyPaysOnce() throws Exception {
+        Shop shop = shop();
+        Device device = device();
+        String code = device.code();
+        String sameKey = UUID.randomUUID().toString();
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                boolean retry = i % 2 == 0;
+                answers.add(pool.submit(() -> retry
+                        ? charge(shop.tillA(), sameKey, code, 400, "sale-same").extract().statusCode()
+                        : charge(shop.tillB(), code, 400).extract().statusCode()));
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> answer : answers) {
+                statuses.add(answer.get(60, TimeUnit.SECONDS));
+            }
+            // One payment; the same request's copies answer it, every other till's charge is refused as used.
+            assertEquals(1, paymentsOf(device.customer()), statuses.toString());
+            assertEquals(1, TestDatabase.count("SELECT count(*) FROM cpm_code_use WHERE key_id = '" + device.keyId()
+                    + "'"));
+            assertTrue(statuses.stream().allMatch(status -> status == 201 || status == 200 || status == 409),
+                    statuses.toString());
+            assertEquals(1, statuses.stream().filter(status -> status == 201).count(), statuses.toString());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
