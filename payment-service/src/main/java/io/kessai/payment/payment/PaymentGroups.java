@@ -21,6 +21,7 @@ import io.kessai.common.problem.ProblemException;
 import io.kessai.outbox.Outbox;
 import io.kessai.payment.Money;
 import io.kessai.payment.PaymentConfig;
+import io.kessai.payment.cpm.CpmProblem;
 import io.kessai.payment.ledger.Ledger;
 import io.kessai.payment.ledger.WalletAnswer;
 import io.kessai.payment.ledger.WalletUnavailable;
@@ -57,16 +58,37 @@ class PaymentGroups {
 
     /** A payment that passed the checks needing no lock: what recording it needs. */
     record Draft(UUID id, String customerId, String key, String sha256, MpmCode code, Payee payee, long amount,
-            UUID customerAccount, UUID merchantAccount, Instant at, MoneyMovement.Actor actor) {
+            UUID customerAccount, UUID merchantAccount, Instant at, MoneyMovement.Actor actor, Cpm cpm) {
+
+        /** A payment of a scanned merchant-presented code. */
+        Draft(UUID id, String customerId, String key, String sha256, MpmCode code, Payee payee, long amount,
+                UUID customerAccount, UUID merchantAccount, Instant at, MoneyMovement.Actor actor) {
+            this(id, customerId, key, sha256, code, payee, amount, customerAccount, merchantAccount, at, actor, null);
+        }
 
         boolean dynamic() {
-            return code.kind() == MpmCode.Kind.DYNAMIC;
+            return code != null && code.kind() == MpmCode.Kind.DYNAMIC;
+        }
+
+        String kind() {
+            return cpm != null ? "cpm" : dynamic() ? "mpm_dynamic" : "mpm_static";
+        }
+
+        String terminal() {
+            return cpm != null ? cpm.terminalId() : code.terminalLabel();
         }
 
         MoneyMovement movement() {
-            return new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id, customerId, payee.merchantId(), null, amount,
-                    at, actor);
+            return new MoneyMovement(cpm != null ? MoneyMovement.Kind.CPM_PAYMENT : MoneyMovement.Kind.MPM_PAYMENT, id,
+                    customerId, payee.merchantId(), null, amount, at, actor);
         }
+    }
+
+    /**
+     * What a till's customer-presented code adds: the code (its key, time step and counter), claimed in the
+     * recording transaction under the key's row lock, and the till's own ids.
+     */
+    record Cpm(UUID keyId, long timeStep, int counter, String merchantPaymentId, String terminalId) {
     }
 
     /** The payment's key was taken by a concurrent request meanwhile: that request's payment is the answer. */
@@ -140,37 +162,104 @@ class PaymentGroups {
      * pending, their orders reserved. Refusals and lost races are answered; the rest is returned.
      */
     private Uni<List<Recorded>> record(List<Draft> drafts, List<Groups.Answer<PaymentView>> answers) {
-        return pool.withTransaction(tx -> orders(tx, drafts, answers).flatMap(orders -> {
-            List<Integer> open = new ArrayList<>();
-            for (int i = 0; i < drafts.size(); i++) {
-                if (answers.get(i) == null) {
-                    open.add(i);
-                }
-            }
-            if (open.isEmpty()) {
-                return Uni.createFrom().item(List.<Recorded>of());
-            }
-            return gate.judgeAll(tx, open.stream().map(i -> drafts.get(i).movement()).toList())
-                    .flatMap(decisions -> {
-                        // Allowed payments are recorded pending and posted; those to be stepped up are recorded held.
-                        List<Integer> admitted = new ArrayList<>();
-                        Map<Integer, Decision> held = new HashMap<>();
-                        for (int k = 0; k < open.size(); k++) {
-                            Decision decision = decisions.get(k);
-                            if (decision.outcome() == Decision.Outcome.STEP_UP) {
-                                held.put(open.get(k), decision);
-                                admitted.add(open.get(k));
-                            } else if (!decision.allowed()) {
-                                answers.set(open.get(k), Groups.Answer.failed(decision.problem()));
-                            } else {
-                                admitted.add(open.get(k));
-                            }
+        return pool.withTransaction(tx -> orders(tx, drafts, answers).call(orders -> claims(tx, drafts, answers))
+                .flatMap(orders -> {
+                    List<Integer> open = new ArrayList<>();
+                    for (int i = 0; i < drafts.size(); i++) {
+                        if (answers.get(i) == null) {
+                            open.add(i);
                         }
-                        return admitted.isEmpty()
-                                ? Uni.createFrom().item(List.<Recorded>of())
-                                : insert(tx, drafts, admitted, held, orders, answers);
-                    });
-        }));
+                    }
+                    if (open.isEmpty()) {
+                        return Uni.createFrom().item(List.<Recorded>of());
+                    }
+                    return gate.judgeAll(tx, open.stream().map(i -> drafts.get(i).movement()).toList())
+                            .flatMap(decisions -> {
+                                // Allowed payments are recorded pending and posted; those to be stepped up are recorded held.
+                                List<Integer> admitted = new ArrayList<>();
+                                Map<Integer, Decision> held = new HashMap<>();
+                                for (int k = 0; k < open.size(); k++) {
+                                    Decision decision = decisions.get(k);
+                                    if (decision.outcome() == Decision.Outcome.STEP_UP) {
+                                        held.put(open.get(k), decision);
+                                        admitted.add(open.get(k));
+                                    } else if (!decision.allowed()) {
+                                        answers.set(open.get(k), Groups.Answer.failed(decision.problem()));
+                                    } else {
+                                        admitted.add(open.get(k));
+                                    }
+                                }
+                                return admitted.isEmpty()
+                                        ? Uni.createFrom().item(List.<Recorded>of())
+                                        : insert(tx, drafts, admitted, held, orders, answers);
+                            });
+                }));
+    }
+
+    /**
+     * The codes of the group's CPM payments, each claimed under its key's row lock: a revoked key, a code already
+     * used, or one ordered at or before a newer code of its key that paid or is being paid is answered here; the same
+     * request's own code, taken by a concurrent copy of it, is a lost race.
+     */
+    private static Uni<Void> claims(SqlConnection tx, List<Draft> drafts, List<Groups.Answer<PaymentView>> answers) {
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (int i = 0; i < drafts.size(); i++) {
+            Draft draft = drafts.get(i);
+            if (draft.cpm() == null || answers.get(i) != null) {
+                continue;
+            }
+            int index = i;
+            Cpm cpm = draft.cpm();
+            // The lock first, then the read in a statement of its own: in READ COMMITTED a statement that waited for a
+            // row lock still reads the rest from its own, older snapshot, and would miss the use just committed.
+            all = all.flatMap(done -> tx.preparedQuery("SELECT id FROM payment_key WHERE id = $1 FOR UPDATE")
+                    .execute(Tuple.of(cpm.keyId())))
+                    .flatMap(locked -> tx
+                            .preparedQuery("SELECT k.status, (SELECT p.idempotency_key FROM cpm_code_use u "
+                                    + "JOIN payment p ON p.id = u.payment_id WHERE u.key_id = k.id "
+                                    + "AND u.time_step = $2 AND u.counter = $3) AS used_under, EXISTS (SELECT 1 "
+                                    + "FROM cpm_code_use u JOIN payment p ON p.id = u.payment_id WHERE u.key_id = k.id "
+                                    + "AND (u.time_step, u.counter) > ($2, $3) AND p.status <> 'failed') "
+                                    + "AS superseded FROM payment_key k WHERE k.id = $1")
+                            .execute(Tuple.of(cpm.keyId(), cpm.timeStep(), cpm.counter())).map(rows -> {
+                                Row row = rows.iterator().next();
+                                String usedUnder = row.getString("used_under");
+                                if (!"active".equals(row.getString("status"))) {
+                                    answers.set(index,
+                                            Groups.Answer.failed(CpmProblem.KEY_REVOKED.exception("This code's "
+                                                    + "payment key was revoked; the customer pays in the app.")));
+                                } else if (draft.key().equals(usedUnder)) {
+                                    answers.set(index, Groups.Answer.failed(new LostRace()));
+                                } else if (usedUnder != null) {
+                                    answers.set(index,
+                                            Groups.Answer.failed(CpmProblem.CODE_USED.exception("This code was "
+                                                    + "used already; the customer shows a new one.")));
+                                } else if (row.getBoolean("superseded")) {
+                                    answers.set(index,
+                                            Groups.Answer.failed(CpmProblem.CODE_SUPERSEDED.exception("A newer "
+                                                    + "code of this customer's device has paid; the customer "
+                                                    + "shows a new one.")));
+                                }
+                                return null;
+                            }))
+                    .replaceWithVoid();
+        }
+        return all;
+    }
+
+    /** Records the codes of the CPM payments just inserted as used (their keys are locked by {@link #claims}). */
+    private static Uni<Void> used(SqlConnection tx, List<Draft> inserted) {
+        List<Draft> cpm = inserted.stream().filter(draft -> draft.cpm() != null).toList();
+        if (cpm.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return tx.preparedQuery("INSERT INTO cpm_code_use (key_id, time_step, counter, payment_id) "
+                + "SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::smallint[], $4::uuid[])")
+                .execute(Tuple.of(cpm.stream().map(d -> d.cpm().keyId()).toArray(UUID[]::new),
+                        cpm.stream().map(d -> d.cpm().timeStep()).toArray(Long[]::new),
+                        cpm.stream().map(d -> (short) d.cpm().counter()).toArray(Short[]::new),
+                        cpm.stream().map(Draft::id).toArray(UUID[]::new)))
+                .replaceWithVoid();
     }
 
     /** The orders the group's dynamic codes name, locked in id order, each checked for its payment. */
@@ -254,9 +343,11 @@ class PaymentGroups {
             merchants[k] = draft.payee().merchantId();
             stores[k] = draft.payee().storeId();
             orderIds[k] = order == null ? null : order.getUUID("id");
-            merchantPaymentIds[k] = order == null ? null : order.getString("merchant_payment_id");
-            terminals[k] = draft.code().terminalLabel();
-            kinds[k] = draft.dynamic() ? "mpm_dynamic" : "mpm_static";
+            merchantPaymentIds[k] = draft.cpm() != null
+                    ? draft.cpm().merchantPaymentId()
+                    : order == null ? null : order.getString("merchant_payment_id");
+            terminals[k] = draft.terminal();
+            kinds[k] = draft.kind();
             amounts[k] = draft.amount();
             customerAccounts[k] = draft.customerAccount();
             merchantAccounts[k] = draft.merchantAccount();
@@ -291,6 +382,7 @@ class PaymentGroups {
                     List<MoneyMovement> lost = new ArrayList<>();
                     List<UUID> reservedOrders = new ArrayList<>();
                     List<UUID> reservedFor = new ArrayList<>();
+                    List<Draft> claimed = new ArrayList<>();
                     for (int i : admitted) {
                         Draft draft = drafts.get(i);
                         Row order = orders.get(i);
@@ -299,6 +391,7 @@ class PaymentGroups {
                             lost.add(draft.movement());
                             continue;
                         }
+                        claimed.add(draft);
                         if (order != null) {
                             reservedOrders.add(order.getUUID("id"));
                             reservedFor.add(draft.id());
@@ -319,7 +412,7 @@ class PaymentGroups {
                                     .execute(Tuple.of(reservedOrders.toArray(UUID[]::new),
                                             reservedFor.toArray(UUID[]::new)))
                                     .replaceWithVoid();
-                    return release.flatMap(done -> reserve).map(done -> recorded);
+                    return release.flatMap(done -> reserve).flatMap(done -> used(tx, claimed)).map(done -> recorded);
                 });
     }
 
@@ -327,10 +420,13 @@ class PaymentGroups {
     private static Payments.Stored pending(Draft draft, Row order) {
         boolean dynamic = order != null;
         Payee payee = draft.payee();
-        PaymentView view = new PaymentView(draft.id(), "PENDING", dynamic ? "MPM_DYNAMIC" : "MPM_STATIC",
+        String merchantPaymentId = draft.cpm() != null
+                ? draft.cpm().merchantPaymentId()
+                : dynamic ? order.getString("merchant_payment_id") : null;
+        PaymentView view = new PaymentView(draft.id(), "PENDING", draft.kind().toUpperCase(),
                 Money.yen(draft.amount()), Money.yen(0), "NONE", payee.merchantId(), payee.storeId(),
-                payee.displayName(), dynamic ? order.getString("merchant_payment_id") : null,
-                draft.code().terminalLabel(), null, draft.at().atOffset(ZoneOffset.UTC), null, null, null);
+                payee.displayName(), merchantPaymentId, draft.terminal(), null, draft.at().atOffset(ZoneOffset.UTC),
+                null, null, null);
         return new Payments.Stored(view, draft.customerId(), draft.sha256(), draft.customerAccount(),
                 draft.merchantAccount(), dynamic ? order.getUUID("id") : null, null, null);
     }

@@ -84,8 +84,7 @@ public class Payments {
         }
 
         MoneyMovement movement() {
-            return new MoneyMovement(MoneyMovement.Kind.MPM_PAYMENT, id(), customerId, view.merchantId(), null,
-                    view.amount().amount(), view.createdAt().toInstant(), MoneyMovement.Actor.UNKNOWN);
+            return PaymentHolds.movement(this, MoneyMovement.Actor.UNKNOWN);
         }
     }
 
@@ -198,7 +197,7 @@ public class Payments {
      * A retry under the payment's key: answered as the payment now is, except that a held payment retried with a
      * fresh step-up is confirmed now ({@link PaymentHolds#confirm}).
      */
-    private Uni<Outcome> replay(Stored existing, String sha256, MoneyMovement.Actor actor) {
+    Uni<Outcome> replay(Stored existing, String sha256, MoneyMovement.Actor actor) {
         if (!existing.requestSha256().equals(sha256)) {
             throw ProblemType.IDEMPOTENCY_KEY_REUSED.exception("This Idempotency-Key was used for another payment; "
                     + "use a new key for a new payment.");
@@ -243,11 +242,11 @@ public class Payments {
      * account as this service knows it (null: not learned yet), and the payment already made under the request's key
      * (then nothing else matters).
      */
-    private record Found(Payee payee, UUID customerAccount, Stored existing) {
+    record Found(Payee payee, UUID customerAccount, Stored existing) {
     }
 
     /** The store with its merchant, the customer's account and the key's payment: one round trip, two for a retry. */
-    private Uni<Found> lookUp(UUID storeId, String customerId, String key) {
+    Uni<Found> lookUp(UUID storeId, String customerId, String key) {
         return pool.preparedQuery("SELECT " + Payee.COLUMNS + ", (SELECT account_id FROM customer_account WHERE "
                 + "customer_id = $2) AS customer_account, (SELECT id FROM payment WHERE customer_id = $2 AND "
                 + "idempotency_key = $3) AS existing FROM store s JOIN merchant m ON m.id = s.merchant_id "
@@ -266,7 +265,7 @@ public class Payments {
     }
 
     /** The store's payee if it may be paid now. */
-    private static Payee payable(Payee payee) {
+    static Payee payable(Payee payee) {
         if (payee != null && payee.merchantStatus() == MerchantStatus.FROZEN) {
             throw MerchantProblem.MERCHANT_FROZEN.exception("This shop cannot take payments now.");
         }
