@@ -51,7 +51,7 @@ CREATE TABLE payout (
     -- The gateway was asked and its answer is not known yet (a timeout): ask it before sending again.
     sent                boolean NOT NULL DEFAULT false,
     -- The gateway refused: the payout transfer is being reversed.
-    returning           boolean NOT NULL DEFAULT false,
+    giving_back         boolean NOT NULL DEFAULT false,
     return_transfer_id  uuid,
     gateway_reference   text,
     failure_code        text,

@@ -46,6 +46,10 @@ public interface WalletApi {
             @PathParam("userId") String userId);
 
     @GET
+    @Path("/accounts/system/{code}")
+    Uni<Response> systemAccount(@HeaderParam("Authorization") String authorization, @PathParam("code") String code);
+
+    @GET
     @Path("/accounts/merchants/{merchantId}")
     Uni<Response> merchantAccounts(@HeaderParam("Authorization") String authorization,
             @PathParam("merchantId") String merchantId);
