@@ -35,6 +35,10 @@ public final class Scopes {
     public static final String WALLET_TRANSFERS_PAYMENT = "wallet:transfers.payment";
     public static final String WALLET_TRANSFERS_REFUND = "wallet:transfers.refund";
     public static final String WALLET_TRANSFERS_P2P = "wallet:transfers.p2p";
+    /** Post a {@code fee}: a merchant's settlement fee, from its account to the fees account. */
+    public static final String WALLET_TRANSFERS_FEE = "wallet:transfers.fee";
+    /** Post a {@code payout}: a merchant's settled balance, from its account to payout clearing (to its bank). */
+    public static final String WALLET_TRANSFERS_PAYOUT = "wallet:transfers.payout";
     /** Corrections between any accounts; no client is granted it by default. */
     public static final String WALLET_TRANSFERS_ADJUSTMENT = "wallet:transfers.adjustment";
     /** Reverse a transfer the same client posted. */
@@ -61,8 +65,9 @@ public final class Scopes {
     public static final Set<String> KNOWN = Set.of(WALLET_ACCOUNTS_READ, WALLET_CUSTOMERS_OPEN,
             WALLET_CUSTOMERS_FREEZE, WALLET_MERCHANTS_OPEN, WALLET_MERCHANTS_FREEZE, WALLET_TRANSFERS_TOPUP,
             WALLET_TRANSFERS_PAYMENT,
-            WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P, WALLET_TRANSFERS_ADJUSTMENT, WALLET_TRANSFERS_REVERSE,
-            WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE, WALLET_HOLDS_READ, NOTIFICATION_EVENTS_SEND,
+            WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P, WALLET_TRANSFERS_FEE, WALLET_TRANSFERS_PAYOUT,
+            WALLET_TRANSFERS_ADJUSTMENT, WALLET_TRANSFERS_REVERSE, WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE,
+            WALLET_HOLDS_READ, NOTIFICATION_EVENTS_SEND,
             AUTH_MERCHANTS_WRITE, AUTH_USERS_RESOLVE);
 
     public static final String AUTH_SERVICE = "auth-service";
@@ -78,7 +83,8 @@ public final class Scopes {
             AUTH_SERVICE, Set.of(WALLET_CUSTOMERS_OPEN, WALLET_CUSTOMERS_FREEZE, NOTIFICATION_EVENTS_SEND),
             PAYMENT_SERVICE, Set.of(WALLET_ACCOUNTS_READ, WALLET_MERCHANTS_OPEN, WALLET_MERCHANTS_FREEZE,
                     WALLET_TRANSFERS_TOPUP, WALLET_TRANSFERS_PAYMENT, WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P,
-                    WALLET_TRANSFERS_REVERSE, WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE, WALLET_HOLDS_READ,
+                    WALLET_TRANSFERS_FEE, WALLET_TRANSFERS_PAYOUT, WALLET_TRANSFERS_REVERSE, WALLET_TRANSFERS_READ,
+                    WALLET_HOLDS_WRITE, WALLET_HOLDS_READ,
                     NOTIFICATION_EVENTS_SEND, AUTH_MERCHANTS_WRITE, AUTH_USERS_RESOLVE),
             WALLET_SERVICE, Set.of(),
             NOTIFICATION_SERVICE, Set.of());

@@ -3,7 +3,9 @@ package io.kessai.payment.ledger;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,17 +31,17 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class Ledger {
 
-    /** What payments, refunds, P2P transfers and top-ups need from wallet-service, and nothing more. */
+    /** What payments, refunds, P2P transfers, top-ups and settlement need from wallet-service, and nothing more. */
     static final String SCOPE = String.join(" ", Scopes.WALLET_ACCOUNTS_READ, Scopes.WALLET_TRANSFERS_TOPUP,
-            Scopes.WALLET_TRANSFERS_PAYMENT,
-            Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P, Scopes.WALLET_TRANSFERS_REVERSE,
+            Scopes.WALLET_TRANSFERS_PAYMENT, Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P,
+            Scopes.WALLET_TRANSFERS_FEE, Scopes.WALLET_TRANSFERS_PAYOUT, Scopes.WALLET_TRANSFERS_REVERSE,
             Scopes.WALLET_TRANSFERS_READ);
 
     private final WalletCalls calls;
     private final ScopedTokens tokens;
     private final Pool pool;
-    /** The funding clearing account, once learned: a system account's id never changes. */
-    private volatile UUID fundingClearing;
+    /** System accounts by code, once learned: a system account's id never changes. */
+    private final Map<String, UUID> systemAccounts = new ConcurrentHashMap<>();
 
     Ledger(WalletCalls calls, ScopedTokens tokens, Pool pool) {
         this.calls = calls;
@@ -118,21 +120,12 @@ public class Ledger {
 
     /**
      * The {@code funding-clearing} system account, which every top-up debits: learned from wallet-service once, then
-     * kept; null while wallet-service has none.
+     * kept ({@link WalletUnavailable} while it cannot be learned).
      */
     public Uni<UUID> fundingClearing() {
-        UUID known = fundingClearing;
-        if (known != null) {
-            return Uni.createFrom().item(known);
-        }
-        return call(token -> api -> api.systemAccount(token, "funding-clearing")).map(answer -> {
-            if (!answer.posted() || answer.body().getString("id") == null) {
-                return null;
-            }
-            fundingClearing = UUID.fromString(answer.body().getString("id"));
-            return fundingClearing;
-        });
+        return systemAccount("funding-clearing");
     }
+
 
     /** The merchant's ledger account, remembered on the merchant's row; null while wallet-service has none yet. */
     public Uni<UUID> merchantAccount(UUID merchantId, UUID known) {
@@ -143,6 +136,26 @@ public class Ledger {
                 ? Uni.createFrom().voidItem()
                 : pool.preparedQuery("UPDATE merchant SET ledger_account_id = $2 WHERE id = $1")
                         .execute(Tuple.of(merchantId, account)));
+    }
+
+    /**
+     * A system account's id ({@code fees}, {@code payout-clearing}): asked once, then remembered (a system account
+     * never changes). A wallet-service without it (an older one) is a {@link WalletUnavailable} that sent nothing.
+     */
+    public Uni<UUID> systemAccount(String code) {
+        UUID known = systemAccounts.get(code);
+        if (known != null) {
+            return Uni.createFrom().item(known);
+        }
+        return call(token -> api -> api.systemAccount(token, code)).map(answer -> {
+            if (answer.status() != 200 || answer.body() == null || answer.body().getString("id") == null) {
+                throw new WalletUnavailable("wallet-service answered " + answer.status() + " to the lookup of the "
+                        + "system account " + code, false, null);
+            }
+            UUID id = UUID.fromString(answer.body().getString("id"));
+            systemAccounts.put(code, id);
+            return id;
+        });
     }
 
     private Uni<UUID> lookUp(boolean merchant, String owner) {

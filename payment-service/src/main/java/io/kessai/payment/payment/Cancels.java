@@ -187,7 +187,7 @@ public class Cancels {
 
     private Uni<Void> finish(Payments.Stored payment, UUID transferId) {
         return pool.withTransaction(tx -> tx.preparedQuery("UPDATE payment SET cancel_state = 'done', transfer_id = "
-                + "coalesce(transfer_id, $2), updated_at = now() WHERE id = $1 AND cancel_state = 'due' RETURNING id")
+                + "coalesce(transfer_id, $2), cancel_settled_at = now(), updated_at = now() WHERE id = $1 AND cancel_state = 'due' RETURNING id")
                 .execute(Tuple.of(payment.id(), transferId))
                 .flatMap(updated -> updated.size() == 0
                         ? Uni.createFrom().voidItem()

@@ -30,9 +30,11 @@ public class FakeWallet implements QuarkusTestResourceLifecycleManager {
     public static final UUID CUSTOMER_ACCOUNT = UUID.fromString("00000000-0000-4000-8000-00000000c001");
     public static final UUID MERCHANT_ACCOUNT = UUID.fromString("00000000-0000-4000-8000-00000000d001");
     /** A customer account whose transfers a batch refuses with {@code insufficient-funds}. */
+    public static final UUID FEES_ACCOUNT = UUID.fromString("00000000-0000-4000-8000-00000000f001");
+    public static final UUID PAYOUT_CLEARING_ACCOUNT = UUID.fromString("00000000-0000-4000-8000-00000000f002");
     public static final UUID EMPTY_ACCOUNT = UUID.fromString("00000000-0000-4000-8000-00000000c0ff");
     /** wallet-service's {@code funding-clearing} system account, which every top-up debits. */
-    public static final UUID FUNDING_CLEARING = UUID.fromString("00000000-0000-4000-8000-00000000f001");
+    public static final UUID FUNDING_CLEARING = UUID.fromString("00000000-0000-4000-8000-00000000f003");
     private static volatile WireMockServer server;
 
     public static WireMockServer server() {
@@ -59,6 +61,10 @@ public class FakeWallet implements QuarkusTestResourceLifecycleManager {
         server.stubFor(get(urlPathMatching("/v1/internal/accounts/system/funding-clearing")).atPriority(10)
                 .willReturn(json(200, "{\"id\":\"" + FUNDING_CLEARING + "\",\"kind\":\"system\",\"ownerId\":"
                         + "\"funding-clearing\",\"currency\":\"JPY\",\"status\":\"active\"}")));
+        server.stubFor(get(urlPathMatching("/v1/internal/accounts/system/fees")).atPriority(10)
+                .willReturn(json(200, "{\"id\":\"" + FEES_ACCOUNT + "\",\"kind\":\"system\"}")));
+        server.stubFor(get(urlPathMatching("/v1/internal/accounts/system/payout-clearing")).atPriority(10)
+                .willReturn(json(200, "{\"id\":\"" + PAYOUT_CLEARING_ACCOUNT + "\",\"kind\":\"system\"}")));
         server.stubFor(post(urlPathMatching("/v1/internal/transfers")).atPriority(10)
                 .willReturn(json(201,
                         "{\"id\":\"{{randomValue type='UUID'}}\",\"kind\":\"payment\",\"status\":\"posted\"}")));

@@ -47,7 +47,7 @@ import io.vertx.core.json.JsonObject;
 @WithTestResource(TestIssuer.class)
 @WithTestResource(FakeNotificationService.class)
 @WithTestResource(FakeWallet.class)
-class PaymentFlowTest {
+public class PaymentFlowTest {
 
     private static final String APPLICATION = """
             {"legalName": "株式会社かもめ食堂", "displayName": "かもめ食堂", "city": "Tokyo", "categoryCode": "5812",
@@ -60,7 +60,7 @@ class PaymentFlowTest {
     record Shop(String merchantId, String storeA, String storeB, String tillA, String tillB) {
     }
 
-    static RequestSpecification as(String token) {
+    public static RequestSpecification as(String token) {
         return given().auth().oauth2(token).contentType(ContentType.JSON);
     }
 
@@ -78,24 +78,25 @@ class PaymentFlowTest {
                 TestIssuer.tokens().tillToken("till-" + UUID.randomUUID(), id, storeB, "T9"));
     }
 
-    static String customer() {
+    public static String customer() {
         return TestIssuer.tokens().token("cust-" + UUID.randomUUID(), "customer");
     }
 
-    static JsonPath order(String till, String merchantPaymentId, long amount) {
+    public static JsonPath order(String till, String merchantPaymentId, long amount) {
         return as(till).body(Map.of("merchantPaymentId", merchantPaymentId, "amount",
                 Map.of("amount", amount, "currency", "JPY"))).post("/v1/codes").then().statusCode(201).extract()
                 .jsonPath();
     }
 
-    static io.restassured.response.ValidatableResponse pay(String customer, String key, String payload, Long amount) {
+    public static io.restassured.response.ValidatableResponse pay(String customer, String key, String payload,
+            Long amount) {
         Map<String, Object> body = amount == null
                 ? Map.of("payload", payload)
                 : Map.of("payload", payload, "amount", Map.of("amount", amount, "currency", "JPY"));
         return as(customer).header("Idempotency-Key", key).body(body).post("/v1/payments").then();
     }
 
-    static List<LoggedRequest> transfersUnder(String key) {
+    public static List<LoggedRequest> transfersUnder(String key) {
         return FakeWallet.server().findAll(postRequestedFor(urlPathEqualTo("/v1/internal/transfers"))
                 .withHeader("Idempotency-Key", equalTo(key)));
     }

@@ -88,7 +88,7 @@ public class InternalAccountResource {
     @GET
     @Path("/system/{code}")
     @PermissionsAllowed({Scopes.WALLET_ACCOUNTS_READ, OpsAccess.READ})
-    @Operation(summary = "A system account by code: funding-clearing, fees or suspense")
+    @Operation(summary = "A system account by code: funding-clearing, fees, payout-clearing or suspense")
     public Uni<AccountView> system(@PathParam("code") @Pattern(regexp = OWNER_ID) String code) {
         return accounts.byOwner(AccountKind.SYSTEM, code).map(found -> found.stream().findFirst()
                 .orElseThrow(() -> LedgerProblem.ACCOUNT_NOT_FOUND.exception("No system account " + code + ".")));

@@ -11,13 +11,15 @@ import io.kessai.wallet.account.AccountKind;
  * Which accounts each kind of transfer moves money between, so that a kind's scope means what it says. System accounts
  * may go negative, so debiting one creates money: only a top-up may debit one, and only funding clearing, where money
  * enters the ledger. A payment goes from a customer to a merchant or the fees account, a refund from a merchant back
- * to a customer, a P2P transfer between customers. An adjustment (a correction, a scope no client holds by default)
+ * to a customer, a P2P transfer between customers, a fee from a merchant to the fees account, a payout from a merchant
+ * to payout clearing (whence the money leaves for the merchant's bank; a failed payout is reversed back). An adjustment (a correction, a scope no client holds by default)
  * and a reversal (the mirror of a transfer the caller posted) may touch any account.
  */
 final class KindRules {
 
     static final String FUNDING_CLEARING = "funding-clearing";
     static final String FEES = "fees";
+    static final String PAYOUT_CLEARING = "payout-clearing";
 
     private KindRules() {
     }
@@ -42,7 +44,7 @@ final class KindRules {
         return switch (kind) {
             case TOPUP -> isSystem(account, FUNDING_CLEARING);
             case PAYMENT, P2P -> account.kind() == AccountKind.CUSTOMER;
-            case REFUND -> account.kind() == AccountKind.MERCHANT;
+            case REFUND, FEE, PAYOUT -> account.kind() == AccountKind.MERCHANT;
             case ADJUSTMENT, REVERSAL -> true;
         };
     }
@@ -51,6 +53,8 @@ final class KindRules {
         return switch (kind) {
             case TOPUP, REFUND, P2P -> account.kind() == AccountKind.CUSTOMER;
             case PAYMENT -> account.kind() == AccountKind.MERCHANT || isSystem(account, FEES);
+            case FEE -> isSystem(account, FEES);
+            case PAYOUT -> isSystem(account, PAYOUT_CLEARING);
             case ADJUSTMENT, REVERSAL -> true;
         };
     }
@@ -61,6 +65,8 @@ final class KindRules {
             case PAYMENT -> "A payment moves money from a customer wallet to a merchant or the fees account";
             case REFUND -> "A refund moves money from a merchant back to a customer wallet";
             case P2P -> "A p2p transfer moves money between customer wallets";
+            case FEE -> "A fee moves money from a merchant to the fees account";
+            case PAYOUT -> "A payout moves money from a merchant to payout clearing";
             case ADJUSTMENT, REVERSAL -> "Any account";
         };
     }

@@ -12,8 +12,9 @@ import io.kessai.common.security.Scopes;
 public enum TransferKind {
 
     TOPUP(Scopes.WALLET_TRANSFERS_TOPUP), PAYMENT(Scopes.WALLET_TRANSFERS_PAYMENT), REFUND(
-            Scopes.WALLET_TRANSFERS_REFUND), P2P(Scopes.WALLET_TRANSFERS_P2P), REVERSAL(
-                    Scopes.WALLET_TRANSFERS_REVERSE), ADJUSTMENT(Scopes.WALLET_TRANSFERS_ADJUSTMENT);
+            Scopes.WALLET_TRANSFERS_REFUND), P2P(Scopes.WALLET_TRANSFERS_P2P), FEE(Scopes.WALLET_TRANSFERS_FEE), PAYOUT(
+                    Scopes.WALLET_TRANSFERS_PAYOUT), REVERSAL(
+                            Scopes.WALLET_TRANSFERS_REVERSE), ADJUSTMENT(Scopes.WALLET_TRANSFERS_ADJUSTMENT);
 
     private final String scope;
 

@@ -21,7 +21,7 @@ import io.kessai.common.json.FreeForm;
                   {"from": "5b0c3f7e-2f43-4a52-9d55-7f1f3b0a8c11", "to": "9a7d2c4e-3b5f-4e6a-8c1d-2f3e4a5b6c33",
                    "amount": 30, "currency": "JPY"}]}""")
 public record TransferRequest(
-        @NotNull @Pattern(regexp = "topup|payment|refund|p2p|adjustment", message = "must be one of topup, payment, refund, p2p, adjustment (reversals have their own endpoint)") String kind,
+        @NotNull @Pattern(regexp = "topup|payment|refund|p2p|fee|payout|adjustment", message = "must be one of topup, payment, refund, p2p, fee, payout, adjustment (reversals have their own endpoint)") String kind,
         @Size(max = 200) String reference,
         @Size(max = 50) @FreeForm Map<String, Object> metadata,
         @NotNull @Size(min = 1) List<@NotNull @Valid LegRequest> legs) {

@@ -73,7 +73,8 @@ public class TransferResource {
     @POST
     // Any kind's scope lets the request in; the kind it names is checked next, once the body is read.
     @PermissionsAllowed({Scopes.WALLET_TRANSFERS_TOPUP, Scopes.WALLET_TRANSFERS_PAYMENT,
-            Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P, Scopes.WALLET_TRANSFERS_ADJUSTMENT})
+            Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P, Scopes.WALLET_TRANSFERS_FEE,
+            Scopes.WALLET_TRANSFERS_PAYOUT, Scopes.WALLET_TRANSFERS_ADJUSTMENT})
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Post a transfer (one or more legs, all or nothing); 201, or the first answer again for a "
             + "repeated Idempotency-Key (header Idempotent-Replayed: true). Needs the scope of its kind, e.g. "
@@ -118,7 +119,8 @@ public class TransferResource {
     @POST
     @Path("/batch")
     @PermissionsAllowed({Scopes.WALLET_TRANSFERS_TOPUP, Scopes.WALLET_TRANSFERS_PAYMENT,
-            Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P, Scopes.WALLET_TRANSFERS_ADJUSTMENT})
+            Scopes.WALLET_TRANSFERS_REFUND, Scopes.WALLET_TRANSFERS_P2P, Scopes.WALLET_TRANSFERS_FEE,
+            Scopes.WALLET_TRANSFERS_PAYOUT, Scopes.WALLET_TRANSFERS_ADJUSTMENT})
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Post up to kessai.wallet.batch.max-transfers transfers in one transaction and one commit; "
             + "200 with one result per transfer in order (201 posted, 200 replayed, or its own problem): one "

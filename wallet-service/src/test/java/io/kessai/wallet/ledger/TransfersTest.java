@@ -264,6 +264,45 @@ class TransfersTest {
     }
 
     @Test
+    void aMerchantIsSettledByAFeeAndAPayoutAndAFailedPayoutIsReversedBackToIt() {
+        String merchant = openMerchant(unique("settled-shop"));
+        move("payment", alice, merchant, 5_000).statusCode(201);
+        String clearing = systemAccount("payout-clearing");
+        long feesBefore = balance(fees);
+        long clearingBefore = balance(clearing);
+
+        move("fee", merchant, fees, 99).statusCode(201).body("kind", equalTo("fee"));
+        String payout = move("payout", merchant, clearing, 4_901).statusCode(201).body("kind", equalTo("payout"))
+                .extract().path("id");
+        assertEquals(0, balance(merchant));
+        assertEquals(feesBefore + 99, balance(fees));
+        assertEquals(clearingBefore + 4_901, balance(clearing));
+
+        // The bank refused it: the payout is reversed and the money is the merchant's again.
+        asService().header("Idempotency-Key", UUID.randomUUID().toString()).body(Map.of())
+                .post("/v1/internal/transfers/" + payout + "/reversals").then().statusCode(201)
+                .body("kind", equalTo("reversal"));
+        assertEquals(4_901, balance(merchant));
+        assertEquals(clearingBefore, balance(clearing));
+    }
+
+    @Test
+    void feesAndPayoutsMoveOnlyFromAMerchantToTheirOwnSystemAccount() {
+        String merchant = openMerchant(unique("settled-shop"));
+        move("payment", alice, merchant, 1_000).statusCode(201);
+        String clearing = systemAccount("payout-clearing");
+        expectProblem(move("payout", merchant, fees, 1), 422, "kind-mismatch");
+        expectProblem(move("payout", merchant, bob, 1), 422, "kind-mismatch");
+        expectProblem(move("payout", alice, clearing, 1), 422, "kind-mismatch")
+                .body("errors[0].field", equalTo("legs[0].from"));
+        expectProblem(move("fee", merchant, clearing, 1), 422, "kind-mismatch");
+        expectProblem(move("fee", alice, fees, 1), 422, "kind-mismatch");
+        expectProblem(move("payout", clearing, merchant, 1), 422, "kind-mismatch");
+        assertEquals(1_000, balance(merchant));
+        assertEquals(10_000 - 1_000, balance(alice));
+    }
+
+    @Test
     void aClosedAccountMovesNothing() {
         String empty = openCustomer(unique("leaver"));
         asOps().body(Map.of("reason", "customer left")).post("/v1/internal/accounts/" + empty + "/close").then()
