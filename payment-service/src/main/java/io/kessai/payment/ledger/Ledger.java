@@ -126,7 +126,6 @@ public class Ledger {
         return systemAccount("funding-clearing");
     }
 
-
     /** The merchant's ledger account, remembered on the merchant's row; null while wallet-service has none yet. */
     public Uni<UUID> merchantAccount(UUID merchantId, UUID known) {
         if (known != null) {
