@@ -243,6 +243,10 @@ public final class LocalStack implements AutoCloseable {
                 // Payments post their transfers to wallet-service themselves; merchant changes go to auth-service.
                 config.append("kessai.payment.wallet.url=").append(url(Service.WALLET)).append('\n');
                 config.append("kessai.outbox.destinations.auth=").append(url(Service.AUTH)).append('\n');
+                // Payment keys (CPM) are sealed with a key generated into the data folder at the first start.
+                config.append("kessai.payment.cpm.seal-key-file=")
+                        .append(settings.dataDirectory().resolve("payment/cpm-seal.key").toAbsolutePath()).append('\n');
+                config.append("kessai.payment.cpm.generate-seal-key=true\n");
             }
         }
         if (service != Service.AUTH) {
