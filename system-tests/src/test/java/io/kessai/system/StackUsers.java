@@ -176,7 +176,7 @@ final class StackUsers {
      * Ages the number's codes past the 30 s between two codes to one number, so that the next code goes out at once,
      * as the auth tests do: a journey does not wait half a minute for it.
      */
-    private static void pastResendInterval(String phone) throws SQLException {
+    static void pastResendInterval(String phone) throws SQLException {
         try (Connection auth = authDatabase();
                 PreparedStatement age = auth.prepareStatement("UPDATE otp_challenge SET created_at = created_at "
                         + "- interval '31 seconds' WHERE destination = ?")) {
