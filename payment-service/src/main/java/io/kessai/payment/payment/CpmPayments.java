@@ -2,6 +2,7 @@ package io.kessai.payment.payment;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -22,6 +23,7 @@ import io.kessai.payment.risk.MoneyMovement;
 import io.kessai.payment.security.Callers;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 
@@ -99,37 +101,45 @@ public class CpmPayments {
                             throw revoked();
                         });
             }
-            return merchantPaymentIdFree(till, request.merchantPaymentId())
-                    .flatMap(free -> payments.lookUp(till.storeId(), found.customerId(), key))
-                    .flatMap(place -> {
-                        Payee payee = Payments.payable(place.payee());
-                        return ledger.customerAccount(found.customerId(), place.customerAccount())
-                                .flatMap(customerAccount -> ledger.merchantAccount(payee.merchantId(),
-                                        payee.ledgerAccountId()).map(merchantAccount -> {
-                                            if (customerAccount == null) {
-                                                throw PaymentProblem.WALLET_NOT_FOUND.exception("The customer has no "
-                                                        + "wallet to pay from.");
-                                            }
-                                            if (merchantAccount == null) {
-                                                throw ProblemException.unavailable("This merchant's account is being "
-                                                        + "opened; try again in a moment.");
-                                            }
-                                            return new PaymentGroups.Draft(TimeOrderedUuid.next(),
-                                                    found.customerId(), key, sha256, null, payee,
-                                                    request.amount().amount(), customerAccount, merchantAccount,
-                                                    Instant.now().truncatedTo(ChronoUnit.MICROS), found.actor(),
-                                                    new PaymentGroups.Cpm(found.id(), step, code.counter(),
-                                                            request.merchantPaymentId(), till.terminalId()));
-                                        }));
-                    })
-                    .onFailure(WalletUnavailable.class).transform(e -> ProblemException.unavailable("Payments cannot "
-                            + "reach the ledger right now; nothing was charged. Try again shortly."))
-                    .flatMap(draft -> groups.pay(draft).map(view -> new Payments.Outcome(view, false))
-                            .onFailure(PaymentGroups.LostRace.class).recoverWithUni(lost -> payments
-                                    .byKey(found.customerId(), key)
-                                    .flatMap(winner -> payments.replay(winner, sha256, MoneyMovement.Actor.UNKNOWN)))
-                            .onFailure(CpmPayments::merchantPaymentIdTaken).transform(e -> reused()));
+            return merchantPaymentIdFree(till, key, request.merchantPaymentId()).flatMap(copy -> copy != null
+                    ? Payments.stored(pool, copy)
+                            .flatMap(existing -> payments.replay(existing, sha256, MoneyMovement.Actor.UNKNOWN))
+                    : charge(till, key, sha256, code, request, found, step));
         });
+    }
+
+    /** Charges a checked code: the payment drafted and put through the payment groups. */
+    private Uni<Payments.Outcome> charge(Callers.Till till, String key, String sha256, CpmCode code,
+            CpmPaymentRequest request, PaymentKeys.Live found, long step) {
+        return payments.lookUp(till.storeId(), found.customerId(), key)
+                .flatMap(place -> {
+                    Payee payee = Payments.payable(place.payee());
+                    return ledger.customerAccount(found.customerId(), place.customerAccount())
+                            .flatMap(customerAccount -> ledger.merchantAccount(payee.merchantId(),
+                                    payee.ledgerAccountId()).map(merchantAccount -> {
+                                        if (customerAccount == null) {
+                                            throw PaymentProblem.WALLET_NOT_FOUND.exception("The customer has no "
+                                                    + "wallet to pay from.");
+                                        }
+                                        if (merchantAccount == null) {
+                                            throw ProblemException.unavailable("This merchant's account is being "
+                                                    + "opened; try again in a moment.");
+                                        }
+                                        return new PaymentGroups.Draft(TimeOrderedUuid.next(),
+                                                found.customerId(), key, sha256, null, payee,
+                                                request.amount().amount(), customerAccount, merchantAccount,
+                                                Instant.now().truncatedTo(ChronoUnit.MICROS), found.actor(),
+                                                new PaymentGroups.Cpm(found.id(), step, code.counter(),
+                                                        request.merchantPaymentId(), till.terminalId()));
+                                    }));
+                })
+                .onFailure(WalletUnavailable.class).transform(e -> ProblemException.unavailable("Payments cannot "
+                        + "reach the ledger right now; nothing was charged. Try again shortly."))
+                .flatMap(draft -> groups.pay(draft).map(view -> new Payments.Outcome(view, false))
+                        .onFailure(PaymentGroups.LostRace.class).recoverWithUni(lost -> payments
+                                .byKey(found.customerId(), key)
+                                .flatMap(winner -> payments.replay(winner, sha256, MoneyMovement.Actor.UNKNOWN)))
+                        .onFailure(CpmPayments::merchantPaymentIdTaken).transform(e -> reused()));
     }
 
     /**
@@ -149,16 +159,24 @@ public class CpmPayments {
         return Long.MIN_VALUE;
     }
 
-    /** Refuses a merchantPaymentId this merchant already used for another sale (a CPM payment or an order code). */
-    private Uni<Void> merchantPaymentIdFree(Callers.Till till, String merchantPaymentId) {
-        return pool.preparedQuery("SELECT EXISTS (SELECT 1 FROM payment WHERE merchant_id = $1 AND "
-                + "merchant_payment_id = $2) OR EXISTS (SELECT 1 FROM order_code WHERE merchant_id = $1 AND "
-                + "merchant_payment_id = $2) AS taken").execute(Tuple.of(till.merchantId(), merchantPaymentId))
+    /**
+     * Refuses a merchantPaymentId this merchant already used for another sale (a CPM payment or an order code). The
+     * sale of a copy of this very request (same till and Idempotency-Key), committed since this request looked for it
+     * by its key, is no other sale: its id is answered (null when the id is free), and the copy's payment is replayed.
+     */
+    private Uni<UUID> merchantPaymentIdFree(Callers.Till till, String key, String merchantPaymentId) {
+        return pool.preparedQuery("SELECT (SELECT p.id FROM payment p WHERE p.merchant_id = $1 AND "
+                + "p.merchant_payment_id = $2 AND p.kind = 'cpm' AND p.idempotency_key = $3) AS copy, "
+                + "EXISTS (SELECT 1 FROM payment WHERE merchant_id = $1 AND merchant_payment_id = $2) OR EXISTS "
+                + "(SELECT 1 FROM order_code WHERE merchant_id = $1 AND merchant_payment_id = $2) AS taken")
+                .execute(Tuple.of(till.merchantId(), merchantPaymentId, key))
                 .map(rows -> {
-                    if (rows.iterator().next().getBoolean("taken")) {
+                    Row row = rows.iterator().next();
+                    UUID copy = row.getUUID("copy");
+                    if (copy == null && row.getBoolean("taken")) {
                         throw reused();
                     }
-                    return null;
+                    return copy;
                 });
     }
 
