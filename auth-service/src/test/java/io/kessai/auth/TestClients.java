@@ -27,9 +27,9 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * <li>a folder of its own under {@code target/test-starts/}, holding an empty signing-key folder and the OTP key
  * file, so that a key one start rotates in, an OTP key another JVM is writing, or what an earlier build left under
  * target/ is never seen by another start; the folder is deleted when the start stops;
- * <li>the outbox's token endpoint, notification-service and wallet-service as a loopback stand-in that answers 503 to
- * everything, so that nothing a test queues is ever delivered (tests read the rows), and nothing reaches a service
- * that happens to listen on the local stack's ports (8081, 8082, 8084) on a developer's machine.
+ * <li>the outbox's token endpoint, notification-service, wallet-service and payment-service as a loopback stand-in that
+ * answers 503 to everything, so that nothing a test queues is ever delivered (tests read the rows), and nothing
+ * reaches a service that happens to listen on the local stack's ports (8081-8084) on a developer's machine.
  * {@link io.kessai.auth.ops.FakeWalletService} replaces it where a test drives the relay for real.
  * </ul>
  * Every {@code @QuarkusTest} start needs it: without it the %test settings name no key folder that could be generated,
@@ -113,7 +113,8 @@ public class TestClients implements QuarkusTestResourceLifecycleManager {
         String url = LoopbackHttpServer.url(peersDown);
         return Map.of("kessai.outbox.auth-url", url,
                 "kessai.outbox.notification-url", url,
-                "kessai.outbox.destinations.wallet", url);
+                "kessai.outbox.destinations.wallet", url,
+                "kessai.outbox.destinations.payment", url);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -254,5 +255,14 @@ public final class TestUsers {
         String body = queryText("SELECT body::text FROM kessai_outbox WHERE body->'recipient'->>'phone' = '" + e164
                 + "' AND body->'data' ? 'code' ORDER BY created_at DESC LIMIT 1");
         return body == null ? null : new JsonObject(body);
+    }
+
+    /** The calls queued for payment-service about the user, oldest first: each path after the user id and reason. */
+    public static List<String> paymentCalls(UUID userId) {
+        String calls = queryText("SELECT string_agg(substr(path, length('/v1/internal/customers/" + userId
+                + "') + 1) || ' ' || (body->>'reason'), '|' ORDER BY seq) FROM kessai_outbox WHERE destination = "
+                + "'payment' AND ordering_key = 'payment-customer:" + userId + "' AND path LIKE "
+                + "'/v1/internal/customers/" + userId + "/%'");
+        return calls == null ? List.of() : List.of(calls.split("\\|"));
     }
 }

@@ -239,6 +239,10 @@ public final class LocalStack implements AutoCloseable {
                 // its ledger account through payment-service's.
                 config.append("kessai.outbox.destinations.wallet=").append(url(Service.WALLET)).append('\n');
             }
+            if (service == Service.AUTH) {
+                // Freezes and device unbindings reach payment-service through auth-service's outbox.
+                config.append("kessai.outbox.destinations.payment=").append(url(Service.PAYMENT)).append('\n');
+            }
             if (service == Service.PAYMENT) {
                 // Payments post their transfers to wallet-service themselves; merchant changes go to auth-service.
                 config.append("kessai.payment.wallet.url=").append(url(Service.WALLET)).append('\n');

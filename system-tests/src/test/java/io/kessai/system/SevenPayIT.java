@@ -99,7 +99,8 @@ class SevenPayIT {
                 .post("/v1/payments").then().statusCode(403)
                 .body("type", equalTo("https://kessai.io/problems/held-for-review")).extract().header("Location");
         assertNotNull(location, "the held payment can be followed");
-        payment(StackUsers.stepUp(attacker)).header("Idempotency-Key", payKey).body(pay).post("/v1/payments").then()
+        String stepUp = StackUsers.stepUp(attacker);
+        payment(stepUp).header("Idempotency-Key", payKey).body(pay).post("/v1/payments").then()
                 .statusCode(403).body("type", equalTo("https://kessai.io/problems/held-for-review"));
         given().baseUri(url(Service.PAYMENT)).auth().oauth2(attacker.accessToken()).get(location).then()
                 .statusCode(200).body("status", equalTo("HELD"));
@@ -125,7 +126,13 @@ class SevenPayIT {
         given().baseUri(url(Service.PAYMENT)).auth().oauth2(operator.accessToken()).get("/v1/ops/risk/reviews")
                 .then().statusCode(200).body("items.decisionId", hasItem(decisionId));
 
-        // Ops freeze the account (its wallet follows through auth-service's outbox) and deny the payment.
+        // The attacker's phone also holds a payment key for offline codes, issued with that step-up (more SMS
+        // step-ups to the number would be throttled).
+        String keyId = payment(stepUp).post("/v1/payment-keys").then().statusCode(201)
+                .extract().path("key.id");
+
+        // Ops freeze the account (its wallet and payment-service follow through auth-service's outbox) and deny the
+        // payment.
         given().baseUri(url(Service.AUTH)).header("X-Forwarded-For", operator.address())
                 .auth().oauth2(operator.accessToken()).contentType(ContentType.JSON)
                 .body(Map.of("reason", "SEC-0719: stolen card top-up spent at once")).post("/v1/ops/users/"
@@ -135,6 +142,12 @@ class SevenPayIT {
                 () -> "frozen".equals(given().baseUri(url(Service.WALLET)).auth().oauth2(serviceToken(Service.PAYMENT))
                         .get("/v1/internal/accounts/customers/" + attacker.userId()).then().statusCode(200)
                         .extract().path("[0].status")));
+        // payment-service was told too: the key is revoked at once, without waiting for one of its codes to arrive.
+        Eventually.until("the attacker's payment key is revoked", Duration.ofSeconds(60),
+                () -> "REVOKED".equals(payment(attacker.accessToken()).get("/v1/payment-keys").then().statusCode(200)
+                        .extract().path("find { it.id == '" + keyId + "' }.status")));
+        payment(attacker.accessToken()).get("/v1/payment-keys").then().statusCode(200)
+                .body("find { it.id == '" + keyId + "' }.revokedReason", equalTo("user-frozen"));
         given().baseUri(url(Service.PAYMENT)).auth().oauth2(operator.accessToken()).contentType(ContentType.JSON)
                 .body(Map.of("note", "SEC-0719")).post("/v1/ops/risk/reviews/" + decisionId + "/denial").then()
                 .statusCode(200).body("review", equalTo("denied"));

@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.kessai.auth.Decision;
 import io.kessai.auth.audit.AuditLog;
 import io.kessai.auth.message.UserMessages;
+import io.kessai.auth.payment.PaymentSubjects;
 import io.kessai.auth.recovery.RecoveryCodes;
 import io.kessai.auth.security.Caller;
 import io.kessai.auth.session.Sessions;
@@ -39,9 +40,10 @@ public class Factors {
     private final Sessions sessions;
     private final UserMessages messages;
     private final AuditLog audit;
+    private final PaymentSubjects payments;
 
     Factors(Pool pool, TotpFactors totp, RecoveryCodes recoveryCodes, StepUp stepUp, Sessions sessions,
-            UserMessages messages, AuditLog audit) {
+            UserMessages messages, AuditLog audit, PaymentSubjects payments) {
         this.pool = pool;
         this.totp = totp;
         this.recoveryCodes = recoveryCodes;
@@ -49,6 +51,7 @@ public class Factors {
         this.sessions = sessions;
         this.messages = messages;
         this.audit = audit;
+        this.payments = payments;
     }
 
     public Uni<FactorRequest.Factors> list(Caller caller) {
@@ -135,7 +138,10 @@ public class Factors {
                 });
     }
 
-    /** Unbinds one of the user's devices and signs it out; a frozen device stays (only ops unfreeze it). */
+    /**
+     * Unbinds one of the user's devices and signs it out, and tells payment-service to revoke its payment keys; a frozen
+     * device stays (only ops unfreeze it).
+     */
     public Uni<Void> unbind(Caller caller, String deviceId, String address) {
         return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM device WHERE user_id = $1 AND device_id = $2 "
                 + "AND status = 'active' RETURNING device_id").execute(Tuple.of(caller.userId(), deviceId))
@@ -145,9 +151,11 @@ public class Factors {
                                 "No bound device " + deviceId + " on this account.");
                     }
                     return sessions.revokeDevice(tx, caller.userId(), deviceId, "unbound")
-                            .call(() -> audit.record(tx, AuditLog.Event.of(AuditLog.Type.DEVICE_UNBIND,
+                            .flatMap(revoked -> payments.deviceUnbound(tx, caller.userId(), deviceId,
+                                    caller.deviceId()))
+                            .call(call -> audit.record(tx, AuditLog.Event.of(AuditLog.Type.DEVICE_UNBIND,
                                     AuditLog.Outcome.SUCCESS).user(caller.userId()).device(deviceId).address(address)
-                                    .with("by", caller.deviceId())))
+                                    .with("by", caller.deviceId()).with("paymentCall", call)))
                             .replaceWithVoid();
                 }));
     }

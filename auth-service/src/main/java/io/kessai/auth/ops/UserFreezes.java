@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.kessai.auth.audit.AuditLog;
 import io.kessai.auth.login.LoginRequest;
 import io.kessai.auth.message.UserMessages;
+import io.kessai.auth.payment.PaymentSubjects;
 import io.kessai.auth.session.Sessions;
 import io.kessai.auth.wallet.CustomerWallet;
 import io.smallrye.mutiny.Uni;
@@ -18,7 +19,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Ops freezes and unfreezes users and devices. Each change is one transaction: the new state, the end of the refresh
- * families it concerns, the audit event (with the ops client as actor) and, for a user, the wallet call and the alert
+ * families it concerns, the audit event (with the ops client as actor), the call telling payment-service (which stops
+ * money moving for the user or device and revokes its payment keys) and, for a user, the wallet call and the alert
  * through the outbox. Login and refresh check the state on every use, so a freeze stops both at once; an access token
  * already issued lives out its few minutes. Repeating a change answers the same state and does nothing more.
  */
@@ -35,15 +37,17 @@ public class UserFreezes {
     private final CustomerWallet wallet;
     private final AuditLog audit;
     private final UserMessages messages;
+    private final PaymentSubjects payments;
 
     UserFreezes(Pool pool, UserDirectory directory, Sessions sessions, CustomerWallet wallet, AuditLog audit,
-            UserMessages messages) {
+            UserMessages messages, PaymentSubjects payments) {
         this.pool = pool;
         this.directory = directory;
         this.sessions = sessions;
         this.wallet = wallet;
         this.audit = audit;
         this.messages = messages;
+        this.payments = payments;
     }
 
     /** Freezes an active user: no login, no refresh, wallet frozen, owner alerted. */
@@ -57,9 +61,10 @@ public class UserFreezes {
                     + "WHERE id = $1").execute(Tuple.of(id, reason))
                     .flatMap(updated -> sessions.revokeAll(tx, id, "user-frozen"))
                     .flatMap(revoked -> wallet.freeze(tx, id, reason)
-                            .flatMap(call -> audit.record(tx, event(AuditLog.Type.USER_FREEZE, user, operator)
-                                    .with("reason", reason).with("sessionsRevoked", revoked)
-                                    .with("walletCall", call))))
+                            .flatMap(call -> payments.userFrozen(tx, id, reason)
+                                    .flatMap(paymentCall -> audit.record(tx, event(AuditLog.Type.USER_FREEZE, user,
+                                            operator).with("reason", reason).with("sessionsRevoked", revoked)
+                                            .with("walletCall", call).with("paymentCall", paymentCall)))))
                     .call(() -> messages.alert(tx, id, "security.account_frozen", new JsonObject()))
                     .flatMap(done -> directory.view(tx, id));
         }));
@@ -75,9 +80,11 @@ public class UserFreezes {
             return tx.preparedQuery("UPDATE app_user SET status = 'active', frozen_at = NULL, frozen_reason = NULL "
                     + "WHERE id = $1").execute(Tuple.of(id))
                     .flatMap(updated -> wallet.unfreeze(tx, id, reason))
-                    .flatMap(call -> audit.record(tx, event(AuditLog.Type.USER_UNFREEZE, user, operator)
-                            .with("reason", reason).with("frozenReason", user.getString("frozen_reason"))
-                            .with("walletCall", call)))
+                    .flatMap(call -> payments.userUnfrozen(tx, id, reason)
+                            .flatMap(paymentCall -> audit.record(tx, event(AuditLog.Type.USER_UNFREEZE, user,
+                                    operator).with("reason", reason)
+                                    .with("frozenReason", user.getString("frozen_reason"))
+                                    .with("walletCall", call).with("paymentCall", paymentCall))))
                     .flatMap(done -> directory.view(tx, id));
         }));
     }
@@ -115,8 +122,12 @@ public class UserFreezes {
                                 .with("reason", reason);
                         Uni<AuditLog.Event> ended = freezing
                                 ? sessions.revokeDevice(tx, id, deviceId, "device-frozen")
-                                        .map(revoked -> event.with("sessionsRevoked", revoked))
-                                : Uni.createFrom().item(event.with("frozenReason", device.getString("frozen_reason")));
+                                        .flatMap(revoked -> payments.deviceFrozen(tx, id, deviceId, reason)
+                                                .map(call -> event.with("sessionsRevoked", revoked)
+                                                        .with("paymentCall", call)))
+                                : payments.deviceUnfrozen(tx, id, deviceId, reason).map(call -> event
+                                        .with("frozenReason", device.getString("frozen_reason"))
+                                        .with("paymentCall", call));
                         return tx.preparedQuery("UPDATE device SET status = $3, frozen_reason = $4 WHERE user_id = $1 "
                                 + "AND device_id = $2 RETURNING device_id, name, status, bound_at, expires_at, "
                                 + "last_seen_at, frozen_reason")

@@ -271,6 +271,9 @@ class FactorTest {
         TestUsers.refresh(other.getString("refreshToken")).statusCode(400).body("error", equalTo("invalid_grant"));
         expectProblem(given().auth().oauth2(session.access()).delete("/v1/me/devices/" + otherDevice).then(), 404,
                 "device-not-found");
+        // payment-service is told once, so it revokes the unbound device's payment keys.
+        assertEquals(List.of("/devices/" + otherDevice + "/unbinding unbound by the user from device "
+                + session.deviceId()), TestUsers.paymentCalls(session.user().id()));
         // Another user's device is not found either.
         Session stranger = signedIn();
         expectProblem(given().auth().oauth2(stranger.access()).delete("/v1/me/devices/" + session.deviceId()).then(),

@@ -26,7 +26,7 @@ class ServiceClientsTest {
                 "reporting", client("r", Set.of("service"), null),
                 "ops-console", client("o", Set.of("ops"), null))));
         assertEquals(new TreeSet<>(Set.of(Scopes.WALLET_CUSTOMERS_OPEN, Scopes.WALLET_CUSTOMERS_FREEZE,
-                Scopes.NOTIFICATION_EVENTS_SEND)),
+                Scopes.NOTIFICATION_EVENTS_SEND, Scopes.PAYMENT_SUBJECTS_FREEZE)),
                 clients.authenticate(Scopes.AUTH_SERVICE, "a").orElseThrow().scopes());
         assertEquals(Set.of(), clients.authenticate(Scopes.NOTIFICATION_SERVICE, "n").orElseThrow().scopes());
         assertEquals(Set.of(), clients.authenticate("reporting", "r").orElseThrow().scopes());

@@ -54,10 +54,13 @@ public class FakeWalletService extends TestClients {
     /** What the relay must ask for, per destination (auth-service's application.properties and the default). */
     static final String WALLET_SCOPES = "wallet:customers.open wallet:customers.freeze";
     static final String NOTIFICATION_SCOPES = "notification:events.send";
+    static final String PAYMENT_SCOPES = "payment:subjects.freeze";
     private static final String TOKEN = "token-" + UUID.randomUUID() + "-";
     private static final List<String> SCOPES_ASKED = new CopyOnWriteArrayList<>();
     private static final Pattern CUSTOMER = Pattern.compile("/v1/internal/accounts/customers(?:/([^/]+)/(\\w+))?");
     private static final List<Call> CALLS = new CopyOnWriteArrayList<>();
+    /** payment-service's calls: the path after {@code /v1/internal/customers/} and the reason, in arrival order. */
+    private static final List<Map.Entry<String, String>> PAYMENT_CALLS = new CopyOnWriteArrayList<>();
     private static final Map<String, String> WALLETS = new ConcurrentHashMap<>();
     private static final AtomicInteger FLAKY_TURN = new AtomicInteger();
     private static volatile Mode mode = Mode.UP;
@@ -80,6 +83,17 @@ public class FakeWalletService extends TestClients {
 
     public static List<Call> calls(UUID userId) {
         return CALLS.stream().filter(call -> call.userId().equals(userId.toString())).toList();
+    }
+
+    /**
+     * What payment-service was told about {@code userId}, in order: each call's path after the user id
+     * ({@code /freeze}, {@code /devices/{id}/unbinding}) and its reason. The stand-in accepts every call made with
+     * payment-service's scope (whatever the {@link Mode}, which is wallet-service's).
+     */
+    public static List<Map.Entry<String, String>> paymentCalls(UUID userId) {
+        String prefix = userId + "/";
+        return PAYMENT_CALLS.stream().filter(call -> call.getKey().startsWith(prefix))
+                .map(call -> Map.entry(call.getKey().substring(prefix.length() - 1), call.getValue())).toList();
     }
 
     @Override
@@ -108,6 +122,14 @@ public class FakeWalletService extends TestClients {
             }
             LoopbackHttpServer.respond(exchange, scoped ? 200 : 403,
                     scoped ? new JsonObject().put("results", results).encode() : "{}");
+        }, "/v1/internal/customers/", exchange -> {
+            String reason = new JsonObject(LoopbackHttpServer.body(exchange)).getString("reason");
+            boolean scoped = bearer(tokenFor(PAYMENT_SCOPES)).equals(authorization(exchange));
+            if (scoped) {
+                PAYMENT_CALLS.add(Map.entry(exchange.getRequestURI().getPath()
+                        .substring("/v1/internal/customers/".length()), reason));
+            }
+            LoopbackHttpServer.respond(exchange, scoped ? 200 : 403, "{}");
         }, "/v1/internal/accounts/customers", exchange -> {
             JsonObject body = new JsonObject(LoopbackHttpServer.body(exchange));
             Matcher path = CUSTOMER.matcher(exchange.getRequestURI().getPath());
@@ -138,6 +160,7 @@ public class FakeWalletService extends TestClients {
         String url = LoopbackHttpServer.url(server);
         return Map.of("kessai.outbox.auth-url", url,
                 "kessai.outbox.destinations.wallet", url,
+                "kessai.outbox.destinations.payment", url,
                 "kessai.outbox.notification-url", url,
                 "kessai.outbox.client-secret", CLIENT_SECRET,
                 // For ScheduledJobsTest, the one start with the scheduler on; elsewhere tests call the relay.

@@ -238,6 +238,10 @@ class OpsTest {
         assertEquals(REASON, audit.getJsonObject("detail").getString("reason"));
         assertEquals(1, audit.getJsonObject("detail").getInteger("sessionsRevoked"));
         assertEquals(call.getString("eventId"), audit.getJsonObject("detail").getString("walletCall"));
+        // payment-service hears of it too (it revokes the user's payment keys), in the user's order of changes.
+        assertEquals(List.of("/freeze " + REASON), TestUsers.paymentCalls(user.id()));
+        assertTrue(audit.getJsonObject("detail").getString("paymentCall").startsWith("auth:payment-freeze:"
+                + user.id() + ":"));
 
         // The owner hears of it on every verified channel.
         JsonObject alert = new JsonObject(queryText("SELECT body::text FROM kessai_outbox WHERE body->>'type' = "
@@ -285,6 +289,8 @@ class OpsTest {
         assertEquals(REASON, audit.getJsonObject("detail").getString("frozenReason"));
         assertEquals(1, count("SELECT count(*) FROM kessai_outbox WHERE path = '/v1/internal/accounts/customers/"
                 + user.id() + "/unfreeze' AND body->>'reason' = 'Ticket SEC-1042: owner confirmed at the branch'"));
+        assertEquals(List.of("/freeze " + REASON, "/unfreeze Ticket SEC-1042: owner confirmed at the branch"),
+                TestUsers.paymentCalls(user.id()));
     }
 
     @Test
@@ -357,6 +363,7 @@ class OpsTest {
         assertEquals(stolen, audit.getString("device_id"));
         assertEquals(TestClients.OPS_TOOL, audit.getString("actor"));
         assertEquals(1, audit.getJsonObject("detail").getInteger("sessionsRevoked"));
+        assertEquals(List.of("/devices/" + stolen + "/freeze " + REASON), TestUsers.paymentCalls(user.id()));
 
         ops().get("/v1/ops/users/" + user.id()).then().statusCode(200)
                 .body("devices.find { it.deviceId == '" + stolen + "' }.status", equalTo("frozen"))
@@ -372,6 +379,9 @@ class OpsTest {
         login(user.phone().typed(), user.password(), stolen, freshAddress()).statusCode(201);
         assertEquals(1, count("SELECT count(*) FROM audit_event WHERE type = 'device-unfreeze' AND user_id = '"
                 + user.id() + "' AND device_id = '" + stolen + "' AND actor = '" + TestClients.OPS_TOOL + "'"));
+        // The repeated freeze queued nothing more.
+        assertEquals(List.of("/devices/" + stolen + "/freeze " + REASON, "/devices/" + stolen + "/unfreeze " + REASON),
+                TestUsers.paymentCalls(user.id()));
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
@@ -117,10 +118,14 @@ class WalletCallOrderTest {
         // The stand-in refuses a call whose token is not the one for its destination's scopes (wallet-service and
         // notification-service check them), so these arriving means the relay asked for the right token.
         assertEquals(List.of("open", "freeze:scoped"), sent(user.id()));
+        lookUntil("payment-service told", () -> !FakeWalletService.paymentCalls(user.id()).isEmpty());
+        assertEquals(List.of(Map.entry("/freeze", "scoped")), FakeWalletService.paymentCalls(user.id()));
         List<String> asked = FakeWalletService.scopesAsked();
         assertTrue(asked.contains(FakeWalletService.WALLET_SCOPES), "asked: " + asked);
+        assertTrue(asked.contains(FakeWalletService.PAYMENT_SCOPES), "asked: " + asked);
         assertTrue(asked.stream().allMatch(scope -> scope.equals(FakeWalletService.WALLET_SCOPES)
-                || scope.equals(FakeWalletService.NOTIFICATION_SCOPES)), "never all of the client's scopes: " + asked);
+                || scope.equals(FakeWalletService.NOTIFICATION_SCOPES)
+                || scope.equals(FakeWalletService.PAYMENT_SCOPES)), "never all of the client's scopes: " + asked);
     }
 
     @Test

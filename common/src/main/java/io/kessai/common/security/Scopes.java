@@ -60,6 +60,11 @@ public final class Scopes {
      * rate limited per client, and an unknown number answers as one that cannot receive.
      */
     public static final String AUTH_USERS_RESOLVE = "auth:users.resolve";
+    /**
+     * Tell payment-service which users and devices auth-service froze, unfroze or unbound (auth-service, through its
+     * outbox), so that no money moves for them and their payment keys are revoked without waiting for a code.
+     */
+    public static final String PAYMENT_SUBJECTS_FREEZE = "payment:subjects.freeze";
 
     /** Every scope there is; auth-service refuses to start with a client configured for any other. */
     public static final Set<String> KNOWN = Set.of(WALLET_ACCOUNTS_READ, WALLET_CUSTOMERS_OPEN,
@@ -68,7 +73,7 @@ public final class Scopes {
             WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P, WALLET_TRANSFERS_FEE, WALLET_TRANSFERS_PAYOUT,
             WALLET_TRANSFERS_ADJUSTMENT, WALLET_TRANSFERS_REVERSE, WALLET_TRANSFERS_READ, WALLET_HOLDS_WRITE,
             WALLET_HOLDS_READ, NOTIFICATION_EVENTS_SEND,
-            AUTH_MERCHANTS_WRITE, AUTH_USERS_RESOLVE);
+            AUTH_MERCHANTS_WRITE, AUTH_USERS_RESOLVE, PAYMENT_SUBJECTS_FREEZE);
 
     public static final String AUTH_SERVICE = "auth-service";
     public static final String WALLET_SERVICE = "wallet-service";
@@ -80,7 +85,8 @@ public final class Scopes {
      * all. wallet-service and notification-service call no internal endpoint: they hold none.
      */
     private static final Map<String, Set<String>> GRANTED_BY_DEFAULT = Map.of(
-            AUTH_SERVICE, Set.of(WALLET_CUSTOMERS_OPEN, WALLET_CUSTOMERS_FREEZE, NOTIFICATION_EVENTS_SEND),
+            AUTH_SERVICE, Set.of(WALLET_CUSTOMERS_OPEN, WALLET_CUSTOMERS_FREEZE, NOTIFICATION_EVENTS_SEND,
+                    PAYMENT_SUBJECTS_FREEZE),
             PAYMENT_SERVICE, Set.of(WALLET_ACCOUNTS_READ, WALLET_MERCHANTS_OPEN, WALLET_MERCHANTS_FREEZE,
                     WALLET_TRANSFERS_TOPUP, WALLET_TRANSFERS_PAYMENT, WALLET_TRANSFERS_REFUND, WALLET_TRANSFERS_P2P,
                     WALLET_TRANSFERS_FEE, WALLET_TRANSFERS_PAYOUT, WALLET_TRANSFERS_REVERSE, WALLET_TRANSFERS_READ,

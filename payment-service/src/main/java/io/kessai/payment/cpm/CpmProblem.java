@@ -18,6 +18,9 @@ public final class CpmProblem {
             "Too many invalid payment codes");
     public static final ProblemType KEY_NOT_FOUND = new ProblemType(404, "payment-key-not-found",
             "Payment key not found");
+    /** Issuing a key to a user or device in {@code frozen_subject}: the codes the risk engine answers them with. */
+    public static final ProblemType ACCOUNT_FROZEN = new ProblemType(403, "account-frozen", "Account frozen");
+    public static final ProblemType DEVICE_FROZEN = new ProblemType(403, "device-frozen", "Device frozen");
     public static final ProblemType DEVICE_REQUIRED = new ProblemType(400, "device-required", "Device required");
     public static final ProblemType MERCHANT_PAYMENT_ID_REUSED = new ProblemType(409, "merchant-payment-id-reused",
             "merchantPaymentId reused");

@@ -23,8 +23,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Payment keys: issued to a customer's device that passed step-up (one live key per device; a new one replaces it),
- * listed and revoked by the customer, revoked by ops, and revoked when the user or the device is frozen
- * ({@code frozen_subject}, read when one of its codes arrives). The secret is sealed at rest ({@link KeySeal}) and
+ * listed and revoked by the customer, revoked by ops, and revoked when auth-service says the user or the device was
+ * frozen or the device unbound ({@code risk/FrozenSubjects}); a key that escaped that (a code arriving before the call)
+ * is revoked when one of its codes finds its user or device in {@code frozen_subject}. The secret is sealed at rest ({@link KeySeal}) and
  * returned once, in the issuance answer; it is never logged.
  */
 @ApplicationScoped
@@ -66,9 +67,10 @@ public class PaymentKeys {
         RANDOM.nextBytes(secret);
         int reference = RANDOM.nextInt(CpmCodes.DEVICE_REFERENCE_MAX + 1);
         OffsetDateTime boundAt = deviceBoundAt == null ? null : deviceBoundAt.atOffset(ZoneOffset.UTC);
-        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE payment_key SET status = 'revoked', "
-                + "revoked_reason = 'replaced', revoked_by = $1, revoked_at = now() WHERE customer_id = $1 "
-                + "AND device_id = $2 AND status = 'active'").execute(Tuple.of(customerId, deviceId))
+        return pool.withTransaction(tx -> refuseFrozen(tx, customerId, deviceId)
+                .flatMap(notFrozen -> tx.preparedQuery("UPDATE payment_key SET status = 'revoked', "
+                        + "revoked_reason = 'replaced', revoked_by = $1, revoked_at = now() WHERE customer_id = $1 "
+                        + "AND device_id = $2 AND status = 'active'").execute(Tuple.of(customerId, deviceId)))
                 .flatMap(replaced -> tx.preparedQuery("INSERT INTO payment_key (id, customer_id, device_id, "
                         + "device_bound_at, device_reference, sealed_secret, status) VALUES ($1, $2, $3, $4, $5, $6, "
                         + "'active') ON CONFLICT (device_reference) DO NOTHING RETURNING " + COLUMNS)
@@ -87,6 +89,24 @@ public class PaymentKeys {
                             Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
                             String.format("%08d", reference), CpmCodes.SCHEME_PREFIX, config.step().toSeconds(),
                             config.window().toSeconds()));
+                });
+    }
+
+    /**
+     * A frozen user or device gets no key (403 {@code account-frozen}, {@code device-frozen}, as the risk engine
+     * answers their payments). A freeze committed while a key is being issued may miss it; that key is revoked when its
+     * first code arrives ({@link #byReference}).
+     */
+    private static Uni<Void> refuseFrozen(SqlClient tx, String customerId, String deviceId) {
+        return tx.preparedQuery("SELECT kind FROM frozen_subject WHERE (kind = 'user' AND subject = $1) "
+                + "OR (kind = 'device' AND subject = $1 || '/' || $2) ORDER BY kind DESC LIMIT 1")
+                .execute(Tuple.of(customerId, deviceId)).map(rows -> {
+                    if (rows.size() > 0) {
+                        throw "user".equals(rows.iterator().next().getString("kind"))
+                                ? CpmProblem.ACCOUNT_FROZEN.exception("This account is frozen; it gets no payment key.")
+                                : CpmProblem.DEVICE_FROZEN.exception("This device is frozen; it gets no payment key.");
+                    }
+                    return null;
                 });
     }
 
@@ -143,6 +163,17 @@ public class PaymentKeys {
                             row.getString("revoked_reason"), seal.open(id, row.getBuffer("sealed_secret").getBytes()),
                             row.getBoolean("user_frozen"), row.getBoolean("device_frozen"));
                 });
+    }
+
+    /**
+     * Revokes, in {@code client}'s transaction, every live key of the customer ({@code deviceId} null) or of one of
+     * its devices, as auth-service's freezes and unbindings ask; answers how many were live.
+     */
+    public Uni<Integer> revokeAll(SqlClient client, String customerId, String deviceId, String reason, String by) {
+        return client.preparedQuery("UPDATE payment_key SET status = 'revoked', revoked_reason = $3, revoked_by = $4, "
+                + "revoked_at = now() WHERE customer_id = $1 AND ($2::text IS NULL OR device_id = $2) "
+                + "AND status = 'active'").execute(Tuple.of(customerId, deviceId, reason, by))
+                .map(rows -> rows.rowCount());
     }
 
     /** Revokes a key whose user or device was frozen, found when one of its codes arrived. */

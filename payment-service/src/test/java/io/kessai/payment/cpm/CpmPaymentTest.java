@@ -49,7 +49,7 @@ import io.restassured.specification.RequestSpecification;
 @WithTestResource(TestIssuer.class)
 @WithTestResource(FakeNotificationService.class)
 @WithTestResource(FakeWallet.class)
-class CpmPaymentTest {
+public class CpmPaymentTest {
 
     private static final String APPLICATION = """
             {"legalName": "株式会社コード商店", "displayName": "コード商店", "city": "Tokyo", "categoryCode": "5411",
@@ -58,22 +58,22 @@ class CpmPaymentTest {
     /** A device bound long ago: the new-device rules stay out of the way. */
     private static final Instant BOUND_LONG_AGO = Instant.now().minus(Duration.ofDays(60));
 
-    record Shop(String merchantId, String tillA, String tillB, String tillAId) {
+    public record Shop(String merchantId, String tillA, String tillB, String tillAId) {
     }
 
     /** A customer's device with its issued key, and the shower the app would run. */
-    record Device(String customer, String token, UUID keyId, String secret, int reference, CodeShower shower) {
+    public record Device(String customer, String token, UUID keyId, String secret, int reference, CodeShower shower) {
 
-        String code() {
+        public String code() {
             return shower.next(Instant.now());
         }
     }
 
-    static RequestSpecification as(String token) {
+    public static RequestSpecification as(String token) {
         return given().auth().oauth2(token).contentType(ContentType.JSON);
     }
 
-    static Shop shop() {
+    public static Shop shop() {
         String id = as(TestIssuer.tokens().token("owner-" + UUID.randomUUID(), "merchant"))
                 .header("Idempotency-Key", UUID.randomUUID().toString()).body(APPLICATION).post("/v1/merchants").then()
                 .statusCode(201).extract().path("id");
@@ -87,8 +87,11 @@ class CpmPaymentTest {
     }
 
     static Device device() {
-        String customer = "cust-" + UUID.randomUUID();
-        String device = "dev-" + UUID.randomUUID();
+        return device("cust-" + UUID.randomUUID(), "dev-" + UUID.randomUUID());
+    }
+
+    /** {@code device} of {@code customer}, issued a key with a step-up token. */
+    public static Device device(String customer, String device) {
         String stepUp = TestIssuer.tokens().customerToken(customer, device, BOUND_LONG_AGO, true);
         JsonPath issued = as(stepUp).post("/v1/payment-keys").then().statusCode(201).extract().jsonPath();
         String secret = issued.getString("secret");
@@ -106,7 +109,7 @@ class CpmPaymentTest {
                 .post("/v1/cpm-payments").then();
     }
 
-    static ValidatableResponse charge(String till, String code, long amount) {
+    public static ValidatableResponse charge(String till, String code, long amount) {
         return charge(till, UUID.randomUUID().toString(), code, amount, "sale-" + UUID.randomUUID());
     }
 

@@ -55,9 +55,9 @@ import io.vertx.core.json.JsonObject;
 @WithTestResource(TestIssuer.class)
 @WithTestResource(FakeNotificationService.class)
 @WithTestResource(FakeWallet.class)
-class TopupTest {
+public class TopupTest {
 
-    static final String APPROVES = "4000000000000101";
+    public static final String APPROVES = "4000000000000101";
     static final String INSUFFICIENT = "4000000000000515";
     static final String DECLINED = "4000000000000523";
     static final String EXPIRED = "4000000000000531";
@@ -77,9 +77,9 @@ class TopupTest {
     io.vertx.mutiny.sqlclient.Pool pool;
 
     /** A customer on a device bound a month ago, with a wallet account of their own. */
-    record Customer(String id, String device, UUID account) {
+    public record Customer(String id, String device, UUID account) {
 
-        String token() {
+        public String token() {
             return TestIssuer.tokens().customerToken(id, device, Instant.now().minus(Duration.ofDays(30)), false);
         }
 
@@ -89,12 +89,16 @@ class TopupTest {
     }
 
     static Customer customer() {
-        String id = "cust-" + UUID.randomUUID();
+        return customer("cust-" + UUID.randomUUID(), "dev-" + UUID.randomUUID());
+    }
+
+    /** {@code id} on {@code device}, with a wallet account of their own at the stub. */
+    public static Customer customer(String id, String device) {
         UUID account = UUID.randomUUID();
         FakeWallet.server().stubFor(get(urlPathEqualTo("/v1/internal/accounts/customers/" + id)).atPriority(5)
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(
                         "[{\"id\":\"" + account + "\",\"currency\":\"JPY\",\"status\":\"active\"}]")));
-        return new Customer(id, "dev-" + UUID.randomUUID(), account);
+        return new Customer(id, device, account);
     }
 
     static RequestSpecification as(String token) {
@@ -105,7 +109,7 @@ class TopupTest {
         return Map.of("number", number, "expiryMonth", 12, "expiryYear", 2031, "cvc", CVC);
     }
 
-    static String register(Customer customer, String number) {
+    public static String register(Customer customer, String number) {
         return as(customer.stepUp()).body(card(number)).post("/v1/cards").then().statusCode(201)
                 .body("last4", Matchers.equalTo(number.substring(12))).body("brand", Matchers.equalTo("visa"))
                 .body("status", Matchers.equalTo("ACTIVE")).body("expiryMonth", Matchers.equalTo(12))
@@ -117,11 +121,11 @@ class TopupTest {
         return Map.of("cardId", cardId, "amount", Map.of("amount", amount, "currency", "JPY"));
     }
 
-    static ValidatableResponse topUp(String token, String key, String cardId, long amount) {
+    public static ValidatableResponse topUp(String token, String key, String cardId, long amount) {
         return as(token).header("Idempotency-Key", key).body(topup(cardId, amount)).post("/v1/topups").then();
     }
 
-    static List<LoggedRequest> postedUnder(String key) {
+    public static List<LoggedRequest> postedUnder(String key) {
         return FakeWallet.server().findAll(postRequestedFor(urlPathEqualTo("/v1/internal/transfers"))
                 .withHeader("Idempotency-Key", equalTo(key)));
     }
