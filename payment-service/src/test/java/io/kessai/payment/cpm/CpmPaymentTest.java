@@ -1,5 +1,10 @@
 package io.kessai.payment.cpm;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,6 +25,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.inject.Inject;
+
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +34,7 @@ import io.kessai.cpm.CodeShower;
 import io.kessai.cpm.CpmCodes;
 import io.kessai.payment.outbox.FakeNotificationService;
 import io.kessai.payment.payment.FakeWallet;
+import io.kessai.payment.payment.Reconciler;
 import io.kessai.testing.CapturedLog;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestDatabase;
@@ -50,6 +58,9 @@ import io.restassured.specification.RequestSpecification;
 @WithTestResource(FakeNotificationService.class)
 @WithTestResource(FakeWallet.class)
 public class CpmPaymentTest {
+
+    @Inject
+    Reconciler reconciler;
 
     private static final String APPLICATION = """
             {"legalName": "株式会社コード商店", "displayName": "コード商店", "city": "Tokyo", "categoryCode": "5411",
@@ -147,6 +158,59 @@ public class CpmPaymentTest {
                 .body("paymentId", Matchers.equalTo(paymentId));
         as(device.token()).get("/v1/payments/" + paymentId).then().statusCode(200).body("kind",
                 Matchers.equalTo("CPM"));
+    }
+
+    @Test
+    void aCodeChargedWhileTheLedgerCannotBeReachedChargesNothingAndPaysOnceItIsBack() {
+        Shop shop = shop();
+        Device device = device();
+        String code = device.code();
+        String key = UUID.randomUUID().toString();
+        FakeWallet.server().stubFor(get(urlPathEqualTo("/v1/internal/accounts/customers/" + device.customer()))
+                .atPriority(1).willReturn(FakeWallet.json(503, "{\"type\":\"https://kessai.io/problems/"
+                        + "service-unavailable\",\"status\":503}")));
+        try {
+            expectProblem(charge(shop.tillA(), key, code, 640, "sale-down"), 503, "service-unavailable")
+                    .header("Retry-After", Matchers.notNullValue());
+        } finally {
+            FakeWallet.server().resetMappings();
+            FakeWallet.stubDefaults();
+        }
+        // Nothing was recorded or charged: no payment, the code not used, no failed attempt counted.
+        assertEquals(0, paymentsOf(device.customer()));
+        assertEquals(0, TestDatabase.count("SELECT count(*) FROM cpm_code_use WHERE key_id = '" + device.keyId()
+                + "'"));
+        assertEquals(0, TestDatabase.count("SELECT count(*) FROM cpm_attempt_failure WHERE subject IN ('"
+                + shop.tillAId() + "', '" + String.format("%08d", device.reference()) + "')"));
+        // So the till's retry of the same request, once the ledger answers, pays the same code once.
+        charge(shop.tillA(), key, code, 640, "sale-down").statusCode(201).body("status",
+                Matchers.equalTo("COMPLETED"));
+        assertEquals(1, paymentsOf(device.customer()));
+    }
+
+    @Test
+    void aCodeWhoseTransferOutcomeIsUnknownStaysUsedWhileItsPaymentIsPendingAndIsSettledOnce() {
+        Shop shop = shop();
+        Device device = device();
+        String code = device.code();
+        FakeWallet.server().stubFor(post(urlPathMatching("/v1/internal/transfers.*")).atPriority(1)
+                .withRequestBody(containing("\"amount\":6431"))
+                .willReturn(FakeWallet.json(201, "{\"id\":\"{{randomValue type='UUID'}}\"}").withFixedDelay(2_500)));
+        String paymentId;
+        try {
+            paymentId = charge(shop.tillA(), code, 6431).statusCode(202).body("status", Matchers.equalTo("PENDING"))
+                    .extract().path("paymentId");
+            // The outcome is unknown, so the code may have paid: another till cannot charge it again.
+            expectProblem(charge(shop.tillB(), code, 6431), 409, "cpm-code-used");
+        } finally {
+            FakeWallet.server().resetMappings();
+            FakeWallet.stubDefaults();
+        }
+        TestDatabase.execute("UPDATE payment SET next_attempt_at = now() WHERE id = '" + paymentId + "'");
+        reconciler.settleDue().await().indefinitely();
+        as(device.token()).get("/v1/payments/" + paymentId).then().statusCode(200)
+                .body("status", Matchers.equalTo("COMPLETED"));
+        assertEquals(1, paymentsOf(device.customer()));
     }
 
     @Test
