@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ class PayoutTest {
     static StatementTest.Owned withSales(String accountNumber) {
         StatementTest.Owned shop = owned();
         paid(shop, "order-1", 10_000, "2026-11-30T12:00:00+09:00");
-        register(shop.owner(), shop.merchantId(), accountNumber).statusCode(200);
+        register(shop.ownerStepUp(), shop.merchantId(), accountNumber).statusCode(200);
         return shop;
     }
 
@@ -203,7 +204,7 @@ class PayoutTest {
         String earlier = paid(refunds, "order-1", 1_000, "2026-11-29T12:00:00+09:00");
         paid(refunds, "order-2", 300, "2026-11-30T12:00:00+09:00");
         refunded(refunds, earlier, "refund-1", 800, "2026-11-30T13:00:00+09:00");
-        register(refunds.owner(), refunds.merchantId(), "1234567").statusCode(200);
+        register(refunds.ownerStepUp(), refunds.merchantId(), "1234567").statusCode(200);
         Payouts.Payout skipped = settle(refunds);
         assertEquals("skipped", skipped.status());
         assertEquals(0, skipped.amount());
@@ -218,7 +219,7 @@ class PayoutTest {
         assertEquals(true, day.isBefore(LocalDate.now(Statements.JST)), "never a day that has not ended");
         StatementTest.Owned shop = owned();
         paid(shop, "order-1", 2_000, day.atTime(12, 0).atZone(Statements.JST).toOffsetDateTime().toString());
-        register(shop.owner(), shop.merchantId(), "1234567").statusCode(200);
+        register(shop.ownerStepUp(), shop.merchantId(), "1234567").statusCode(200);
         job.runOnce().await().indefinitely();
         job.runOnce().await().indefinitely();
         assertEquals("paid", TestDatabase.queryText("SELECT status FROM payout WHERE merchant_id = '"
@@ -235,24 +236,28 @@ class PayoutTest {
         StatementTest.Owned other = owned();
         expectProblem(as(shop.owner()).get("/v1/merchants/" + shop.merchantId() + "/bank-account").then(), 404,
                 "bank-account-not-found");
-        expectProblem(register(other.owner(), shop.merchantId(), "1234567"), 404, "merchant-not-found");
+        expectProblem(register(other.ownerStepUp(), shop.merchantId(), "1234567"), 404, "merchant-not-found");
+        // The owner's ordinary session is not enough: where the money goes needs a fresh second factor.
+        expectProblem(register(shop.owner(), shop.merchantId(), "1234567"), 403, "step-up-required");
+        expectProblem(register(TestIssuer.tokens().userToken("owner-x", "step-up", Instant.now().minusSeconds(3600),
+                "merchant"), shop.merchantId(), "1234567"), 403, "step-up-required");
         expectProblem(register(PaymentFlowTest.customer(), shop.merchantId(), "1234567"), 403, "forbidden");
         expectProblem(register(shop.till(), shop.merchantId(), "1234567"), 403, "forbidden");
         expectProblem(given().contentType("application/json").body("{}").put("/v1/merchants/" + shop.merchantId()
                 + "/bank-account").then(), 401, "unauthorized");
-        expectProblem(register(shop.owner(), shop.merchantId(), "12345"), 400, "validation-failed")
+        expectProblem(register(shop.ownerStepUp(), shop.merchantId(), "12345"), 400, "validation-failed")
                 .body("errors[0].field", Matchers.containsString("accountNumber"));
-        expectProblem(as(shop.owner()).body("{\"bankCode\":").put("/v1/merchants/" + shop.merchantId()
+        expectProblem(as(shop.ownerStepUp()).body("{\"bankCode\":").put("/v1/merchants/" + shop.merchantId()
                 + "/bank-account").then(), 400, "malformed-body");
-        expectProblem(as(shop.owner()).body(Map.of("bankCode", "0005", "branchCode", "123", "accountType",
+        expectProblem(as(shop.ownerStepUp()).body(Map.of("bankCode", "0005", "branchCode", "123", "accountType",
                 "ordinary", "accountNumber", "1234567", "holderName", "<script>"))
                 .put("/v1/merchants/" + shop.merchantId() + "/bank-account").then(), 400, "validation-failed");
         assertEquals(0, TestDatabase.count("SELECT count(*) FROM merchant_bank_account WHERE merchant_id = '"
                 + shop.merchantId() + "'"));
 
-        register(shop.owner(), shop.merchantId(), "1234567").statusCode(200).body("version", Matchers.equalTo(1));
-        register(shop.owner(), shop.merchantId(), "1234567").statusCode(200).body("version", Matchers.equalTo(1));
-        register(shop.owner(), shop.merchantId(), "7654321").statusCode(200).body("version", Matchers.equalTo(2))
+        register(shop.ownerStepUp(), shop.merchantId(), "1234567").statusCode(200).body("version", Matchers.equalTo(1));
+        register(shop.ownerStepUp(), shop.merchantId(), "1234567").statusCode(200).body("version", Matchers.equalTo(1));
+        register(shop.ownerStepUp(), shop.merchantId(), "7654321").statusCode(200).body("version", Matchers.equalTo(2))
                 .body("accountNumber", Matchers.equalTo("7654321"));
         expectProblem(as(other.owner()).get("/v1/merchants/" + shop.merchantId() + "/payouts").then(), 404,
                 "merchant-not-found");

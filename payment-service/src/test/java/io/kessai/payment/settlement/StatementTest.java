@@ -5,6 +5,7 @@ import static io.kessai.testing.ResourceServerContract.expectProblem;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +39,13 @@ class StatementTest {
 
     static final LocalDate DAY = LocalDate.of(2026, 11, 30);
 
-    /** A merchant with its owner's token and a till. */
-    record Owned(String owner, String merchantId, String till) {
+    /** A merchant with its owner's token (and a step-up token of the owner's) and a till. */
+    record Owned(String owner, String merchantId, String till, String ownerStepUp) {
     }
 
     static Owned owned() {
-        String owner = TestIssuer.tokens().token("owner-" + UUID.randomUUID(), "merchant");
+        String ownerId = "owner-" + UUID.randomUUID();
+        String owner = TestIssuer.tokens().token(ownerId, "merchant");
         String id = as(owner).header("Idempotency-Key", UUID.randomUUID().toString())
                 .body(Map.of("legalName", "株式会社かもめ食堂", "displayName", "かもめ食堂", "city", "Tokyo",
                         "categoryCode", "5812", "stores", List.of(Map.of("name", "Shibuya"))))
@@ -52,7 +54,8 @@ class StatementTest {
                 .jsonPath();
         String till = TestIssuer.tokens().tillToken("till-" + UUID.randomUUID(), id, approved.getString(
                 "stores[0].id"), "T1");
-        return new Owned(owner, id, till);
+        return new Owned(owner, id, till, TestIssuer.tokens().userToken(ownerId, "step-up", Instant.now(),
+                "merchant"));
     }
 
     static String ops() {
