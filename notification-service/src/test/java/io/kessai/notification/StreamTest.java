@@ -13,14 +13,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.kessai.notification.delivery.Channel;
+import io.kessai.notification.delivery.OutgoingMessage;
+import io.kessai.notification.stream.StreamPublisher;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestIssuer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
 
 /** Real-time streams: own events only, within a second, resumable with Last-Event-ID. */
 @QuarkusTest
@@ -30,6 +40,12 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(SmtpServer.class)
 @WithTestResource(WebhookReceiver.class)
 class StreamTest {
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    StreamPublisher publisher;
 
     @TestHTTPResource("/v1/streams/customer")
     URI customerStream;
@@ -103,6 +119,37 @@ class StreamTest {
             assertTrue(lines.contains("event: topup.completed") || lines.contains("event:topup.completed"),
                     lines.toString());
         }
+    }
+
+    @Test
+    void eventsOfOneAudienceBecomeVisibleInIdOrderWhateverTheirTransactionsDo() throws Exception {
+        String audience = "user:u-" + UUID.randomUUID();
+        // The first writer takes its id and has not committed yet (a slow delivery transaction on another replica).
+        SqlConnection first = pool.getConnection().await().atMost(PATIENCE);
+        try {
+            Transaction open = first.begin().await().atMost(PATIENCE);
+            publisher.publish(first, List.of(push(audience, "first"))).await().atMost(PATIENCE);
+            // A second writer to the same audience: were it to take a higher id and commit first, a stream sent its
+            // event would skip the first one's for good (streams send id > last sent).
+            CompletableFuture<Void> second = pool.withTransaction(tx -> publisher.publish(tx, List.of(push(audience,
+                    "second")))).subscribeAsCompletionStage();
+            // It waits for the first to commit: it can never finish before that, however long this looks.
+            Thread.sleep(500);
+            assertFalse(second.isDone(), "the second writer waits for the first");
+            assertEquals(0, NotificationTestSupport.count("SELECT count(*) FROM stream_event WHERE audience = '"
+                    + audience + "'"));
+            open.commit().await().atMost(PATIENCE);
+            second.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            first.close().await().atMost(PATIENCE);
+        }
+        assertEquals("first,second", NotificationTestSupport.queryText("SELECT string_agg(data->>'eventId', ',' "
+                + "ORDER BY id) FROM stream_event WHERE audience = '" + audience + "'"));
+    }
+
+    private static OutgoingMessage push(String audience, String eventId) {
+        return new OutgoingMessage(0, eventId, Channel.PUSH, audience, "ja", null,
+                "{\"eventId\": \"" + eventId + "\", \"type\": \"topup.completed\"}", 1);
     }
 
     @Test
