@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import io.micrometer.core.instrument.Counter;
@@ -34,7 +35,7 @@ import io.smallrye.mutiny.Uni;
 @RegisterForReflection
 public class VerifiedTokens implements SecurityIdentityAugmentor {
 
-    /** Past this many distinct live tokens the cache starts over rather than grow without bound. */
+    /** The default of {@code kessai.token-cache.max-tokens}. */
     static final int MAX_TOKENS = 10_000;
 
     private record Verified(SecurityIdentity identity, long expiresAtMillis) {
@@ -44,17 +45,25 @@ public class VerifiedTokens implements SecurityIdentityAugmentor {
     private final Counter hits;
     private final Counter misses;
     private final InstantSource clock;
+    private final int maxTokens;
 
+    /**
+     * @param maxTokens past this many remembered tokens, the expired ones are dropped, and if that frees too little
+     *        the cache starts over rather than grow without bound ({@code kessai.token-cache.max-tokens}: about 1 KiB
+     *        each; size it to the tokens a replica sees in a token lifetime at its busiest)
+     */
     @Inject
-    VerifiedTokens(MeterRegistry metrics) {
-        this(metrics, InstantSource.system());
+    VerifiedTokens(MeterRegistry metrics,
+            @ConfigProperty(name = "kessai.token-cache.max-tokens", defaultValue = "" + MAX_TOKENS) int maxTokens) {
+        this(metrics, InstantSource.system(), maxTokens);
     }
 
     /** With the clock that decides expiry given, so that a test can move time instead of waiting for it. */
-    VerifiedTokens(MeterRegistry metrics, InstantSource clock) {
+    VerifiedTokens(MeterRegistry metrics, InstantSource clock, int maxTokens) {
         this.hits = metrics.counter("kessai.token.cache", "outcome", "hit");
         this.misses = metrics.counter("kessai.token.cache", "outcome", "miss");
         this.clock = clock;
+        this.maxTokens = maxTokens;
     }
 
     /** The identity of a token verified before and not yet expired, or null. */
@@ -78,6 +87,20 @@ public class VerifiedTokens implements SecurityIdentityAugmentor {
         return verified != null && clock.millis() < verified.expiresAtMillis();
     }
 
+    /** Drops the expired tokens; if a quarter of the room is still not free, starts over. */
+    private void makeRoom() {
+        long now = clock.millis();
+        byToken.values().removeIf(verified -> now >= verified.expiresAtMillis());
+        if (byToken.size() >= maxTokens - maxTokens / 4) {
+            byToken.clear();
+        }
+    }
+
+    /** How many tokens are remembered now (expired ones included until they are dropped). */
+    int size() {
+        return byToken.size();
+    }
+
     /** Runs after every other augmentor, on identities that quarkus-oidc has just verified. */
     @Override
     public int priority() {
@@ -91,8 +114,8 @@ public class VerifiedTokens implements SecurityIdentityAugmentor {
         // other is checked in full on every request, so a remembered token never answers other than a fresh one.
         if (credential != null && identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getExpirationTime() > 0
                 && identity instanceof QuarkusSecurityIdentity verified) {
-            if (byToken.size() >= MAX_TOKENS) {
-                byToken.clear();
+            if (byToken.size() >= maxTokens) {
+                makeRoom();
             }
             // A fresh identity without the request-bound attributes of the one being augmented.
             SecurityIdentity remembered = QuarkusSecurityIdentity.builder().setPrincipal(jwt)

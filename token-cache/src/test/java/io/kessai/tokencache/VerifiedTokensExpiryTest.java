@@ -30,7 +30,8 @@ class VerifiedTokensExpiryTest {
 
     private final AtomicReference<Instant> now = new AtomicReference<>(EXPIRES.minus(Duration.ofMinutes(5)));
     private final InstantSource clock = now::get;
-    private final VerifiedTokens tokens = new VerifiedTokens(new SimpleMeterRegistry(), clock);
+    private final VerifiedTokens tokens = new VerifiedTokens(new SimpleMeterRegistry(), clock,
+            VerifiedTokens.MAX_TOKENS);
 
     /** The identity quarkus-oidc would hand over for a verified token with this {@code exp} (epoch seconds). */
     private static SecurityIdentity verified(String token, long exp) {
@@ -84,5 +85,34 @@ class VerifiedTokensExpiryTest {
         assertFalse(tokens.remembers("no-exp"), "it would be remembered forever");
         assertNull(tokens.find("no-exp"));
         assertNull(tokens.find("never-seen"));
+    }
+
+    @Test
+    void aFullCacheDropsItsExpiredTokensFirstAndStartsOverOnlyWhenThatFreesTooLittle() {
+        VerifiedTokens small = new VerifiedTokens(new SimpleMeterRegistry(), clock, 8);
+        // Six tokens about to expire, two living on.
+        for (int i = 0; i < 6; i++) {
+            small.augment(verified("old" + i, EXPIRES.getEpochSecond()), null).await().indefinitely();
+        }
+        long later = EXPIRES.plus(Duration.ofMinutes(10)).getEpochSecond();
+        small.augment(verified("live1", later), null).await().indefinitely();
+        small.augment(verified("live2", later), null).await().indefinitely();
+        assertEquals(8, small.size());
+
+        // Full, once they expired: the expired six go, the live two stay, and the new one is remembered.
+        now.set(EXPIRES.plusSeconds(1));
+        small.augment(verified("new1", later), null).await().indefinitely();
+        assertEquals(3, small.size());
+        assertTrue(small.remembers("live1") && small.remembers("live2") && small.remembers("new1"));
+
+        // Full of live tokens: dropping the expired frees nothing, so it starts over with the new one alone.
+        for (int i = 0; i < 5; i++) {
+            small.augment(verified("more" + i, later), null).await().indefinitely();
+        }
+        assertEquals(8, small.size());
+        small.augment(verified("last", later), null).await().indefinitely();
+        assertEquals(1, small.size());
+        assertTrue(small.remembers("last"));
+        assertFalse(small.remembers("live1"));
     }
 }
