@@ -2,6 +2,7 @@ package io.kessai.system;
 
 import static io.kessai.system.StackMerchants.assertBalances;
 import static io.kessai.system.StackMerchants.assertLedgerInvariantsHold;
+import static io.kessai.system.StackMerchants.yen;
 import static io.kessai.system.StackSmokeIT.url;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -11,10 +12,8 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.kessai.stack.Service;
-import io.kessai.testing.Eventually;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 
@@ -57,7 +55,7 @@ class PaymentJourneyIT {
         StackMerchants.Merchant merchant = StackMerchants.approved(owner, "Kamome Shokudo");
         assertBalances("after the top-up", customer, FUNDING, merchant, 0);
 
-        String tillToken = tillToken(owner, merchant);
+        String tillToken = StackMerchants.tillToken(owner, merchant);
         try (EventStream tillStream = EventStream.open(URI.create(url(Service.NOTIFICATION) + "/v1/streams/merchant"),
                 tillToken)) {
             // The till makes an order's code; the customer scans and pays it, the amount coming from the code.
@@ -67,7 +65,7 @@ class PaymentJourneyIT {
                     .body(Map.of("merchantPaymentId", order, "amount", yen(ORDER)))
                     .post("/v1/codes").then().statusCode(201).body("status", equalTo("CREATED"))
                     .body("merchantPaymentId", equalTo(order)).extract().path("payload");
-            JsonPath paid = pay(customer, Map.of("payload", orderPayload));
+            JsonPath paid = StackMerchants.pay(customer, Map.of("payload", orderPayload));
             String orderPaymentId = paid.getString("paymentId");
             assertEquals(order, paid.getString("merchantPaymentId"));
             assertEquals(merchant.displayName(), paid.getString("merchantName"));
@@ -100,7 +98,7 @@ class PaymentJourneyIT {
             String storePayload = given().baseUri(url(Service.PAYMENT)).auth().oauth2(tillToken)
                     .get("/v1/store-code").then().statusCode(200).body("payload", startsWith("000201010211"))
                     .extract().path("payload");
-            String typedPaymentId = pay(customer, Map.of("payload", storePayload, "amount", yen(TYPED)))
+            String typedPaymentId = StackMerchants.pay(customer, Map.of("payload", storePayload, "amount", yen(TYPED)))
                     .getString("paymentId");
             assertBalances("after the static-code payment", customer, FUNDING - ORDER + REFUND - TYPED, merchant,
                     ORDER - REFUND + TYPED);
@@ -138,7 +136,7 @@ class PaymentJourneyIT {
             for (int n = 0; n < each; n++) {
                 for (StackUsers.User customer : payers) {
                     long amount = 100 + n;
-                    sent.add(senders.submit(() -> pay(customer, Map.of("payload", storePayload, "amount",
+                    sent.add(senders.submit(() -> StackMerchants.pay(customer, Map.of("payload", storePayload, "amount",
                             yen(amount))).getString("paymentId")));
                 }
             }
@@ -162,42 +160,4 @@ class PaymentJourneyIT {
         assertLedgerInvariantsHold();
     }
 
-    /**
-     * The owner, stepped up, makes a till credential for the merchant's store once auth-service holds the approved
-     * merchant (payment-service's outbox tells it), and the till signs in with it: client credentials.
-     */
-    private static String tillToken(StackUsers.User owner, StackMerchants.Merchant merchant) throws Exception {
-        String tills = "/v1/me/merchants/" + merchant.merchantId() + "/tills";
-        Eventually.until("auth-service holds the approved merchant " + merchant.merchantId(), Duration.ofSeconds(60),
-                () -> given().baseUri(url(Service.AUTH)).header("X-Forwarded-For", owner.address())
-                        .auth().oauth2(owner.accessToken()).get(tills).statusCode() == 200);
-        JsonPath till = given().baseUri(url(Service.AUTH)).header("X-Forwarded-For", owner.address())
-                .auth().oauth2(StackUsers.stepUp(owner)).contentType(ContentType.JSON)
-                .body(Map.of("storeId", merchant.storeId(), "terminalId", "till-1", "label", "Counter by the door"))
-                .post(tills).then().statusCode(201).body("merchantId", equalTo(merchant.merchantId()))
-                .body("storeId", equalTo(merchant.storeId())).body("clientId", startsWith("till-"))
-                .extract().jsonPath();
-        String token = given().baseUri(url(Service.AUTH)).auth().preemptive()
-                .basic(till.getString("clientId"), till.getString("clientSecret"))
-                .formParam("grant_type", "client_credentials").post("/oauth2/token")
-                .then().statusCode(200).extract().path("access_token");
-        JsonPath claims = JsonPath.from(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]),
-                StandardCharsets.UTF_8));
-        assertEquals(merchant.merchantId(), claims.getString("merchant_id"));
-        assertEquals(merchant.storeId(), claims.getString("store_id"));
-        assertEquals("till-1", claims.getString("terminal_id"));
-        return token;
-    }
-
-    /** The customer pays under a new Idempotency-Key; the payment completes at once. */
-    private static JsonPath pay(StackUsers.User customer, Map<String, Object> body) {
-        return given().baseUri(url(Service.PAYMENT)).auth().oauth2(customer.accessToken())
-                .header("Idempotency-Key", UUID.randomUUID().toString()).contentType(ContentType.JSON).body(body)
-                .post("/v1/payments").then().statusCode(201).body("status", equalTo("COMPLETED")).extract()
-                .jsonPath();
-    }
-
-    private static Map<String, Object> yen(long amount) {
-        return Map.of("amount", amount, "currency", "JPY");
-    }
 }

@@ -6,9 +6,12 @@ import static io.kessai.system.StackSmokeIT.url;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,7 +24,8 @@ import io.restassured.path.json.JsonPath;
 /**
  * A merchant as its owner gets one through the running services: the application at payment-service, the approval by
  * ops, and the merchant's ledger account at wallet-service, which payment-service's outbox opens after the approval;
- * and the ledger as a journey checks it: funding a wallet, balances and the invariant check.
+ * its till, signed in with a credential the owner makes; a customer paying it; and the ledger as a journey checks it:
+ * funding a wallet, balances and the invariant check.
  */
 final class StackMerchants {
 
@@ -49,6 +53,46 @@ final class StackMerchants {
                         .auth().oauth2(opsToken()).get("/v1/internal/accounts/merchants/" + merchantId)
                         .then().statusCode(200).extract().path("$")).size() == 1);
         return new Merchant(merchantId, applied.getString("stores[0].id"), displayName);
+    }
+
+    /**
+     * The owner, stepped up, makes a till credential for the merchant's store once auth-service holds the approved
+     * merchant (payment-service's outbox tells it), and the till signs in with it: client credentials.
+     */
+    static String tillToken(StackUsers.User owner, StackMerchants.Merchant merchant) throws Exception {
+        String tills = "/v1/me/merchants/" + merchant.merchantId() + "/tills";
+        Eventually.until("auth-service holds the approved merchant " + merchant.merchantId(), Duration.ofSeconds(60),
+                () -> given().baseUri(url(Service.AUTH)).header("X-Forwarded-For", owner.address())
+                        .auth().oauth2(owner.accessToken()).get(tills).statusCode() == 200);
+        JsonPath till = given().baseUri(url(Service.AUTH)).header("X-Forwarded-For", owner.address())
+                .auth().oauth2(StackUsers.stepUp(owner)).contentType(ContentType.JSON)
+                .body(Map.of("storeId", merchant.storeId(), "terminalId", "till-1", "label", "Counter by the door"))
+                .post(tills).then().statusCode(201).body("merchantId", equalTo(merchant.merchantId()))
+                .body("storeId", equalTo(merchant.storeId())).body("clientId", startsWith("till-"))
+                .extract().jsonPath();
+        String token = given().baseUri(url(Service.AUTH)).auth().preemptive()
+                .basic(till.getString("clientId"), till.getString("clientSecret"))
+                .formParam("grant_type", "client_credentials").post("/oauth2/token")
+                .then().statusCode(200).extract().path("access_token");
+        JsonPath claims = JsonPath.from(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+                StandardCharsets.UTF_8));
+        assertEquals(merchant.merchantId(), claims.getString("merchant_id"));
+        assertEquals(merchant.storeId(), claims.getString("store_id"));
+        assertEquals("till-1", claims.getString("terminal_id"));
+        return token;
+    }
+
+    /** The customer pays under a new Idempotency-Key; the payment completes at once. */
+    static JsonPath pay(StackUsers.User customer, Map<String, Object> body) {
+        return given().baseUri(url(Service.PAYMENT)).auth().oauth2(customer.accessToken())
+                .header("Idempotency-Key", UUID.randomUUID().toString()).contentType(ContentType.JSON).body(body)
+                .post("/v1/payments").then().statusCode(201).body("status", equalTo("COMPLETED")).extract()
+                .jsonPath();
+    }
+
+    /** An amount in yen as the APIs take it. */
+    static Map<String, Object> yen(long amount) {
+        return Map.of("amount", amount, "currency", "JPY");
     }
 
     /** A top-up of the customer's wallet from funding clearing, as payment-service posts one. */

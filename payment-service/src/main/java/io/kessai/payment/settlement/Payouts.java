@@ -67,8 +67,9 @@ public class Payouts {
 
     /**
      * Settles the merchant's (closed) business day and takes its payout as far as it can go now: the payout, or
-     * null when the merchant has no bank account (nothing is made; the day is settled once it has one). Idempotent:
-     * a second call finds the same payout and only finishes what is left of it.
+     * null when the merchant has no bank account or no ledger account yet (nothing is made: a later run settles the
+     * day if it is still the latest one due, ops any day). Idempotent: a second call finds the same payout and only
+     * finishes what is left of it.
      */
     public Uni<Payout> settle(UUID merchantId, LocalDate day) {
         return ledger.merchantAccount(merchantId, null).flatMap(account -> account == null

@@ -230,6 +230,51 @@ class PayoutTest {
                 + shop.merchantId() + "'"));
     }
 
+    /**
+     * The job settles only the latest day due; a merchant that registers its bank account days after its sales (or
+     * is unfrozen) has those days settled by ops, exactly as the job settles, once per merchant and day.
+     */
+    @Test
+    void opsSettleADayTheJobPassedOverOnceAsTheJobWould() {
+        StatementTest.Owned shop = owned();
+        paid(shop, "order-1", 10_000, "2026-11-30T12:00:00+09:00");
+        String settlement = "/v1/ops/merchants/" + shop.merchantId() + "/statements/2026-11-30/settlement";
+        expectProblem(as(StatementTest.ops()).post(settlement).then(), 404, "bank-account-not-found");
+        assertEquals(0, TestDatabase.count("SELECT count(*) FROM payout WHERE merchant_id = '" + shop.merchantId()
+                + "'"));
+
+        register(shop.owner(), shop.merchantId(), "1234567").statusCode(200);
+        String payoutId = as(StatementTest.ops()).post(settlement).then().statusCode(200)
+                .body("status", Matchers.equalTo("paid")).body("businessDate", Matchers.equalTo("2026-11-30"))
+                .body("gross", Matchers.equalTo(10_000)).body("fee", Matchers.equalTo(198))
+                .body("amount", Matchers.equalTo(9_802)).extract().path("id");
+        as(StatementTest.ops()).post(settlement).then().statusCode(200)
+                .body("id", Matchers.equalTo(payoutId)).body("status", Matchers.equalTo("paid"));
+        assertEquals(payoutId, settle(shop).id().toString(), "the job finds the same payout");
+        assertEquals(1, transfersUnder("payout-fee:" + payoutId).size());
+        assertEquals(1, transfersUnder("payout:" + payoutId).size());
+
+        // Not a day whose statement may still change, not a frozen merchant, never by anyone but ops.
+        LocalDate notDue = job.dayToSettle().plusDays(1);
+        expectProblem(as(StatementTest.ops()).post("/v1/ops/merchants/" + shop.merchantId() + "/statements/"
+                + notDue + "/settlement").then(), 409, notDue.isBefore(LocalDate.now(Statements.JST))
+                        ? "settlement-not-due"
+                        : "business-day-open");
+        expectProblem(as(StatementTest.ops()).post("/v1/ops/merchants/" + shop.merchantId() + "/statements/"
+                + LocalDate.now(Statements.JST) + "/settlement").then(), 409, "business-day-open");
+        expectProblem(as(shop.owner()).post(settlement).then(), 403, "forbidden");
+        expectProblem(as(shop.till()).post(settlement).then(), 403, "forbidden");
+        expectProblem(as(StatementTest.ops()).post("/v1/ops/merchants/" + UUID.randomUUID()
+                + "/statements/2026-11-30/settlement").then(), 404, "merchant-not-found");
+        StatementTest.Owned frozen = withSales("1234567");
+        as(StatementTest.ops()).body(Map.of("reason", "chargebacks under review"))
+                .post("/v1/ops/merchants/" + frozen.merchantId() + "/freeze").then().statusCode(200);
+        expectProblem(as(StatementTest.ops()).post("/v1/ops/merchants/" + frozen.merchantId()
+                + "/statements/2026-11-30/settlement").then(), 409, "merchant-frozen");
+        assertEquals(0, TestDatabase.count("SELECT count(*) FROM payout WHERE merchant_id = '"
+                + frozen.merchantId() + "'"));
+    }
+
     @Test
     void onlyItsOwnerRegistersAMerchantsBankAccountAndABadOneIsRefused() {
         StatementTest.Owned shop = owned();
