@@ -128,6 +128,9 @@ class MoneyJourneyIT {
             assertEquals(TOP_UP, customerBalance(a), "A's wallet after the top-up");
             assertEquals(List.of(TOP_UP), entries(walletOf(a), "topup").values().stream().toList(),
                     "one top-up entry in A's wallet");
+            JsonPath topUpReceipt = aReceipts.next("topup.completed", Duration.ofSeconds(60)).data();
+            assertEquals(topUpId, topUpReceipt.getString("data.topupId"));
+            assertEquals(TOP_UP, topUpReceipt.getLong("data.amount.amount"));
 
             // 2. A's app gets a payment key and shows an offline code; the till charges it once.
             expectProblem(payment(a.accessToken()).post("/v1/payment-keys"), 403, "step-up-required");

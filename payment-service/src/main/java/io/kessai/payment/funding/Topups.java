@@ -18,6 +18,7 @@ import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.json.RequestDigest;
 import io.kessai.common.problem.ProblemException;
 import io.kessai.common.problem.ProblemType;
+import io.kessai.outbox.Outbox;
 import io.kessai.payment.Money;
 import io.kessai.payment.PaymentConfig;
 import io.kessai.payment.ledger.Ledger;
@@ -65,15 +66,17 @@ public class Topups {
     private final Cards cards;
     private final FundingGateway gateway;
     private final Duration grace;
+    private final Outbox outbox;
 
     Topups(Pool pool, Ledger ledger, MoneyMovementGate gate, Cards cards, FundingGateway gateway,
-            PaymentConfig config) {
+            PaymentConfig config, Outbox outbox) {
         this.pool = pool;
         this.ledger = ledger;
         this.gate = gate;
         this.cards = cards;
         this.gateway = gateway;
         this.grace = config.reconcile().grace();
+        this.outbox = outbox;
     }
 
     /** A top-up as stored. */
@@ -308,10 +311,16 @@ public class Topups {
 
     private Uni<Stored> credited(Stored topup, WalletAnswer answer) {
         if (answer.posted()) {
-            return pool.preparedQuery("UPDATE topup SET status = 'completed', transfer_id = $2, completed_at = now(), "
-                    + "next_attempt_at = NULL, updated_at = now() WHERE id = $1 AND status = 'crediting'")
+            // Completed with its receipt in one transaction: only the copy that completes it queues the receipt.
+            return pool.withTransaction(tx -> tx.preparedQuery("UPDATE topup SET status = 'completed', "
+                    + "transfer_id = $2, completed_at = now(), next_attempt_at = NULL, updated_at = now() "
+                    + "WHERE id = $1 AND status = 'crediting' RETURNING id")
                     .execute(Tuple.of(topup.id(), UUID.fromString(answer.body().getString("id"))))
-                    .flatMap(updated -> stored(pool, topup.id()));
+                    .flatMap(updated -> updated.size() == 0
+                            ? Uni.createFrom().voidItem()
+                            : outbox.enqueue(tx, receipt(topup)))
+                    .flatMap(queued -> stored(tx, topup.id())))
+                    .invoke(outbox::wakeRelay);
         }
         if (!answer.definitive()) {
             return Uni.createFrom().failure(new WalletUnavailable("wallet-service answered HTTP " + answer.status(),
@@ -322,6 +331,14 @@ public class Topups {
         return pool.preparedQuery("UPDATE topup SET last_error = $2, next_attempt_at = now() + interval '1 hour' "
                 + "WHERE id = $1 AND status = 'crediting'").execute(Tuple.of(topup.id(), answer.problemCode()))
                 .flatMap(updated -> stored(pool, topup.id()));
+    }
+
+    /** {@code topup.completed} to the customer: their wallet got the money (the app's stream, and email). */
+    static JsonObject receipt(Stored topup) {
+        return new JsonObject().put("eventId", "topup:" + topup.id() + ":completed").put("type", "topup.completed")
+                .put("recipient", new JsonObject().put("userId", topup.customerId()))
+                .put("data", new JsonObject().put("topupId", topup.id().toString()).put("amount",
+                        new JsonObject().put("amount", topup.amount()).put("currency", topup.currency())));
     }
 
     /** The top-up's wallet transfer: always the same body for the same top-up, so a re-post is a true retry. */

@@ -34,6 +34,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.kessai.payment.outbox.FakeNotificationService;
 import io.kessai.payment.payment.FakeWallet;
 import io.kessai.testing.CapturedLog;
+import io.kessai.testing.Eventually;
 import io.kessai.testing.PostgresResource;
 import io.kessai.testing.TestDatabase;
 import io.kessai.testing.TestIssuer;
@@ -144,6 +145,18 @@ public class TopupTest {
         }
         assertEquals(1, TestDatabase.count("SELECT count(*) FROM topup WHERE id = '" + topupId + "' AND status = "
                 + "'completed' AND transfer_id IS NOT NULL"));
+        // The customer hears of it once: one receipt, queued with the completion, whichever copy completed it.
+        String eventId = "topup:" + topupId + ":completed";
+        Eventually.until("receipt " + eventId + " delivered", Duration.ofSeconds(10), () -> FakeNotificationService
+                .accepted().stream().anyMatch(body -> body.contains(eventId)));
+        List<JsonObject> receipts = FakeNotificationService.accepted().stream().map(JsonObject::new)
+                .filter(event -> eventId.equals(event.getString("eventId"))).toList();
+        assertEquals(1, receipts.stream().map(JsonObject::encode).distinct().count(), receipts.toString());
+        JsonObject receipt = receipts.get(0);
+        assertEquals("topup.completed", receipt.getString("type"));
+        assertEquals(customer.id(), receipt.getJsonObject("recipient").getString("userId"));
+        assertEquals(new JsonObject().put("topupId", topupId).put("amount", new JsonObject().put("amount", amount)
+                .put("currency", "JPY")), receipt.getJsonObject("data"));
     }
 
     static String status(String topupId) {
