@@ -116,6 +116,16 @@ final class PaymentReport {
         return Double.isNaN(best) && !steps.isEmpty() ? steps.getFirst().outcomes[0].completedPerSecond() : best;
     }
 
+    /** A saturation as the report says it: when no step kept up, the figure is what the first step completed. */
+    private static String saturationText(List<PaymentLoad.Phase> steps, double saturation) {
+        if (steps.isEmpty()) {
+            return "not measured";
+        }
+        return format("%.1f payments/s", saturation) + (steps.stream().anyMatch(PaymentLoad.Phase::keptUp)
+                ? ""
+                : " (no step kept up: what its first step completed)");
+    }
+
     /** One line per segment that ran, as the run prints them when a Gatling run ends. */
     static String phaseLines(GatlingPart part) {
         StringBuilder text = new StringBuilder();
@@ -262,11 +272,12 @@ final class PaymentReport {
                     o.acceptedPercentileMs(99), o.pending(), o.shed(), o.errors(), step.keptUp() ? "yes" : "no"));
         }
         text.append('\n');
-        text.append(format("Saturation: spread %.1f payments/s%s, hot %.1f payments/s.%n%n", mode.spreadSaturation(),
+        text.append(format("Saturation: spread %s%s, hot %s.%n%n", saturationText(mode.spreadSteps(),
+                mode.spreadSaturation()),
                 pgbenchTps() > 0
                         ? format(" (%.0f %% of pgbench TPS)", mode.spreadSaturation() / pgbenchTps() * 100)
                         : "",
-                mode.hotSaturation()));
+                saturationText(mode.hotSteps(), mode.hotSaturation())));
 
         text.append(format("Loads at %.0f payments/s (%d %% of spread's saturation), and the surge:%n%n",
                 mode.pacedRate(), context.options().loadPercent()));
