@@ -20,11 +20,14 @@ final class AuthUsers {
 
     private static final String PHONE_PREFIX = "+81901";
 
-    /** What a user is to auth-service ({@code app_user.account_type}): a customer, or a merchant owner. */
+    /**
+     * What a user is to auth-service ({@code app_user.account_type}): a customer, or a merchant owner; the payments
+     * benchmark's customers who pay with codes their device shows (CPM) are customers of their own numbers and devices.
+     */
     enum AccountType {
 
         CUSTOMER("customer", PHONE_PREFIX, "bench-device-"), MERCHANT_OWNER("merchant", "+81902",
-                "bench-owner-device-");
+                "bench-owner-device-"), CPM_CUSTOMER("customer", "+81903", "bench-cpm-device-");
 
         private final String wire;
         private final String phonePrefix;

@@ -111,10 +111,8 @@ public final class LedgerBenchmark {
             LedgerSetup.Accounts accounts = options.skipLedger() ? null : setUpAccounts(http, token);
 
             List<Pgbench.Result> pgbenchRuns = new ArrayList<>();
-            Pgbench pgbench = pgbenchExecutable == null ? null : new Pgbench(pgbenchExecutable, postgres);
+            Pgbench pgbench = Pgbench.initialized(pgbenchExecutable, postgres, options.pgbenchScale());
             if (pgbench != null) {
-                System.out.println("pgbench: initializing scale " + options.pgbenchScale() + " ...");
-                pgbench.initialize(options.pgbenchScale());
                 pgbenchRuns.add(runPgbench(pgbench, "before"));
             }
             if (accounts == null) {

@@ -50,8 +50,7 @@ final class PaymentChecks {
     private PaymentChecks() {
     }
 
-    static Result check(PostgresServer postgres, List<PaymentLoad.Ack> acks, SessionTokens customers,
-            Duration settleWait) throws Exception {
+    static Result check(PostgresServer postgres, List<PaymentLoad.Ack> acks, Duration settleWait) throws Exception {
         long startNs = System.nanoTime();
         try (Connection payment = postgres.connect(Service.PAYMENT.database());
                 Connection wallet = postgres.connect(Service.WALLET.database())) {
@@ -64,7 +63,7 @@ final class PaymentChecks {
             try (PreparedStatement insert = payment.prepareStatement("INSERT INTO bench_ack VALUES (?, ?, ?)")) {
                 int batched = 0;
                 for (PaymentLoad.Ack ack : acks) {
-                    insert.setString(1, customers.subject(ack.customer()));
+                    insert.setString(1, ack.customerId());
                     insert.setString(2, ack.key());
                     insert.setInt(3, ack.status());
                     insert.addBatch();

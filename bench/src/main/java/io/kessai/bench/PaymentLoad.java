@@ -2,8 +2,11 @@ package io.kessai.bench;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -20,8 +23,8 @@ import org.HdrHistogram.Histogram;
 /**
  * What one Gatling run of {@link PaymentSimulation} sends and what came back: its phases in order (each a Gatling
  * scenario started when the one before has finished), each phase's segments at their arrival rates, and per segment
- * the answers counted and timed. Payments are {@code POST /v1/payments} of 1 JPY by a customer chosen at random to a
- * merchant's static store code, each under a fresh {@code Idempotency-Key}.
+ * the answers counted and timed. Payments are of 1 JPY, each under a fresh {@code Idempotency-Key}, made by its
+ * {@link Payers}: customers paying merchants' static codes (MPM), or tills charging the codes devices show (CPM).
  */
 final class PaymentLoad {
 
@@ -37,8 +40,23 @@ final class PaymentLoad {
     record Segment(String label, double perSecond, int seconds) {
     }
 
-    /** A payment that payment-service acknowledged (201 or 202): it must be recorded exactly once. */
-    record Ack(int customer, String key, int status) {
+    /**
+     * A payment that payment-service acknowledged (201 or 202): it must be recorded exactly once under its customer's
+     * id and the idempotency key payment-service keeps for it.
+     */
+    record Ack(String customerId, String key, int status) {
+    }
+
+    /** What the machine had done when a segment began: CPU times, each database's commits, the risk engine's time. */
+    record Snapshot(CpuMeter.Sample cpu, Map<String, Long> commits, RiskCost risk) {
+    }
+
+    /**
+     * What a segment's payments cost, from its first payment until the next segment's first (the last one's until the
+     * end of the run): where the CPU went, the commits per acknowledged payment in each database (the outbox's
+     * included), and the risk engine's time (null when its metrics could not be read).
+     */
+    record Cost(CpuMeter.Usage usage, Map<String, Double> commitsPerPayment, RiskCost risk) {
     }
 
     /**
@@ -142,8 +160,7 @@ final class PaymentLoad {
         private final AtomicBoolean begun = new AtomicBoolean();
         private final AtomicLong firstNs = new AtomicLong();
         private final AtomicLong lastNs = new AtomicLong();
-        private volatile Future<CpuMeter.Sample> cpuAtStart;
-        private volatile Future<Map<String, Long>> commitsAtStart;
+        private volatile Future<Snapshot> atStart;
 
         private Outcomes(Phase phase, Segment segment) {
             this.phase = phase;
@@ -153,8 +170,7 @@ final class PaymentLoad {
         private void begin() {
             if (begun.compareAndSet(false, true)) {
                 firstNs.set(System.nanoTime());
-                cpuAtStart = sampler.submit(cpu::sample);
-                commitsAtStart = sampler.submit(commits::get);
+                atStart = sampler.submit(snapshots);
                 synchronized (begunInOrder) {
                     begunInOrder.add(this);
                 }
@@ -178,7 +194,7 @@ final class PaymentLoad {
         }
 
         Map<Integer, Long> shedByStatus() {
-            Map<Integer, Long> counts = new java.util.TreeMap<>();
+            Map<Integer, Long> counts = new TreeMap<>();
             shed.forEach((status, count) -> counts.put(status, count.sum()));
             return counts;
         }
@@ -188,7 +204,7 @@ final class PaymentLoad {
         }
 
         Map<String, Long> errorSamples() {
-            Map<String, Long> samples = new java.util.LinkedHashMap<>();
+            Map<String, Long> samples = new LinkedHashMap<>();
             errors.forEach((sample, count) -> samples.put(sample, count.sum()));
             return samples;
         }
@@ -244,22 +260,21 @@ final class PaymentLoad {
                     shed.computeIfAbsent(status, s -> new LongAdder()).increment();
                     shedLatency.recordValue(micros);
                 }
-                default -> {
-                    errorCount.increment();
-                    String sample = status == 0 ? "no answer" : status + " " + Json.abbreviate(body, 160);
-                    if (errors.size() < 20 || errors.containsKey(sample)) {
-                        errors.computeIfAbsent(sample, s -> new LongAdder()).increment();
-                    }
-                }
+                default -> error(status == 0 ? "no answer" : status + " " + Json.abbreviate(body, 160));
+            }
+        }
+
+        private void error(String sample) {
+            errorCount.increment();
+            if (errors.size() < 20 || errors.containsKey(sample)) {
+                errors.computeIfAbsent(sample, s -> new LongAdder()).increment();
             }
         }
     }
 
     private final URI paymentUrl;
-    private final SessionTokens customers;
-    private final List<String> bodies;
-    private final CpuMeter cpu;
-    private final java.util.function.Supplier<Map<String, Long>> commits;
+    private final Payers payers;
+    private final Callable<Snapshot> snapshots;
     private final List<Phase> phases = new ArrayList<>();
     private final List<Outcomes> begunInOrder = new ArrayList<>();
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
@@ -267,26 +282,21 @@ final class PaymentLoad {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final String runId;
     private final ExecutorService sampler = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "cpu-sampler");
+        Thread thread = new Thread(runnable, "segment-snapshots");
         thread.setDaemon(true);
         return thread;
     });
 
-    /** {@code runId} makes this run's idempotency keys unlike any other run's. */
-    /** The customers' tokens, renewed before each Gatling run. */
-    SessionTokens customers() {
-        return customers;
+    /** {@code snapshots} is taken as each segment begins; {@code runId} makes this run's keys unlike any other run's. */
+    PaymentLoad(URI paymentUrl, Payers payers, Callable<Snapshot> snapshots, String runId) {
+        this.paymentUrl = paymentUrl;
+        this.payers = payers;
+        this.snapshots = snapshots;
+        this.runId = runId;
     }
 
-    PaymentLoad(URI paymentUrl, SessionTokens customers, List<PaymentSetup.Merchant> merchants, CpuMeter cpu,
-            java.util.function.Supplier<Map<String, Long>> commits, String runId) {
-        this.commits = commits;
-        this.paymentUrl = paymentUrl;
-        this.customers = customers;
-        this.bodies = merchants.stream().map(merchant -> """
-                {"payload":"%s","amount":{"amount":1,"currency":"JPY"}}""".formatted(merchant.payload())).toList();
-        this.cpu = cpu;
-        this.runId = runId;
+    Payers payers() {
+        return payers;
     }
 
     /** Adds a phase of one segment or several; {@code previousStep}: the saturation step before, or null. */
@@ -309,8 +319,9 @@ final class PaymentLoad {
     }
 
     /**
-     * The next payment of {@code phase}: who pays, to which code, under which key; or null when the phase is a
-     * skipped saturation step (the simulation then stops: no later step can keep up either).
+     * The next payment of {@code phase}: its request, under which key; or null when the phase is a skipped saturation
+     * step (the simulation then stops: no later step can keep up either), or when no payer could pay (counted as an
+     * error: the load, not the service, fell short).
      */
     Payment next(Phase phase) {
         phase.start();
@@ -319,71 +330,55 @@ final class PaymentLoad {
         }
         Outcomes outcomes = phase.current();
         outcomes.sent.increment();
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        int customer = random.nextInt(customers.count());
-        int merchant = phase.target == Target.HOT ? 0 : random.nextInt(bodies.size());
-        return new Payment(outcomes, customer, customers.authorization(customer),
-                runId + "-" + phase.index + "-" + sequence.incrementAndGet(), bodies.get(merchant),
-                System.nanoTime());
+        int merchant = phase.target == Target.HOT ? 0 : ThreadLocalRandom.current().nextInt(payers.merchants());
+        String key = runId + "-" + phase.index + "-" + sequence.incrementAndGet();
+        Payers.Request request = payers.request(merchant, key);
+        if (request == null) {
+            outcomes.error("not sent: " + payers.shortfall());
+            return null;
+        }
+        return new Payment(outcomes, request, key, System.nanoTime());
     }
 
     /**
      * True for the first virtual user of a skipped step only, which stops the Gatling run: Gatling logs an error for
      * every further stop once its controller has ended.
      */
-    boolean firstToStop() {
-        return stopping.compareAndSet(false, true);
+    boolean firstToStop(Phase phase) {
+        return phase.skipped && stopping.compareAndSet(false, true);
     }
 
     /** One payment as sent; {@code dueNs}: when its virtual user started, from which its latency counts. */
-    record Payment(Outcomes outcomes, int customer, String authorization, String key, String body, long dueNs) {
+    record Payment(Outcomes outcomes, Payers.Request request, String key, long dueNs) {
     }
 
     /** Counts an answer ({@code status} 0: none arrived). */
     void answered(Payment payment, int status, String body) {
+        payment.request().done().run();
         payment.outcomes().answered(status, payment.dueNs(), body == null ? "" : body);
         if (status == 201 || status == 202) {
-            acks.add(new Ack(payment.customer(), payment.key(), status));
+            acks.add(new Ack(payment.request().customerId(), payment.request().storedKey(), status));
         }
     }
 
-    /**
-     * Where the CPU went in each segment that ran, in the order they ran: from its first payment until the next
-     * segment's first, the last one until {@code end}.
-     */
-    /**
-     * Commits per acknowledged payment in each database during each segment that ran (same windows as
-     * {@link #cpuUsage}): what one payment costs PostgreSQL in durable commits, the outbox's included.
-     */
-    Map<Outcomes, Map<String, Double>> commitsPerPayment(Map<String, Long> end) throws Exception {
-        Map<Outcomes, Map<String, Double>> perPayment = new java.util.LinkedHashMap<>();
+    /** What each segment that ran cost, in the order they ran ({@link Cost}); {@code end}: taken after the run. */
+    Map<Outcomes, Cost> costs(Snapshot end) throws Exception {
+        Map<Outcomes, Cost> costs = new LinkedHashMap<>();
         List<Outcomes> ran;
         synchronized (begunInOrder) {
             ran = List.copyOf(begunInOrder);
         }
         for (int i = 0; i < ran.size(); i++) {
-            Map<String, Long> from = ran.get(i).commitsAtStart.get();
-            Map<String, Long> to = i + 1 < ran.size() ? ran.get(i + 1).commitsAtStart.get() : end;
+            Snapshot from = ran.get(i).atStart.get();
+            Snapshot to = i + 1 < ran.size() ? ran.get(i + 1).atStart.get() : end;
             long payments = ran.get(i).completed() + ran.get(i).pending();
-            Map<String, Double> ratios = new java.util.TreeMap<>();
-            to.forEach((database, count) -> ratios.put(database,
-                    payments == 0 ? Double.NaN : (count - from.getOrDefault(database, 0L)) / (double) payments));
-            perPayment.put(ran.get(i), ratios);
+            Map<String, Double> commits = new TreeMap<>();
+            to.commits().forEach((database, count) -> commits.put(database, payments == 0
+                    ? Double.NaN
+                    : (count - from.commits().getOrDefault(database, 0L)) / (double) payments));
+            costs.put(ran.get(i), new Cost(CpuMeter.between(from.cpu(), to.cpu()), commits,
+                    RiskCost.between(from.risk(), to.risk())));
         }
-        return perPayment;
-    }
-
-    Map<Outcomes, CpuMeter.Usage> cpuUsage(CpuMeter.Sample end) throws Exception {
-        Map<Outcomes, CpuMeter.Usage> usage = new java.util.LinkedHashMap<>();
-        List<Outcomes> ran;
-        synchronized (begunInOrder) {
-            ran = List.copyOf(begunInOrder);
-        }
-        for (int i = 0; i < ran.size(); i++) {
-            CpuMeter.Sample from = ran.get(i).cpuAtStart.get();
-            CpuMeter.Sample to = i + 1 < ran.size() ? ran.get(i + 1).cpuAtStart.get() : end;
-            usage.put(ran.get(i), CpuMeter.between(from, to));
-        }
-        return usage;
+        return costs;
     }
 }

@@ -5,12 +5,13 @@ import java.util.List;
 import java.util.Map;
 
 /** The payments benchmark's parameters (see bench/README.md); read by {@link Parameters}. */
-record PaymentOptions(Path repository, int customers, int owners, int merchants, long fundingYen,
+record PaymentOptions(Path repository, int customers, int cpmCustomers, int owners, int merchants, long fundingYen,
         int setupConcurrency, int warmupRate, int warmupSeconds, int stepStartRate, int stepRate, int stepMaxRate,
         int stepSeconds, int stepP99LimitMs, int pauseSeconds, int loadPercent, int measureSeconds, int surgeFactor,
         int surgeSeconds,
         int connections, int pgbenchScale, int pgbenchClients, int pgbenchThreads, int pgbenchSeconds,
-        boolean skipPgbench, boolean skipHot, boolean skipSurge, String synchronousCommit, List<String> jvmOptions,
+        boolean skipPgbench, boolean skipHot, boolean skipSurge, boolean skipMpm, boolean skipCpm,
+        String synchronousCommit, List<String> jvmOptions,
         String docs, Map<String, String> overrides) {
 
     static PaymentOptions parse(String[] args) {
@@ -18,6 +19,7 @@ record PaymentOptions(Path repository, int customers, int owners, int merchants,
         PaymentOptions options = new PaymentOptions(
                 Parameters.repository(),
                 values.integer("customers", 200),
+                values.integer("cpmCustomers", 1_000),
                 values.integer("owners", 50),
                 values.integer("merchants", 1_000),
                 values.integer("fundingYen", 500_000),
@@ -42,6 +44,8 @@ record PaymentOptions(Path repository, int customers, int owners, int merchants,
                 values.bool("skipPgbench"),
                 values.bool("skipHot"),
                 values.bool("skipSurge"),
+                values.bool("skipMpm"),
+                values.bool("skipCpm"),
                 values.choice("synchronousCommit", "on", PostgresServer.SYNCHRONOUS_COMMIT_VALUES),
                 values.jvmOptions(),
                 values.text("docs", "docs/benchmarks.md"),
@@ -49,6 +53,9 @@ record PaymentOptions(Path repository, int customers, int owners, int merchants,
         values.rejectUnknown();
         if (options.merchants() < 1 || options.owners() > options.merchants()) {
             throw new BenchmarkException("owners must be at most merchants (an owner holds one or more merchants)");
+        }
+        if (options.skipMpm() && options.skipCpm()) {
+            throw new BenchmarkException("skipMpm and skipCpm together leave nothing to measure");
         }
         return options;
     }

@@ -5,8 +5,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntFunction;
 
 import io.kessai.stack.LocalStack;
 import io.kessai.stack.Service;
@@ -14,16 +16,24 @@ import io.kessai.stack.Service;
 /**
  * Sets up what the payments benchmark pays with, through the services' own APIs: merchant owners' applications
  * ({@code POST /v1/merchants}, one store each), ops' approvals, the merchants' ledger accounts that payment-service's
- * outbox opens, each store's static code as its owner reads it to print, and the customers' wallets and top-ups.
+ * outbox opens, each store's static code as its owner reads it to print, a till credential per store, the payment keys
+ * of the devices that show codes, and the customers' wallets and top-ups.
  */
 final class PaymentSetup {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
-    /** How long the outbox may take to open every approved merchant's ledger account. */
-    private static final Duration LEDGER_ACCOUNTS_WAIT = Duration.ofMinutes(3);
+    /**
+     * How long payment-service's outbox may take to deliver what an approval sets off for every merchant: its ledger
+     * account at wallet-service, its owner's holding at auth-service.
+     */
+    private static final Duration OUTBOX_WAIT = Duration.ofMinutes(3);
 
     /** A merchant ready to be paid: its ids and the static code of its one store. */
     record Merchant(String id, String storeId, String payload) {
+    }
+
+    /** A till's client credentials, as auth-service shows them once when the owner makes the till. */
+    record TillCredential(String clientId, String clientSecret) {
     }
 
     private final HttpClient http;
@@ -40,7 +50,7 @@ final class PaymentSetup {
      * Applies for {@code count} merchants, owner {@code n % owners} holding merchant {@code n}, approves them as ops,
      * waits until wallet-service has each one's account, and reads each store's static code as its owner.
      */
-    List<Merchant> merchants(int count, SessionTokens owners) throws Exception {
+    List<Merchant> merchants(int count, FreshTokens owners) throws Exception {
         URI payment = stack.url(Service.PAYMENT);
         ServiceToken ops = new ServiceToken(http, stack.url(Service.AUTH), LocalStack.OPS_CLIENT,
                 stack.opsClientSecret());
@@ -72,10 +82,61 @@ final class PaymentSetup {
     }
 
     /**
+     * Makes one till credential for each merchant's store, as its owner does (with a step-up token), once auth-service
+     * holds the approved merchant (payment-service's outbox tells it).
+     */
+    List<TillCredential> tills(List<Merchant> merchants, FreshTokens owners, AuthUsers ownerUsers, StepUps stepUps)
+            throws Exception {
+        URI auth = stack.url(Service.AUTH);
+        awaitEach(merchants.size(), n -> {
+            HttpResponse<String> answer = send(HttpRequest.newBuilder(auth.resolve(tills(merchants.get(n))))
+                    .timeout(REQUEST_TIMEOUT).header("Authorization", owners.authorization(n % owners.count()))
+                    .GET().build());
+            expect(answer, 200, 404); // 404 merchant-not-found: auth-service does not hold it yet
+            return answer.statusCode() == 200;
+        }, n -> "auth-service does not hold merchant " + merchants.get(n).id());
+        // A step-up lives 5 minutes: one for each owner, for all of its tills.
+        List<String> steppedUp = Parallel.run(owners.count(), parallelism,
+                n -> stepUps.token(owners.authorization(n), ownerUsers.phone(n)));
+        return Parallel.run(merchants.size(), parallelism, n -> {
+            Merchant merchant = merchants.get(n);
+            HttpResponse<String> answer = send(post(auth.resolve(tills(merchant)), steppedUp.get(n % owners.count()),
+                    """
+                            {"storeId":"%s","terminalId":"bench-till","label":"Bench till"}""".formatted(
+                            merchant.storeId()))
+                    .build());
+            expect(answer, 201);
+            return new TillCredential(Json.field(answer.body(), "clientId"), Json.field(answer.body(),
+                    "clientSecret"));
+        });
+    }
+
+    /**
+     * Issues a payment key to each customer's device, as the app asks for one after a step-up
+     * ({@code POST /v1/payment-keys}): the devices that show codes, with their keys as issued.
+     */
+    CpmDevices paymentKeys(FreshTokens customers, AuthUsers users, StepUps stepUps) throws Exception {
+        URI payment = stack.url(Service.PAYMENT);
+        List<String[]> issued = Parallel.run(customers.count(), parallelism, n -> {
+            String steppedUp = stepUps.token(customers.authorization(n), users.phone(n));
+            HttpResponse<String> answer = send(post(payment.resolve("/v1/payment-keys"), steppedUp, "").build());
+            expect(answer, 201);
+            return new String[]{Json.field(answer.body(), "secret"), Json.field(answer.body(), "deviceReference"),
+                    Json.field(answer.body(), "stepSeconds")};
+        });
+        List<CpmDevices.Device> devices = new java.util.ArrayList<>();
+        for (int n = 0; n < issued.size(); n++) {
+            devices.add(new CpmDevices.Device(customers.subject(n), Base64.getUrlDecoder().decode(issued.get(n)[0]),
+                    Integer.parseInt(issued.get(n)[1])));
+        }
+        return new CpmDevices(devices, Duration.ofSeconds(Long.parseLong(issued.getFirst()[2])));
+    }
+
+    /**
      * Opens each customer's wallet as auth-service's outbox does on activation (the users were written straight into
      * auth-service's database, see {@link AuthUsers}) and tops it up with {@code fundingYen}.
      */
-    void fundCustomers(SessionTokens customers, long fundingYen) throws Exception {
+    void fundCustomers(FreshTokens customers, long fundingYen) throws Exception {
         ServiceToken opener = new ServiceToken(http, stack.url(Service.AUTH), Service.AUTH.module(),
                 stack.clientSecret(Service.AUTH));
         ServiceToken payments = new ServiceToken(http, stack.url(Service.AUTH), Service.PAYMENT.module(),
@@ -98,24 +159,36 @@ final class PaymentSetup {
         ServiceToken reader = new ServiceToken(http, stack.url(Service.AUTH), Service.PAYMENT.module(),
                 stack.clientSecret(Service.PAYMENT));
         URI wallet = stack.url(Service.WALLET);
-        long deadline = System.nanoTime() + LEDGER_ACCOUNTS_WAIT.toNanos();
-        Parallel.run(merchants.size(), parallelism, n -> {
-            while (true) {
-                HttpResponse<String> answer = send(HttpRequest.newBuilder(wallet.resolve(
-                        "/v1/internal/accounts/merchants/" + merchants.get(n))).timeout(REQUEST_TIMEOUT)
-                        .header("Authorization", reader.authorization()).GET().build());
-                expect(answer, 200);
-                if (answer.body().contains("\"id\"")) {
-                    return null;
-                }
+        awaitEach(merchants.size(), n -> {
+            HttpResponse<String> answer = send(HttpRequest.newBuilder(wallet.resolve(
+                    "/v1/internal/accounts/merchants/" + merchants.get(n))).timeout(REQUEST_TIMEOUT)
+                    .header("Authorization", reader.authorization()).GET().build());
+            expect(answer, 200);
+            return answer.body().contains("\"id\"");
+        }, n -> "merchant " + merchants.get(n) + " has no ledger account");
+    }
+
+    /**
+     * Polls {@code done} for items 0..count-1 ({@link #parallelism} at once) until each is true; an item still not
+     * done {@link #OUTBOX_WAIT} after the first poll fails the run with {@code late}'s words: what payment-service's
+     * outbox did not deliver.
+     */
+    private void awaitEach(int count, Parallel.Step<Boolean> done, IntFunction<String> late) throws Exception {
+        long deadline = System.nanoTime() + OUTBOX_WAIT.toNanos();
+        Parallel.run(count, parallelism, n -> {
+            while (!done.run(n)) {
                 if (System.nanoTime() > deadline) {
-                    throw new BenchmarkException("merchant " + merchants.get(n) + " has no ledger account "
-                            + LEDGER_ACCOUNTS_WAIT.toSeconds() + " s after its approval: is payment-service's outbox"
-                            + " relay running? (see its log)");
+                    throw new BenchmarkException(late.apply(n) + " " + OUTBOX_WAIT.toSeconds() + " s after its"
+                            + " approval: is payment-service's outbox relay running? (see its log)");
                 }
                 Thread.sleep(200);
             }
+            return null;
         });
+    }
+
+    private static String tills(Merchant merchant) {
+        return "/v1/me/merchants/" + merchant.id() + "/tills";
     }
 
     private static HttpRequest.Builder post(URI uri, String authorization, String json) {

@@ -23,7 +23,7 @@ import io.gatling.javaapi.http.HttpProtocolBuilder;
 
 /**
  * The payments benchmark's Gatling simulation: an open model (virtual users arrive at a constant rate per segment,
- * each sends one payment and leaves), so a slow answer delays no later payment and latency includes any queueing.
+ * each sends one payment, MPM or CPM as the run's {@link Payers} make them, and leaves), so a slow answer delays no later payment and latency includes any queueing.
  * Gatling creates it by reflection inside {@link PaymentBenchmark}'s JVM; what it sends comes from {@link #load}, set
  * just before the run.
  */
@@ -58,17 +58,21 @@ public final class PaymentSimulation extends Simulation {
     }
 
     private static ChainBuilder pay(PaymentLoad plan, PaymentLoad.Phase phase) {
+        Payers payers = plan.payers();
+        String request = payers.mode()
+                + (phase.target == PaymentLoad.Target.HOT ? " hot merchant" : " spread merchant");
         return exec(session -> {
             PaymentLoad.Payment payment = plan.next(phase);
             return payment == null
-                    ? session.set("skip", true).set("stop", plan.firstToStop())
-                    : session.setAll(java.util.Map.of("skip", false, "stop", false, "payment", payment, "authorization",
-                            payment.authorization(), "key", payment.key(), "body", payment.body()));
+                    ? session.set("send", false).set("stop", plan.firstToStop(phase))
+                    : session.setAll(java.util.Map.of("send", true, "stop", false, "payment", payment,
+                            "authorization", payment.request().authorization(), "key", payment.key(), "body",
+                            payment.request().body()));
         }).exec(stopLoadGeneratorIf("the saturation search ended: the step before did not keep up",
                 session -> session.getBoolean("stop")))
-                .doIf(session -> !session.getBoolean("skip")).then(
-                        exec(http(phase.target == PaymentLoad.Target.HOT ? "pay hot merchant" : "pay spread merchant")
-                                .post("/v1/payments")
+                .doIf(session -> session.getBoolean("send")).then(
+                        exec(http(request)
+                                .post(payers.path())
                                 .header("Authorization", "#{authorization}")
                                 .header("Idempotency-Key", "#{key}")
                                 .body(StringBody("#{body}"))

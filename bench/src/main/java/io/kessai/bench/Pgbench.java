@@ -33,9 +33,24 @@ final class Pgbench {
     private final Path executable;
     private final PostgresServer server;
 
-    Pgbench(Path executable, PostgresServer server) {
+    private Pgbench(Path executable, PostgresServer server) {
         this.executable = executable;
         this.server = server;
+    }
+
+    /**
+     * pgbench at {@code executable} against {@code server}, its tables made afresh ({@code scale} × 100,000 accounts);
+     * null when the run has no pgbench ({@code --skipPgbench}).
+     */
+    static Pgbench initialized(Path executable, PostgresServer server, int scale)
+            throws IOException, InterruptedException {
+        if (executable == null) {
+            return null;
+        }
+        System.out.println("pgbench: initializing scale " + scale + " ...");
+        Pgbench pgbench = new Pgbench(executable, server);
+        pgbench.run(List.of("-i", "-s", String.valueOf(scale), "-q"));
+        return pgbench;
     }
 
     /** Finds pgbench on the PATH (or in /usr/bin) before anything slow starts, so a missing tool fails at once. */
@@ -51,11 +66,6 @@ final class Pgbench {
                 .orElseThrow(() -> new BenchmarkException(
                         "pgbench not found: install postgresql-client (e.g. sudo apt-get install postgresql-client),"
                                 + " or run with --skipPgbench"));
-    }
-
-    /** Creates pgbench's tables in a fresh database, {@code scale} × 100,000 accounts. */
-    void initialize(int scale) throws IOException, InterruptedException {
-        run(List.of("-i", "-s", String.valueOf(scale), "-q"));
     }
 
     /** Runs the TPC-B-like script for {@code seconds}, progress every 5 s; pgbench vacuums its tables first. */

@@ -55,6 +55,12 @@ record RiskCost(double judgeSeconds, double judgements, double payments) {
                         after.payments - before.payments);
     }
 
+    /** This and {@code other} together (two stretches of time, one after the other). */
+    RiskCost plus(RiskCost other) {
+        return new RiskCost(judgeSeconds + other.judgeSeconds, judgements + other.judgements,
+                payments + other.payments);
+    }
+
     /** Milliseconds of judgement per payment judged. */
     double millisPerPayment() {
         return payments == 0 ? Double.NaN : judgeSeconds * 1000 / payments;

@@ -27,8 +27,7 @@ final class ServiceToken {
     ServiceToken(HttpClient http, URI authUrl, String clientId, String clientSecret) {
         this.http = http;
         this.tokenEndpoint = authUrl.resolve("/oauth2/token");
-        this.basicCredentials = "Basic " + Base64.getEncoder()
-                .encodeToString((clientId + ":" + clientSecret).getBytes(StandardCharsets.UTF_8));
+        this.basicCredentials = basic(clientId, clientSecret);
     }
 
     /** The value of the Authorization header: {@code Bearer <token>}. */
@@ -45,6 +44,25 @@ final class ServiceToken {
         if (token != null && Instant.now().isBefore(token.refreshAt())) {
             return token; // another worker refreshed it while this one waited
         }
+        Fetched fetched = fetch(http, tokenEndpoint, basicCredentials);
+        // Refresh with a margin so that no request goes out with a token about to expire in flight.
+        long margin = Math.min(60, fetched.expiresInSeconds() / 2);
+        token = new Current("Bearer " + fetched.accessToken(),
+                Instant.now().plusSeconds(fetched.expiresInSeconds() - margin));
+        current = token;
+        return token;
+    }
+
+    /** An access token as the token endpoint answered it. */
+    record Fetched(String accessToken, long expiresInSeconds) {
+    }
+
+    /** One client-credentials grant for {@code clientId} (a service client, a till credential). */
+    static Fetched fetch(HttpClient http, URI authUrl, String clientId, String clientSecret) {
+        return fetch(http, authUrl.resolve("/oauth2/token"), basic(clientId, clientSecret));
+    }
+
+    private static Fetched fetch(HttpClient http, URI tokenEndpoint, String basicCredentials) {
         HttpRequest request = HttpRequest.newBuilder(tokenEndpoint)
                 .timeout(Duration.ofSeconds(10))
                 .header("Authorization", basicCredentials)
@@ -64,12 +82,12 @@ final class ServiceToken {
             throw new BenchmarkException("auth-service refused the token request (" + response.statusCode() + "): "
                     + Json.abbreviate(response.body(), 300));
         }
-        long expiresIn = Long.parseLong(Json.field(response.body(), "expires_in"));
-        // Refresh with a margin so that no request goes out with a token about to expire in flight.
-        long margin = Math.min(60, expiresIn / 2);
-        token = new Current("Bearer " + Json.field(response.body(), "access_token"),
-                Instant.now().plusSeconds(expiresIn - margin));
-        current = token;
-        return token;
+        return new Fetched(Json.field(response.body(), "access_token"),
+                Long.parseLong(Json.field(response.body(), "expires_in")));
+    }
+
+    private static String basic(String clientId, String clientSecret) {
+        return "Basic " + Base64.getEncoder()
+                .encodeToString((clientId + ":" + clientSecret).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -14,7 +14,10 @@ import io.vertx.core.http.HttpMethod;
  */
 public enum EndpointClass {
 
-    /** Paying a code, a till's cancels and refunds, P2P transfers and top-ups: the path that is served first. */
+    /**
+     * Paying a code (a customer's MPM payment, a till's CPM charge), a till's cancels and refunds, P2P transfers and
+     * top-ups: the path that is served first.
+     */
     PAYMENTS,
     /** A till making or deleting an order code. */
     CODES,
@@ -41,6 +44,8 @@ public enum EndpointClass {
     // @formatter:off
     private static final List<Rule> RULES = List.of(
             new Rule(Set.of(HttpMethod.POST), "/v1/payments", false, PAYMENTS),
+            // A till charging a customer-presented code.
+            new Rule(Set.of(HttpMethod.POST), "/v1/cpm-payments", false, PAYMENTS),
             // A customer confirming a held payment (POST /v1/payments/{id}/confirmation).
             new Rule(Set.of(HttpMethod.POST), "/v1/payments/", true, PAYMENTS),
             // A till's cancels (POST /v1/merchant/payments/{merchantPaymentId}/cancel) and refunds.

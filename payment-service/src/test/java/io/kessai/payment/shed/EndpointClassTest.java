@@ -19,6 +19,8 @@ class EndpointClassTest {
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/payments"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/payments/"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/payments/9b0e/confirmation"));
+        assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/cpm-payments"));
+        assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/cpm-payments/"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/merchant/payments/order-1/cancel"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/merchant/refunds"));
         assertEquals(Optional.of(EndpointClass.PAYMENTS), of(HttpMethod.POST, "/v1/p2p-transfers"));
