@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import io.kessai.stack.LocalStack;
@@ -29,6 +30,12 @@ final class BenchStack implements AutoCloseable {
      */
     static BenchStack start(Path repository, Path data, List<String> jvmOptions, String synchronousCommit)
             throws Exception {
+        return start(repository, data, jvmOptions, synchronousCommit, Map.of());
+    }
+
+    /** As above, with PostgreSQL server settings of the benchmark's own ({@code shared_preload_libraries}). */
+    static BenchStack start(Path repository, Path data, List<String> jvmOptions, String synchronousCommit,
+            Map<String, String> postgresSettings) throws Exception {
         deleteRecursively(data);
         List<String> options = new ArrayList<>(jvmOptions);
         if ("off".equals(synchronousCommit)) {
@@ -36,7 +43,8 @@ final class BenchStack implements AutoCloseable {
             options.add("-Dkessai.db.require-durable-commits=false");
         }
         System.out.println("Starting the stack (data in " + data + ") ...");
-        return new BenchStack(LocalStack.start(settings(repository, data, options)));
+        return new BenchStack(LocalStack.start(settings(repository, data, options)
+                .withPostgresSettings(postgresSettings)));
     }
 
     LocalStack stack() {

@@ -85,7 +85,7 @@ public final class PaymentBenchmark {
         jvmOptions.addAll(LOAD_RISK_SETTINGS);
         try (BenchStack bench = BenchStack.start(options.repository(),
                 options.repository().resolve("bench/target/payment-bench-data"), jvmOptions,
-                options.synchronousCommit())) {
+                options.synchronousCommit(), PostgresServer.STATEMENT_STATISTICS)) {
             PaymentBenchmark benchmark = new PaymentBenchmark(options, bench.stack());
             Map<String, String> settings = benchmark.configurePostgres();
             report = benchmark.measure(pgbenchExecutable, new PaymentReport.Context(options, machine, startedAt,
@@ -267,7 +267,7 @@ public final class PaymentBenchmark {
     /** CPU times, commits and the risk engine's time now: taken as each segment begins, and after each run. */
     private PaymentLoad.Snapshot snapshot(HttpClient http) throws Exception {
         return new PaymentLoad.Snapshot(cpu.sample(), postgres.commits(), RiskCost.read(http,
-                stack.url(Service.PAYMENT)));
+                stack.url(Service.PAYMENT), postgres));
     }
 
     /** The saturation search's steps for {@code target}: each rate runs only if the one before kept up. */

@@ -52,7 +52,7 @@ final class PaymentReport {
         /** The risk engine's time over the whole run, or null when its metrics could not be read. */
         RiskCost risk() {
             return costs.values().stream().map(PaymentLoad.Cost::risk)
-                    .reduce(new RiskCost(0, 0, 0), (sum, risk) -> sum == null || risk == null ? null : sum.plus(risk));
+                    .reduce(RiskCost.NONE, (sum, risk) -> sum == null || risk == null ? null : sum.plus(risk));
         }
     }
 
@@ -132,8 +132,8 @@ final class PaymentReport {
         part.costs().forEach((outcomes, cost) -> {
             text.append(format("%s: offered %.0f/s, %,d sent, %.1f payments/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms,"
                     + " %,d pending, %,d shed %s (p99 %.1f ms), %,d errors; CPU per payment (ms): payment-service,"
-                    + " wallet-service, PostgreSQL, auth-service, notification-service %s; risk engine %s µs per"
-                    + " payment; transactions per payment (payment, wallet, notification) %s%n",
+                    + " wallet-service, PostgreSQL, auth-service, notification-service %s; risk engine (µs per payment:"
+                    + " CPU, wall) %s; transactions per payment (payment, wallet, notification) %s%n",
                     outcomes.segment.label(), outcomes.segment.perSecond(), outcomes.sent(),
                     outcomes.completedPerSecond(), outcomes.acceptedPercentileMs(50),
                     outcomes.acceptedPercentileMs(99), outcomes.acceptedMaxMs(), outcomes.pending(), outcomes.shed(),
@@ -284,7 +284,7 @@ final class PaymentReport {
         text.append(
                 "| phase | offered/s | payments/s | p50 (ms) | p99 (ms) | max (ms) | 202 | 503/429 (p99 ms) | errors"
                         + " | CPU per payment (ms): payment-service, wallet-service, PostgreSQL, auth-service,"
-                        + " notification-service | risk engine (µs per payment) | Gatling, other (cores)"
+                        + " notification-service | risk engine (µs per payment): CPU, wall | Gatling, other (cores)"
                         + " | transactions per payment: payment, wallet, notification |\n");
         text.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         GatlingPart loads = mode.loads();
@@ -311,8 +311,11 @@ final class PaymentReport {
                 + context.options().loadPercent() + " % of each mode's own saturation. Transactions per payment:"
                 + " what each database committed (`pg_stat_database.xact_commit`, read-only statements outside a"
                 + " transaction included, and the outbox's and reconciler's work) per acknowledged payment. The risk"
-                + " engine's time is `kessai_risk_judge_seconds` from payment-service's `/q/metrics` (wall time of a"
-                + " group's judgement, its statements included, divided among the group's payments).\n\n");
+                + " engine's CPU is its rules' time in payment-service (`kessai_risk_rules_seconds`: pure code) plus"
+                + " PostgreSQL's execution time of its statements (pg_stat_statements: the figures query, the"
+                + " decisions, the running totals); its wall time is `kessai_risk_judge_seconds` (a group's"
+                + " judgement, its statements and the waits for them included); both divided among the group's"
+                + " payments.\n\n");
         text.append("| | ").append(modes.stream().map(Mode::name).collect(Collectors.joining(" | ")))
                 .append(" |\n|---|").append("---:|".repeat(modes.size())).append('\n');
         row(text, "saturation, spread (payments/s)", mode -> format("%.1f", mode.spreadSaturation()));
@@ -324,7 +327,7 @@ final class PaymentReport {
             row(text, "CPU per payment (ms), " + process, mode -> spread(mode, o -> format("%.3f",
                     mode.loads().costs().get(o).usage().millisPer(process, o.completed() + o.pending()))));
         }
-        row(text, "risk engine per payment (µs)",
+        row(text, "risk engine per payment (µs): CPU, wall",
                 mode -> spread(mode, o -> riskMicros(mode.loads().costs().get(o).risk())));
         row(text, "surge: payments/s, accepted p99 (ms)", mode -> mode.surge() == null
                 ? "–"
@@ -401,7 +404,9 @@ final class PaymentReport {
     }
 
     private static String riskMicros(RiskCost risk) {
-        return risk == null ? "unknown" : format("%.0f", risk.millisPerPayment() * 1000);
+        return risk == null
+                ? "unknown"
+                : format("%.0f, %.0f", risk.cpuMicrosPerPayment(), risk.millisPerPayment() * 1000);
     }
 
     private static String riskSummary(RiskCost risk) {

@@ -92,6 +92,36 @@ final class PostgresServer {
         return commits;
     }
 
+    /**
+     * The risk engine's statements in payment-service's database: its figures query, its decisions, and the running
+     * totals it keeps (RiskEngine, Totals), as pg_stat_statements shows them (normalized, so by their opening words).
+     */
+    static final String RISK_STATEMENTS = "^(SELECT v\\.i, |INSERT INTO (risk_decision|customer_day_total|"
+            + "customer_period_total)|UPDATE (risk_decision|customer_day_total|customer_period_total))";
+
+    /** Server settings the payments benchmark needs: statement statistics, to see what the risk engine costs. */
+    static final Map<String, String> STATEMENT_STATISTICS = Map.of("shared_preload_libraries", "pg_stat_statements",
+            "pg_stat_statements.track", "top");
+
+    /**
+     * Milliseconds PostgreSQL spent executing the risk engine's statements so far ({@link #RISK_STATEMENTS}), or -1
+     * when statement statistics are not loaded. Executing a cached statement is CPU in its backend, so this is the
+     * engine's PostgreSQL CPU, lock waits aside.
+     */
+    double riskStatementMillis() {
+        try (Connection connection = connect("payment"); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            try (ResultSet row = statement.executeQuery("SELECT coalesce(sum(s.total_exec_time), 0) FROM "
+                    + "pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'payment' "
+                    + "AND s.query ~ '" + RISK_STATEMENTS + "'")) {
+                row.next();
+                return row.getDouble(1);
+            }
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
     /** A session of {@code database} as the superuser, for the benchmark's own setup. */
     Connection connect(String database) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, USER, "");

@@ -52,14 +52,22 @@ public final class LocalStack implements AutoCloseable {
 
     /** Everything the stack needs to know; build one with {@link #settings(Path, Path)}. */
     public record Settings(Path repository, Path dataDirectory, int postgresPort, Map<Service, Integer> ports,
-            Duration readyTimeout, List<String> jvmOptions) {
+            Duration readyTimeout, List<String> jvmOptions, Map<String, String> postgresSettings) {
 
         public Settings withPorts(int postgresPort, Map<Service, Integer> ports) {
-            return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions);
+            return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions,
+                    postgresSettings);
         }
 
         public Settings withJvmOptions(List<String> jvmOptions) {
-            return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions);
+            return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions,
+                    postgresSettings);
+        }
+
+        /** PostgreSQL server settings besides the stack's own (a benchmark's {@code shared_preload_libraries}). */
+        public Settings withPostgresSettings(Map<String, String> postgresSettings) {
+            return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions,
+                    Map.copyOf(postgresSettings));
         }
 
         /** PostgreSQL and every service on ports that {@link FreePorts} picks at start (as the tests run it). */
@@ -78,7 +86,7 @@ public final class LocalStack implements AutoCloseable {
             ports.put(service, service.defaultPort());
         }
         return new Settings(repository, dataDirectory, Postgres.DEFAULT_PORT, ports, Duration.ofSeconds(120),
-                List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+                List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), Map.of());
     }
 
     private LocalStack(Settings settings) throws IOException {
@@ -169,7 +177,8 @@ public final class LocalStack implements AutoCloseable {
 
     private void startPostgres() throws Exception {
         // Always in the data folder, so PostgreSQL runs durable (see Postgres) and can be crashed and restarted.
-        postgres = Postgres.start(settings.dataDirectory().resolve("postgres"), settings.postgresPort());
+        postgres = Postgres.start(settings.dataDirectory().resolve("postgres"), settings.postgresPort(),
+                settings.postgresSettings());
         for (Service service : Service.values()) {
             postgres.ensureDatabase(service.database());
         }

