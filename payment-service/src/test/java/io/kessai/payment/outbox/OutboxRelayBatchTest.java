@@ -49,7 +49,11 @@ class OutboxRelayBatchTest {
 
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.scheduler.enabled", "false");
+            // A failed row waits between 30 and 60 s here, so a test reads it as backing off however slowly the
+            // machine runs (the %test default, 0.05 s, could pass before the row is read); tests that retry make
+            // the rows due themselves.
+            return Map.of("quarkus.scheduler.enabled", "false", "kessai.outbox.initial-backoff", "60S",
+                    "kessai.outbox.max-backoff", "120S");
         }
     }
 

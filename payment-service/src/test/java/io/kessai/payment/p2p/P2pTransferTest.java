@@ -368,7 +368,7 @@ class P2pTransferTest {
         Party sender = party();
         Party recipient = party();
         StubMapping slow = walletAnswers("$.legs[0].to", recipient.account(), FakeWallet.json(201,
-                "{\"id\":\"{{randomValue type='UUID'}}\"}").withFixedDelay(1_500));
+                "{\"id\":\"{{randomValue type='UUID'}}\"}").withFixedDelay(2_500));
         String id;
         try {
             id = send(sender, UUID.randomUUID().toString(), recipient.phone(), 2024).statusCode(202)
@@ -398,7 +398,7 @@ class P2pTransferTest {
         Party sender = party();
         Party recipient = party();
         StubMapping slow = walletAnswers("$.legs[0].to", recipient.account(), FakeWallet.json(201,
-                "{\"id\":\"{{randomValue type='UUID'}}\"}").withFixedDelay(1_500));
+                "{\"id\":\"{{randomValue type='UUID'}}\"}").withFixedDelay(2_500));
         String id;
         try {
             id = send(sender, UUID.randomUUID().toString(), recipient.phone(), 333).statusCode(202).extract()

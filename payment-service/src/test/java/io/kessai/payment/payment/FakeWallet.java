@@ -47,7 +47,7 @@ public class FakeWallet implements QuarkusTestResourceLifecycleManager {
                 .globalTemplating(true).containerThreads(32).extensions(new BatchAnswers()));
         server.start();
         stubDefaults();
-        return Map.of("kessai.payment.wallet.url", server.baseUrl(), "kessai.payment.wallet.timeout", "1S");
+        return Map.of("kessai.payment.wallet.url", server.baseUrl(), "kessai.payment.wallet.timeout", "2S");
     }
 
     /** The answers of a healthy wallet-service (after a test's own stubs are removed). */

@@ -243,7 +243,7 @@ class PayoutTest {
         assertEquals(0, TestDatabase.count("SELECT count(*) FROM payout WHERE merchant_id = '" + shop.merchantId()
                 + "'"));
 
-        register(shop.owner(), shop.merchantId(), "1234567").statusCode(200);
+        register(shop.ownerStepUp(), shop.merchantId(), "1234567").statusCode(200);
         String payoutId = as(StatementTest.ops()).post(settlement).then().statusCode(200)
                 .body("status", Matchers.equalTo("paid")).body("businessDate", Matchers.equalTo("2026-11-30"))
                 .body("gross", Matchers.equalTo(10_000)).body("fee", Matchers.equalTo(198))
