@@ -24,6 +24,8 @@ import io.kessai.auth.throttle.Lockouts;
 import io.kessai.auth.throttle.Throttles;
 import io.kessai.common.id.TimeOrderedUuid;
 import io.kessai.common.problem.ProblemException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -61,11 +63,14 @@ public class Logins {
     private final AuditLog audit;
     private final Throttles throttles;
     private final AuthConfig config;
+    /** A wrong password that locked its number; a sign-in refused while its number was locked (alerting). */
+    private final Counter lockedNumbers;
+    private final Counter lockedRefusals;
 
     Logins(Pool pool, PasswordHasher hasher, Lockouts lockouts, Sessions sessions, OtpChallenges otps,
             TotpFactors totp, RecoveryCodes recoveryCodes, SecondFactorCodes codes, UserMessages messages,
             AuditLog audit, Throttles throttles,
-            AuthConfig config) {
+            AuthConfig config, MeterRegistry metrics) {
         this.pool = pool;
         this.hasher = hasher;
         this.lockouts = lockouts;
@@ -78,6 +83,10 @@ public class Logins {
         this.audit = audit;
         this.throttles = throttles;
         this.config = config;
+        this.lockedNumbers = Counter.builder("kessai.auth.lockouts").tag("event", "locked")
+                .description("Wrong passwords that locked their phone number").register(metrics);
+        this.lockedRefusals = Counter.builder("kessai.auth.lockouts").tag("event", "refused")
+                .description("Sign-ins refused because their phone number was locked").register(metrics);
     }
 
     /**
@@ -89,6 +98,7 @@ public class Logins {
         AuditLog.Event event = AuditLog.Event.of(AuditLog.Type.LOGIN, AuditLog.Outcome.FAILURE).phone(phone)
                 .device(request.deviceId()).address(address);
         return lockouts.attempt(phone)
+                .onFailure(ProblemException.class).invoke(() -> lockedRefusals.increment())
                 .onFailure(ProblemException.class).call(locked -> audit.record(AuditLog.Event
                         .of(AuditLog.Type.LOCKOUT, AuditLog.Outcome.REFUSED).phone(phone).device(request.deviceId())
                         .address(address)))
@@ -111,6 +121,7 @@ public class Logins {
                                             AuditLog.Event failed = event.user(user == null ? null : user.getUUID("id"))
                                                     .with("reason", refusal).with("failures", attempt.failures());
                                             if (!attempt.lock().isZero()) {
+                                                lockedNumbers.increment();
                                                 failed = failed.with("lockedSeconds", attempt.lock().toSeconds());
                                             }
                                             return audit.record(failed).map(recorded -> {

@@ -11,6 +11,7 @@ import static io.kessai.testing.TestDatabase.count;
 import static io.kessai.testing.TestDatabase.execute;
 import static io.kessai.testing.TestDatabase.queryText;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,6 +39,7 @@ import io.kessai.auth.TestUsers.User;
 import io.kessai.auth.password.PasswordHasher;
 import io.kessai.auth.session.ExpiredRecordsPurge;
 import io.kessai.testing.PostgresResource;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
@@ -142,6 +144,8 @@ class LoginTest {
     void fiveWrongPasswordsLockTheNumberKnownOrNot() {
         User user = TestUsers.registered();
         Phone unknown = Phone.fresh();
+        double lockedBefore = lockouts("locked");
+        double refusedBefore = lockouts("refused");
         for (String phone : List.of(user.phone().typed(), unknown.typed())) {
             for (int i = 0; i < 5; i++) {
                 expectProblem(login(phone, "wrong-password-" + i, newDeviceId(), freshAddress()), 401,
@@ -153,6 +157,12 @@ class LoginTest {
         }
         assertEquals(1, count("SELECT count(*) FROM audit_event WHERE type = 'lockout' AND phone_e164 = '"
                 + user.phone().e164() + "'"));
+        // Both numbers were locked once and refused once; alerts read these (helm/kessai/files/prometheus-rules.yaml).
+        assertEquals(lockedBefore + 2, lockouts("locked"));
+        assertEquals(refusedBefore + 2, lockouts("refused"));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("kessai_auth_lockouts_total{event=\"locked\"}"))
+                .body(containsString("kessai_auth_lockouts_total{event=\"refused\"}"));
         // After the lock the right password works and clears the run of failures.
         execute("UPDATE login_lockout SET locked_until = now() WHERE phone_e164 = '" + user.phone().e164() + "'");
         login(user.phone().typed(), user.password(), newDeviceId(), freshAddress()).statusCode(202);
@@ -237,6 +247,13 @@ class LoginTest {
         expectProblem(given().delete("/v1/sessions/current").then(), 401, "unauthorized");
         expectProblem(given().auth().oauth2("not.a.jwt").delete("/v1/sessions/current").then(), 401,
                 "unauthorized");
+    }
+
+    @Inject
+    MeterRegistry metrics;
+
+    private double lockouts(String event) {
+        return metrics.get("kessai.auth.lockouts").tag("event", event).counter().count();
     }
 
     @Inject

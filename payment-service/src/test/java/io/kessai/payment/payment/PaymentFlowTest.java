@@ -262,6 +262,39 @@ public class PaymentFlowTest {
     }
 
     @Test
+    void theOldestPendingPaymentsAgeIsExportedForAlerts() {
+        Shop shop = shop();
+        String orderId = "order-" + UUID.randomUUID();
+        String payload = order(shop.tillA(), orderId, 4043).getString("payload");
+        FakeWallet.server().stubFor(post(urlPathEqualTo("/v1/internal/transfers")).atPriority(1)
+                .withRequestBody(matchingJsonPath("$.legs[0].amount", equalTo("4043")))
+                .willReturn(FakeWallet.json(201, "{\"id\":\"{{randomValue type='UUID'}}\"}").withFixedDelay(2_500)));
+        String paymentId;
+        try {
+            paymentId = pay(customer(), UUID.randomUUID().toString(), payload, null).statusCode(202)
+                    .body("status", Matchers.equalTo("PENDING")).extract().path("paymentId");
+        } finally {
+            FakeWallet.server().resetMappings();
+            FakeWallet.stubDefaults();
+        }
+        // Ten minutes old, and not due yet: the pass measures it and leaves it alone.
+        TestDatabase.execute("UPDATE payment SET created_at = now() - interval '10 minutes', "
+                + "next_attempt_at = now() + interval '1 hour' WHERE id = '" + paymentId + "'");
+        reconciler.settleDue().await().indefinitely();
+        // At least this payment's age: an older pending payment of another test may only raise it.
+        String scraped = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        double age = scraped.lines().filter(line -> line.startsWith("kessai_payment_pending_oldest_age_seconds "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("kessai_payment_pending_oldest_age_seconds is not exported"));
+        assertTrue(age >= 600, "the oldest pending payment's age in seconds, at least this one's: " + age);
+        // Settled again so that no test sees it pending.
+        TestDatabase.execute("UPDATE payment SET next_attempt_at = now() WHERE id = '" + paymentId + "'");
+        reconciler.settleDue().await().indefinitely();
+        as(shop.tillA()).get("/v1/merchant/payments/" + orderId).then().statusCode(200)
+                .body("status", Matchers.equalTo("COMPLETED"));
+    }
+
+    @Test
     void aFrozenMerchantIsRefusedAtOnceAndItsAccountFrozenThroughTheOutbox() {
         Shop shop = shop();
         String payload = as(shop.tillA()).get("/v1/store-code").then().statusCode(200).extract().path("payload");
