@@ -149,6 +149,8 @@ public final class PaymentBenchmark {
             if (pgbench != null) {
                 pgbenchRuns.add(runPgbench(pgbench, "after"));
             }
+            ServiceMemory memory = ServiceMemory.of(stack);
+            System.out.println("Peak resident memory of the services: " + memory.summary());
             System.out.println("Checking that every acknowledged payment is recorded exactly once ...");
             PaymentChecks.Result exactlyOnce = PaymentChecks.check(postgres, acks, SETTLE_WAIT);
             System.out.println("  " + exactlyOnce.summary());
@@ -159,7 +161,7 @@ public final class PaymentBenchmark {
                 invariants = broken.getMessage();
             }
             return new PaymentReport(context, Machine.loadAverage(), setup.seconds(), pgbenchRuns, modes,
-                    exactlyOnce, invariants, setup.devices());
+                    exactlyOnce, invariants, setup.devices(), memory);
         }
     }
 

@@ -86,10 +86,15 @@ final class PaymentReport {
     private final PaymentChecks.Result exactlyOnce;
     private final String invariants;
     private final CpmDevices devices;
+    private final ServiceMemory memory;
 
-    /** {@code devices}: those that showed the CPM codes, or null when CPM was not measured. */
+    /**
+     * {@code devices}: those that showed the CPM codes, or null when CPM was not measured; {@code memory}: the
+     * services' after the loads.
+     */
     PaymentReport(Context context, double loadAtEnd, double setupSeconds, List<Pgbench.Result> pgbench,
-            List<Mode> modes, PaymentChecks.Result exactlyOnce, String invariants, CpmDevices devices) {
+            List<Mode> modes, PaymentChecks.Result exactlyOnce, String invariants, CpmDevices devices,
+            ServiceMemory memory) {
         this.context = context;
         this.loadAtEnd = loadAtEnd;
         this.setupSeconds = setupSeconds;
@@ -98,6 +103,7 @@ final class PaymentReport {
         this.exactlyOnce = exactlyOnce;
         this.invariants = invariants;
         this.devices = devices;
+        this.memory = memory;
     }
 
     /**
@@ -191,6 +197,10 @@ final class PaymentReport {
         summary(text);
         text.append(format("%nAfter the loads: %s.%n%nLedger invariants (`GET /v1/ops/ledger/invariants`): %s.%n%n",
                 exactlyOnce.summary(), invariants));
+        text.append(format("Memory: each service's peak resident set since it started, through the setup and every"
+                + " load above (`VmHWM`, with its resident set after the loads in brackets; JVM options `%s`): %s."
+                + " The Helm chart's memory requests and limits follow from these (helm/kessai/README.md,"
+                + " \"Resources\").%n%n", String.join(" ", context.options().jvmOptions()), memory.summary()));
         targets(text);
         text.append("\nWhat limits throughput, from profiles of these services: see \"Payments: what limits"
                 + " throughput\" below this section.\n");
