@@ -33,6 +33,9 @@ public class CpmPaymentResource {
     @Inject
     Callers callers;
 
+    @Inject
+    PaymentOutcomes outcomes;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Charge a customer's payment code: 201 COMPLETED; 202 PENDING when the outcome is not known "
@@ -41,7 +44,7 @@ public class CpmPaymentResource {
             + "payment as it now is")
     public Uni<Response> pay(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull CpmPaymentRequest request) {
         Callers.Till till = callers.till();
-        return cpm.pay(till, key, request).map(outcome -> {
+        return outcomes.counted("cpm", () -> cpm.pay(till, key, request)).map(outcome -> {
             PaymentView payment = outcome.payment();
             if ("FAILED".equals(payment.status())) {
                 throw PaymentProblem.ofFailure(payment.failure().code(), payment.failure().detail());

@@ -57,6 +57,9 @@ public class PaymentResource {
     @Inject
     SecurityIdentity identity;
 
+    @Inject
+    PaymentOutcomes outcomes;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Pay a scanned merchant-presented code (with the typed amount for a store's static code). "
@@ -64,7 +67,8 @@ public class PaymentResource {
             + "Retry-After); a refusal is a problem; a retry under the same Idempotency-Key answers the payment as "
             + "it now is (Idempotent-Replayed: true)")
     public Uni<Response> pay(@HeaderParam("Idempotency-Key") String key, @Valid @NotNull PaymentRequest request) {
-        return payments.pay(callers.subject(), actors.of(identity), key, request).map(PaymentResource::answer);
+        return outcomes.counted("mpm", () -> payments.pay(callers.subject(), actors.of(identity), key, request))
+                .map(PaymentResource::answer);
     }
 
     @GET
@@ -87,7 +91,8 @@ public class PaymentResource {
                     + "token (POST /v1/step-up at auth-service) at most " + actors.stepUpMaxAge().toMinutes()
                     + " min old.");
         }
-        return holds.confirm(callers.subject(), id, actor).map(view -> answer(new Payments.Outcome(view, false)));
+        return outcomes.counted("confirmation", () -> holds.confirm(callers.subject(), id, actor)
+                .map(view -> new Payments.Outcome(view, false))).map(PaymentResource::answer);
     }
 
     @GET

@@ -34,6 +34,7 @@ import io.kessai.cpm.CodeShower;
 import io.kessai.cpm.CpmCodes;
 import io.kessai.payment.outbox.FakeNotificationService;
 import io.kessai.payment.payment.FakeWallet;
+import io.kessai.payment.payment.PaymentFlowTest;
 import io.kessai.payment.payment.Reconciler;
 import io.kessai.testing.CapturedLog;
 import io.kessai.testing.PostgresResource;
@@ -166,6 +167,8 @@ public class CpmPaymentTest {
         Device device = device();
         String code = device.code();
         String key = UUID.randomUUID().toString();
+        double unavailable = PaymentFlowTest.paymentsCounted("cpm", "unavailable");
+        double completed = PaymentFlowTest.paymentsCounted("cpm", "completed");
         FakeWallet.server().stubFor(get(urlPathEqualTo("/v1/internal/accounts/customers/" + device.customer()))
                 .atPriority(1).willReturn(FakeWallet.json(503, "{\"type\":\"https://kessai.io/problems/"
                         + "service-unavailable\",\"status\":503}")));
@@ -186,6 +189,9 @@ public class CpmPaymentTest {
         charge(shop.tillA(), key, code, 640, "sale-down").statusCode(201).body("status",
                 Matchers.equalTo("COMPLETED"));
         assertEquals(1, paymentsOf(device.customer()));
+        // Operators see both: one charge the ledger could not take, then the payment.
+        assertEquals(unavailable + 1, PaymentFlowTest.paymentsCounted("cpm", "unavailable"));
+        assertEquals(completed + 1, PaymentFlowTest.paymentsCounted("cpm", "completed"));
     }
 
     @Test

@@ -294,6 +294,47 @@ public class PaymentFlowTest {
                 .body("status", Matchers.equalTo("COMPLETED"));
     }
 
+    /** {@code kessai_payments_total} of one method and outcome as /q/metrics has it now (0 before its first). */
+    public static double paymentsCounted(String method, String outcome) {
+        String series = "kessai_payments_total{method=\"" + method + "\",outcome=\"" + outcome + "\"}";
+        return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(line -> line.startsWith(series + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1))).findFirst().orElse(0);
+    }
+
+    @Test
+    void paymentsAreCountedByOutcomeForOperators() {
+        Shop shop = shop();
+        String customer = customer();
+        double completed = paymentsCounted("mpm", "completed");
+        double replayed = paymentsCounted("mpm", "replayed");
+        double rejected = paymentsCounted("mpm", "rejected");
+        double failed = paymentsCounted("mpm", "failed");
+
+        String key = UUID.randomUUID().toString();
+        String payload = order(shop.tillA(), "order-" + UUID.randomUUID(), 4051).getString("payload");
+        pay(customer, key, payload, null).statusCode(201);
+        pay(customer, key, payload, null).statusCode(200).header("Idempotent-Replayed", "true");
+        expectProblem(pay(customer, UUID.randomUUID().toString(), payload.substring(0, payload.length() - 4)
+                + (payload.endsWith("0000") ? "1111" : "0000"), null), 400, "qr-bad-crc");
+        String refused = order(shop.tillA(), "order-" + UUID.randomUUID(), 4052).getString("payload");
+        FakeWallet.server().stubFor(post(urlPathEqualTo("/v1/internal/transfers")).atPriority(1)
+                .withRequestBody(matchingJsonPath("$.legs[0].amount", equalTo("4052")))
+                .willReturn(FakeWallet.json(422, "{\"type\":\"https://kessai.io/problems/insufficient-funds\","
+                        + "\"status\":422,\"detail\":\"Account has 100 JPY available.\"}")));
+        try {
+            expectProblem(pay(customer, UUID.randomUUID().toString(), refused, null), 422, "insufficient-funds");
+        } finally {
+            FakeWallet.server().resetMappings();
+            FakeWallet.stubDefaults();
+        }
+
+        assertEquals(completed + 1, paymentsCounted("mpm", "completed"), "the payment made");
+        assertEquals(replayed + 1, paymentsCounted("mpm", "replayed"), "its retry, no second payment");
+        assertEquals(rejected + 1, paymentsCounted("mpm", "rejected"), "the broken code, nothing recorded");
+        assertEquals(failed + 1, paymentsCounted("mpm", "failed"), "the payment the ledger refused");
+    }
+
     @Test
     void aFrozenMerchantIsRefusedAtOnceAndItsAccountFrozenThroughTheOutbox() {
         Shop shop = shop();
