@@ -3,6 +3,7 @@ package io.kessai.payment.shed;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,6 +26,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -40,6 +42,12 @@ import io.vertx.ext.web.RoutingContext;
 @Singleton
 public class LoadShedding {
 
+    /**
+     * The request-context local from which quarkus-micrometer's HTTP server binder takes the {@code uri} label (Quarkus
+     * REST puts the matched resource's template there).
+     */
+    static final String URL_PATH_TEMPLATE = "UrlPathTemplate";
+
     /** The problem code of a shed request; the class is named in the problem's {@code class} member. */
     public static final String PROBLEM_CODE = "overloaded";
 
@@ -49,6 +57,7 @@ public class LoadShedding {
     private final Map<EndpointClass, Counter> shed = new EnumMap<>(EndpointClass.class);
     private final Map<EndpointClass, AtomicLong> lastShedNanos = new EnumMap<>(EndpointClass.class);
     private final Map<EndpointClass, Buffer> problems = new EnumMap<>(EndpointClass.class);
+    private final Map<EndpointClass, String> uriLabels = new EnumMap<>(EndpointClass.class);
 
     LoadShedding(SheddingConfig config, MeterRegistry metrics, ObjectMapper json) throws JsonProcessingException {
         this.config = config;
@@ -63,6 +72,7 @@ public class LoadShedding {
             Gauge.builder("kessai.payment.requests.in.flight", inFlight, f -> f.inFlight(endpointClass))
                     .tag("class", label).description("Requests being served, by endpoint class").register(metrics);
             lastShedNanos.put(endpointClass, new AtomicLong(Long.MIN_VALUE));
+            uriLabels.put(endpointClass, "SHED_" + label.toUpperCase(Locale.ROOT));
             // Written once per class (hence no instance member): under overload a refusal serializes nothing.
             ObjectNode problem = json.valueToTree(Problem.of(503, PROBLEM_CODE, "Overloaded",
                     "The service is as busy as it may be with requests of class " + label + "; retry in " + retryAfter
@@ -107,6 +117,12 @@ public class LoadShedding {
         shed.get(endpointClass).increment();
         lastShedNanos.get(endpointClass).set(System.nanoTime());
         HttpServerRequest request = ctx.request();
+        // Refused before routing, the request has no route template, and the HTTP server metrics would label it with
+        // its raw path: one series per payment id read while shedding. The template Quarkus REST would have set is
+        // replaced by the class (exported as uri="/SHED_READS" and so on), as Quarkus labels unmatched requests NOT_FOUND.
+        if (request instanceof HttpServerRequestInternal internal) {
+            internal.context().putLocal(URL_PATH_TEMPLATE, uriLabels.get(endpointClass));
+        }
         HttpServerResponse response = ctx.response().setStatusCode(503)
                 .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
                 .putHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds);

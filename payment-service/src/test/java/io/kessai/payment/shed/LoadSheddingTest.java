@@ -157,6 +157,12 @@ class LoadSheddingTest {
         assertTrue(scraped.contains("kessai_payment_shed_requests_total{class=\"reads\"}"), "the counter is exported");
         assertTrue(scraped.contains("kessai_payment_requests_in_flight{class=\"reads\"} 0.0"),
                 "the gauge is back to 0");
+        // The HTTP metrics label a shed request by its class, not by its path: no series per payment id.
+        List<String> shedSeries = scraped.lines().filter(line -> line.startsWith("http_server_requests_seconds_count{")
+                && line.contains("status=\"503\"") && line.contains("method=\"GET\"")).toList();
+        assertTrue(shedSeries.stream().anyMatch(line -> line.contains("uri=\"/SHED_READS\"")), shedSeries::toString);
+        assertTrue(scraped.lines().noneMatch(line -> line.contains("uri=\"/v1/payments/" + paymentId + "\"")),
+                "a payment's id in a uri label");
     }
 
     @Test
