@@ -168,7 +168,7 @@ cleanup() {
   local p
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ "${BENCH_KEEP:-0}" != 1 ]; then rm -rf "$work/jvm" "$work/aot" "$work/keys"; fi
+  if [ "${BENCH_KEEP:-0}" != 1 ]; then rm -rf "$work/jvm" "$work/aot" "$work/keys" "$work/pgdata"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -181,12 +181,13 @@ import java.util.logging.Logger;
 
 import io.kessai.stack.Postgres;
 
-/** Embedded PostgreSQL for bench/startup.sh: prints "READY <pg port> <free ports...>", runs until SIGTERM. */
+/** Embedded PostgreSQL (fsync and synchronous_commit on) for bench/startup.sh: prints "READY <pg port> <free ports...>", runs until SIGTERM. */
 public class BenchPostgres {
     public static void main(String[] args) throws Exception {
         Logger.getLogger("").setLevel(Level.WARNING);
         Logger.getLogger("io.zonky").setLevel(Level.SEVERE);
-        Postgres pg = Postgres.start(null, 0);
+        // Durable, with a data folder, as the services require (kessai.db.require-durable-commits).
+        Postgres pg = Postgres.start(java.nio.file.Path.of(System.getProperty("bench.pgdata")), 0);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 pg.close();
@@ -213,7 +214,8 @@ public class BenchPostgres {
 }
 EOF
 say "starting an embedded PostgreSQL ..."
-java -cp "local-stack/target/kessai-local-stack.jar:local-stack/target/lib/*" "$work/BenchPostgres.java" \
+java "-Dbench.pgdata=$work/pgdata" -cp "local-stack/target/kessai-local-stack.jar:local-stack/target/lib/*" \
+  "$work/BenchPostgres.java" \
   5 auth wallet payment notification >"$work/logs/postgres.log" 2>&1 &
 pids+=($!)
 pg_pid=$!
