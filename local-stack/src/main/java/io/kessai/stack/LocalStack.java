@@ -45,6 +45,8 @@ public final class LocalStack implements AutoCloseable {
     private final Map<Service, Integer> ports;
     /** Guarded by itself; {@link #close()} and a launch must not interleave, or a process could be left behind. */
     private final Map<Service, Process> processes = new EnumMap<>(Service.class);
+    /** Further processes of a service besides the one in {@link #processes}; guarded by {@link #processes} too. */
+    private final List<Replica> extraReplicas = new ArrayList<>();
     private final Properties secrets;
     private final Thread stopOnExit = new Thread(this::close, "kessai-stack-stop");
     private volatile Postgres postgres;
@@ -111,6 +113,24 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts PostgreSQL and the four services and returns once every service reports ready. */
     public static LocalStack start(Settings settings) throws Exception {
+        LocalStack stack = startWithoutServices(settings);
+        try {
+            for (Service service : Service.values()) {
+                stack.launch(service);
+            }
+            stack.awaitReady();
+            return stack;
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts PostgreSQL with a database per service (empty in a new data folder) and no service: the caller starts
+     * them with {@link #launchReplicas(Service, int)}, e.g. to watch several replicas migrate one database at once.
+     */
+    public static LocalStack startWithoutServices(Settings settings) throws Exception {
         for (Service service : Service.values()) {
             Path jar = runnerJar(settings.repository(), service);
             if (!Files.isRegularFile(jar)) {
@@ -123,10 +143,6 @@ public final class LocalStack implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(stack.stopOnExit);
         try {
             stack.startPostgres();
-            for (Service service : Service.values()) {
-                stack.launch(service);
-            }
-            stack.awaitReady();
             return stack;
         } catch (Exception e) {
             stack.close();
@@ -157,6 +173,11 @@ public final class LocalStack implements AutoCloseable {
 
     public Path signingKeyDirectory() {
         return settings.dataDirectory().resolve("auth/signing-keys");
+    }
+
+    /** The AES key sealing payment keys at rest, which every payment-service replica reads. */
+    public Path sealKeyFile() {
+        return settings.dataDirectory().resolve("payment/cpm-seal.key");
     }
 
     /** The generated client secret that {@code caller} uses for client-credentials tokens. */
@@ -197,12 +218,117 @@ public final class LocalStack implements AutoCloseable {
         postgres = postgres.restart();
     }
 
+    /**
+     * One process of a service: the first of {@link #launchReplicas(Service, int)} is the one {@link #url(Service)},
+     * {@link #stop(Service)} and the other services know; the others listen on ports of their own and stop with
+     * {@link #close()}.
+     */
+    public record Replica(Service service, int number, int port, Process process, Path logFile, Instant launchedAt) {
+
+        public URI url() {
+            return URI.create("http://127.0.0.1:" + port);
+        }
+    }
+
+    /**
+     * Launches {@code count} processes of a service at the same moment, against its one database, as a Deployment's
+     * replicas start: each on a port of its own, with its own working folder and log, sharing the stack's signing-key
+     * folder and CPM seal key, neither of which a replica may invent (generation off, as docs/operations.md's "Several
+     * replicas" configures them; put the keys there first). Returns without waiting; see
+     * {@link #awaitReady(List)}.
+     */
+    public List<Replica> launchReplicas(Service service, int count) throws IOException {
+        if (count < 1) {
+            throw new IllegalArgumentException("at least one replica");
+        }
+        List<Integer> replicaPorts = new ArrayList<>(List.of(ports.get(service)));
+        replicaPorts.addAll(FreePorts.pick(count - 1));
+        List<ProcessBuilder> builders = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        for (int number = 1; number <= count; number++) {
+            String name = number == 1 ? service.module() : service.module() + "-" + number;
+            Path log = settings.dataDirectory().resolve("logs").resolve(name + ".log");
+            logs.add(log);
+            builders.add(processOf(service, name, configurationOf(service, replicaPorts.get(number - 1), true), log));
+        }
+        List<Replica> replicas = new ArrayList<>();
+        synchronized (processes) {
+            if (closed) {
+                throw new StackException("the stack is stopping; " + service.module() + " is not started");
+            }
+            if (processes.containsKey(service)) {
+                throw new StackException(service.module() + " is running already");
+            }
+            // Started one right after the other, with everything else prepared above: milliseconds apart.
+            for (int number = 1; number <= count; number++) {
+                Process process = builders.get(number - 1).start();
+                Replica replica = new Replica(service, number, replicaPorts.get(number - 1), process,
+                        logs.get(number - 1), Instant.now());
+                replicas.add(replica);
+                if (number == 1) {
+                    processes.put(service, process);
+                } else {
+                    extraReplicas.add(replica);
+                }
+            }
+        }
+        return replicas;
+    }
+
+    /**
+     * Waits until every replica answers 200 on /q/health/ready, polling all of them in turn, and answers the moment
+     * each was first seen ready (in the order given).
+     */
+    public List<Instant> awaitReady(List<Replica> replicas) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Instant deadline = Instant.now().plus(settings.readyTimeout());
+        Instant[] ready = new Instant[replicas.size()];
+        int waiting = replicas.size();
+        while (waiting > 0) {
+            for (int i = 0; i < replicas.size(); i++) {
+                Replica replica = replicas.get(i);
+                if (ready[i] != null) {
+                    continue;
+                }
+                if (!replica.process().isAlive()) {
+                    throw new StackException(replica.service().module() + " replica " + replica.number()
+                            + " exited with code " + replica.process().exitValue() + " during start; see "
+                            + replica.logFile());
+                }
+                if (isReady(http, replica.url().resolve("/q/health/ready"))) {
+                    ready[i] = Instant.now();
+                    waiting--;
+                }
+            }
+            if (waiting > 0) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new StackException(replicas.get(0).service().module() + " replicas were not ready within "
+                            + settings.readyTimeout().toSeconds() + " s; see " + replicas.get(0).logFile().getParent());
+                }
+                Thread.sleep(50);
+            }
+        }
+        return List.of(ready);
+    }
+
     private void launch(Service service) throws IOException {
-        Path workDir = settings.dataDirectory().resolve("run").resolve(service.module());
+        ProcessBuilder builder = processOf(service, service.module(),
+                configurationOf(service, ports.get(service), false), logFile(service));
+        synchronized (processes) {
+            if (closed) {
+                throw new StackException("the stack is stopping; " + service.module() + " is not started again");
+            }
+            processes.put(service, builder.start());
+        }
+    }
+
+    /** The process of one instance, configured and ready to start; {@code name} names its folder and log. */
+    private ProcessBuilder processOf(Service service, String name, String configuration, Path log)
+            throws IOException {
+        Path workDir = settings.dataDirectory().resolve("run").resolve(name);
         Files.createDirectories(workDir.resolve("config"));
         // Quarkus reads ./config/application.properties from its working directory (above the packaged defaults).
-        writePrivate(workDir.resolve("config/application.properties"), configurationOf(service));
-        Path log = logFile(service);
+        writePrivate(workDir.resolve("config/application.properties"), configuration);
         Files.createDirectories(log.getParent());
 
         List<String> command = new ArrayList<>();
@@ -215,22 +341,17 @@ public final class LocalStack implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command);
         // Environment variables outrank config files in Quarkus: drop the ones this stack sets through its file.
         builder.environment().keySet().removeIf(LocalStack::overridesStackConfiguration);
-        builder.directory(workDir.toFile())
+        return builder.directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        synchronized (processes) {
-            if (closed) {
-                throw new StackException("the stack is stopping; " + service.module() + " is not started again");
-            }
-            processes.put(service, builder.start());
-        }
     }
 
-    private String configurationOf(Service service) {
+    /** {@code replica}: one of several, which must find the shared keys rather than generate them. */
+    private String configurationOf(Service service, int port, boolean replica) {
         StringBuilder config = new StringBuilder(
                 "# Written by the Kessai local stack at each start; edits are overwritten.\n");
         config.append("quarkus.http.host=127.0.0.1\n");
-        config.append("quarkus.http.port=").append(ports.get(service)).append('\n');
+        config.append("quarkus.http.port=").append(port).append('\n');
         config.append("kessai.db.host=127.0.0.1\n");
         config.append("kessai.db.port=").append(postgres.port()).append('\n');
         config.append("kessai.db.name=").append(service.database()).append('\n');
@@ -257,15 +378,19 @@ public final class LocalStack implements AutoCloseable {
                 config.append("kessai.payment.wallet.url=").append(url(Service.WALLET)).append('\n');
                 config.append("kessai.outbox.destinations.auth=").append(url(Service.AUTH)).append('\n');
                 // Payment keys (CPM) are sealed with a key generated into the data folder at the first start.
-                config.append("kessai.payment.cpm.seal-key-file=")
-                        .append(settings.dataDirectory().resolve("payment/cpm-seal.key").toAbsolutePath()).append('\n');
-                config.append("kessai.payment.cpm.generate-seal-key=true\n");
+                config.append("kessai.payment.cpm.seal-key-file=").append(sealKeyFile().toAbsolutePath())
+                        .append('\n');
+                // Replicas writing it at once would race: each could seal with a key the other never reads.
+                config.append("kessai.payment.cpm.generate-seal-key=").append(!replica).append('\n');
             }
         }
         if (service != Service.AUTH) {
             config.append("kessai.auth.url=").append(url(Service.AUTH)).append('\n');
         } else {
             config.append("kessai.auth.signing-key-dir=").append(signingKeyDirectory().toAbsolutePath()).append('\n');
+            if (replica) {
+                config.append("kessai.auth.generate-signing-key=false\n");
+            }
             for (Service caller : Service.values()) {
                 config.append("kessai.auth.service-clients.").append(caller.module()).append(".secret=")
                         .append(clientSecret(caller)).append('\n');
@@ -394,7 +519,9 @@ public final class LocalStack implements AutoCloseable {
         synchronized (processes) {
             closed = true;
             running = new ArrayList<>(processes.values());
+            extraReplicas.forEach(replica -> running.add(replica.process()));
             processes.clear();
+            extraReplicas.clear();
         }
         if (Thread.currentThread() != stopOnExit) {
             try {
