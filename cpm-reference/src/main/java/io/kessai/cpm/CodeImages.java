@@ -1,11 +1,6 @@
 package io.kessai.cpm;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.Map;
-
-import javax.imageio.ImageIO;
 
 import com.google.zxing.BarcodeFormat;
 import com.google.zxing.EncodeHintType;
@@ -18,6 +13,7 @@ import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
 /**
  * Draws a code as the app shows it: a Code 128 barcode (laser scanners at older tills; 20 digits go in code set C,
  * two digits a symbol) and a QR code (camera tills), both PNG, black on white, with the quiet zones scanners need.
+ * {@link MonochromePng} writes the files, without AWT.
  */
 public final class CodeImages {
 
@@ -31,7 +27,7 @@ public final class CodeImages {
         CpmCodes.parse(code);
         BitMatrix matrix = new Code128Writer().encode(code, BarcodeFormat.CODE_128, widthPixels, heightPixels,
                 Map.of(EncodeHintType.MARGIN, QUIET_ZONE_MODULES));
-        return png(matrix);
+        return MonochromePng.of(matrix);
     }
 
     /** The QR code of {@code code}, about {@code sizePixels} square (error correction M, a 4-module quiet zone). */
@@ -40,25 +36,9 @@ public final class CodeImages {
         try {
             BitMatrix matrix = new QRCodeWriter().encode(code, BarcodeFormat.QR_CODE, sizePixels, sizePixels,
                     Map.of(EncodeHintType.ERROR_CORRECTION, ErrorCorrectionLevel.M, EncodeHintType.MARGIN, 4));
-            return png(matrix);
+            return MonochromePng.of(matrix);
         } catch (WriterException e) {
             throw new IllegalStateException("cannot draw the QR code", e);
-        }
-    }
-
-    private static byte[] png(BitMatrix matrix) {
-        BufferedImage image = new BufferedImage(matrix.getWidth(), matrix.getHeight(), BufferedImage.TYPE_BYTE_BINARY);
-        for (int y = 0; y < matrix.getHeight(); y++) {
-            for (int x = 0; x < matrix.getWidth(); x++) {
-                image.setRGB(x, y, matrix.get(x, y) ? 0x000000 : 0xFFFFFF);
-            }
-        }
-        try {
-            ByteArrayOutputStream png = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", png);
-            return png.toByteArray();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write the PNG", e);
         }
     }
 }

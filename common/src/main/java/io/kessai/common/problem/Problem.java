@@ -5,12 +5,18 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 /**
  * An RFC 9457 problem document: the only shape of error body any Kessai service returns.
  *
  * <p>{@code type} is stable per error code and documented in docs/api.md; {@code code} repeats its last
  * segment for clients that prefer a short token; {@code errors} lists field-level validation failures.
+ *
+ * <p>Registered for reflection: the exception mappers, EarlyProblems, Drain and payment-service's LoadShedding write
+ * it by hand or inside a {@code Response}, where Quarkus cannot see its type (docs/native.md).
  */
+@RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Problem(
         URI type,
@@ -35,6 +41,7 @@ public record Problem(
         return new Problem(typeOf(code), title, status, detail, instance, code, errors);
     }
 
+    @RegisterForReflection
     public record FieldError(String field, String message) {
     }
 }
