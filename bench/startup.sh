@@ -459,6 +459,8 @@ if [ "$write_docs" = 1 ]; then
     echo "- \`aot-trained\`: the same aot-jar with a cache recorded by a training run against the database"
     echo "  (\`java -XX:AOTCacheOutput=app-trained.aot -jar quarkus-run.jar\`, readiness, health/metrics/OpenAPI and"
     echo "  a few API requests, SIGTERM), run with \`-XX:AOTMode=on -XX:AOTCache=app-trained.aot\`."
+    echo "- \`native\`: not measured: a native executable needs GraalVM or Mandrel, or a container runtime for the"
+    echo "  Mandrel builder, and these machines have neither ([native.md](native.md))."
     echo
     cat "$table"
     if [ -n "$aot_note" ]; then echo; echo "$aot_note"; fi
