@@ -101,7 +101,10 @@ class ConcurrentMigrationIT {
             List<LocalStack.Replica> replicas = stack.launchReplicas(service, 2);
             Eventually.until(service.module() + " replicas both began migrating", Duration.ofMinutes(1),
                     () -> replicas.stream().allMatch(replica -> flywayStarted(replica.logFile())));
-            Thread.sleep(1_500); // both in Flyway's lock retry loop (it tries once a second)
+            // Both in Flyway's lock retry loop: each has tried the lock (pg_try_advisory_xact_lock, once a second)
+            // and been refused, as PostgreSQL's sessions show.
+            Eventually.until(service.module() + " replicas both tried Flyway's lock", Duration.ofMinutes(1),
+                    () -> sessionsTryingTheLock(lock) >= 2);
             try (ResultSet history = lock.executeQuery("SELECT to_regclass('flyway_schema_history') IS NULL")) {
                 history.next();
                 assertTrue(history.getBoolean(1), service.module()
@@ -109,6 +112,17 @@ class ConcurrentMigrationIT {
             }
             lock.execute("SELECT pg_advisory_unlock(" + FLYWAY_LOCK + ")");
             return replicas;
+        }
+    }
+
+    /** Other sessions on this database whose latest statement was Flyway's try of its advisory lock. */
+    private static int sessionsTryingTheLock(Statement lock) {
+        try (ResultSet trying = lock.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                + "current_database() AND pid <> pg_backend_pid() AND query LIKE 'SELECT pg_try_advisory%lock(%'")) {
+            trying.next();
+            return trying.getInt(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("could not read pg_stat_activity", e);
         }
     }
 

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -94,6 +95,19 @@ public class PaymentFlowTest {
                 ? Map.of("payload", payload)
                 : Map.of("payload", payload, "amount", Map.of("amount", amount, "currency", "JPY"));
         return as(customer).header("Idempotency-Key", key).body(body).post("/v1/payments").then();
+    }
+
+    /** Until the stubs are reset, wallet-service refuses transfers of {@code amount} with insufficient-funds. */
+    static void walletRefusesTransfersOf(long amount) {
+        FakeWallet.server().stubFor(post(urlPathEqualTo("/v1/internal/transfers")).atPriority(1)
+                .withRequestBody(matchingJsonPath("$.legs[0].amount", equalTo(Long.toString(amount))))
+                .willReturn(FakeWallet.json(422, "{\"type\":\"https://kessai.io/problems/insufficient-funds\","
+                        + "\"status\":422,\"detail\":\"Account has 100 JPY available.\"}")));
+    }
+
+    /** {@code payload} with a CRC that does not match it. */
+    static String brokenCrc(String payload) {
+        return payload.substring(0, payload.length() - 4) + (payload.endsWith("0000") ? "1111" : "0000");
     }
 
     public static List<LoggedRequest> transfersUnder(String key) {
@@ -210,10 +224,7 @@ public class PaymentFlowTest {
         Shop shop = shop();
         String orderId = "order-" + UUID.randomUUID();
         String payload = order(shop.tillA(), orderId, 4041).getString("payload");
-        FakeWallet.server().stubFor(post(urlPathEqualTo("/v1/internal/transfers")).atPriority(1)
-                .withRequestBody(matchingJsonPath("$.legs[0].amount", equalTo("4041")))
-                .willReturn(FakeWallet.json(422, "{\"type\":\"https://kessai.io/problems/insufficient-funds\","
-                        + "\"status\":422,\"detail\":\"Account has 100 JPY available.\"}")));
+        walletRefusesTransfersOf(4041);
         String customer = customer();
         try {
             expectProblem(pay(customer, UUID.randomUUID().toString(), payload, null), 422, "insufficient-funds");
@@ -282,9 +293,7 @@ public class PaymentFlowTest {
                 + "next_attempt_at = now() + interval '1 hour' WHERE id = '" + paymentId + "'");
         reconciler.settleDue().await().indefinitely();
         // At least this payment's age: an older pending payment of another test may only raise it.
-        String scraped = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        double age = scraped.lines().filter(line -> line.startsWith("kessai_payment_pending_oldest_age_seconds "))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1))).findFirst()
+        double age = metric("kessai_payment_pending_oldest_age_seconds")
                 .orElseThrow(() -> new AssertionError("kessai_payment_pending_oldest_age_seconds is not exported"));
         assertTrue(age >= 600, "the oldest pending payment's age in seconds, at least this one's: " + age);
         // Settled again so that no test sees it pending.
@@ -294,12 +303,16 @@ public class PaymentFlowTest {
                 .body("status", Matchers.equalTo("COMPLETED"));
     }
 
-    /** {@code kessai_payments_total} of one method and outcome as /q/metrics has it now (0 before its first). */
-    public static double paymentsCounted(String method, String outcome) {
-        String series = "kessai_payments_total{method=\"" + method + "\",outcome=\"" + outcome + "\"}";
+    /** One series' value as /q/metrics has it now ({@code series}: name and labels as exported), if exported. */
+    static OptionalDouble metric(String series) {
         return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
                 .filter(line -> line.startsWith(series + " "))
-                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1))).findFirst().orElse(0);
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1))).findFirst();
+    }
+
+    /** {@code kessai_payments_total} of one method and outcome as /q/metrics has it now (0 before its first). */
+    public static double paymentsCounted(String method, String outcome) {
+        return metric("kessai_payments_total{method=\"" + method + "\",outcome=\"" + outcome + "\"}").orElse(0);
     }
 
     @Test
@@ -315,13 +328,9 @@ public class PaymentFlowTest {
         String payload = order(shop.tillA(), "order-" + UUID.randomUUID(), 4051).getString("payload");
         pay(customer, key, payload, null).statusCode(201);
         pay(customer, key, payload, null).statusCode(200).header("Idempotent-Replayed", "true");
-        expectProblem(pay(customer, UUID.randomUUID().toString(), payload.substring(0, payload.length() - 4)
-                + (payload.endsWith("0000") ? "1111" : "0000"), null), 400, "qr-bad-crc");
+        expectProblem(pay(customer, UUID.randomUUID().toString(), brokenCrc(payload), null), 400, "qr-bad-crc");
         String refused = order(shop.tillA(), "order-" + UUID.randomUUID(), 4052).getString("payload");
-        FakeWallet.server().stubFor(post(urlPathEqualTo("/v1/internal/transfers")).atPriority(1)
-                .withRequestBody(matchingJsonPath("$.legs[0].amount", equalTo("4052")))
-                .willReturn(FakeWallet.json(422, "{\"type\":\"https://kessai.io/problems/insufficient-funds\","
-                        + "\"status\":422,\"detail\":\"Account has 100 JPY available.\"}")));
+        walletRefusesTransfersOf(4052);
         try {
             expectProblem(pay(customer, UUID.randomUUID().toString(), refused, null), 422, "insufficient-funds");
         } finally {
@@ -385,7 +394,7 @@ public class PaymentFlowTest {
         String orderId = "order-" + UUID.randomUUID();
         String payload = order(shop.tillA(), orderId, 300).getString("payload");
         String customer = customer();
-        String broken = payload.substring(0, payload.length() - 4) + (payload.endsWith("0000") ? "1111" : "0000");
+        String broken = brokenCrc(payload);
         int before = FakeWallet.server().findAll(postRequestedFor(urlPathEqualTo("/v1/internal/transfers"))).size();
         expectProblem(pay(customer, UUID.randomUUID().toString(), broken, null), 400, "qr-bad-crc");
         expectProblem(pay(customer, UUID.randomUUID().toString(), payload, 301L), 422, "amount-mismatch");
