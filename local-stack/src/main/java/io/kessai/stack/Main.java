@@ -31,7 +31,7 @@ public final class Main {
         Path data = Path.of(env("KESSAI_HOME", repository.resolve(".kessai").toString())).toAbsolutePath().normalize();
         try {
             switch (command) {
-                case "up" -> up(repository, data);
+                case "up" -> up(repository, data, replicas(args));
                 case "reset" -> reset(data);
                 default -> throw new StackException("unknown command '" + command + "' (use: up, reset)");
             }
@@ -42,7 +42,26 @@ public final class Main {
         }
     }
 
-    private static void up(Path repository, Path data) throws Exception {
+    /** {@code up --replicas N}: N processes of each service behind HAProxy; 1 (no balancer) by default. */
+    private static int replicas(String[] args) {
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--replicas") && i + 1 < args.length) {
+                try {
+                    int replicas = Integer.parseInt(args[i + 1]);
+                    if (replicas >= 1 && replicas <= 8) {
+                        return replicas;
+                    }
+                } catch (NumberFormatException notANumber) {
+                    // the message below
+                }
+                throw new StackException("--replicas takes a number from 1 to 8, not '" + args[i + 1] + "'");
+            }
+            throw new StackException("unknown option '" + args[i] + "' (use: up [--replicas N])");
+        }
+        return 1;
+    }
+
+    private static void up(Path repository, Path data, int replicas) throws Exception {
         Files.createDirectories(data);
         try (FileChannel lockFile = FileChannel.open(data.resolve("stack.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
@@ -51,7 +70,8 @@ public final class Main {
                 throw new StackException("Kessai is already running with data in " + data
                         + " (stop it with Ctrl-C where it runs, or set KESSAI_HOME for a second one)");
             }
-            LocalStack.Settings settings = configuredPorts(LocalStack.settings(repository, data));
+            LocalStack.Settings settings = configuredPorts(LocalStack.settings(repository, data))
+                    .withReplicas(replicas);
             long startNs = System.nanoTime();
             System.out.println("Starting Kessai (data in " + data + ") ...");
             LocalStack stack = LocalStack.start(settings);
@@ -96,6 +116,12 @@ public final class Main {
             String base = stack.url(service).toString();
             out.append(String.format("  %-22s %-24s %-40s %s%n", service.module(), base, base + "/q/swagger-ui",
                     base + "/q/metrics"));
+        }
+        if (stack.replicaCount() > 1) {
+            out.append(String.format(
+                    "%n  Each service runs %d replicas behind HAProxy on the ports above (health checks"
+                            + " on /q/health/ready; its log is %s).%n",
+                    stack.replicaCount(), data.resolve("logs/haproxy.log")));
         }
         out.append(String.format("%n  OIDC discovery  %s/.well-known/openid-configuration%n", stack.url(Service.AUTH)));
         out.append(String.format("  PostgreSQL      127.0.0.1:%d (user postgres, one database per service)%n",

@@ -141,7 +141,7 @@ class ConcurrentMigrationIT {
 
     /**
      * What replicas share and must not invent, put there before they start (docs/operations.md, "Several replicas"):
-     * auth-service's first signing key and payment-service's seal key.
+     * auth-service's first signing key and OTP pepper, and payment-service's seal key.
      */
     private static void provisionSharedKeys(LocalStack stack) throws IOException {
         String kid = LocalDateTime.now(ZoneId.of("UTC")).format(DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss"))
@@ -154,6 +154,10 @@ class ConcurrentMigrationIT {
         new SecureRandom().nextBytes(seal);
         Files.createDirectories(stack.sealKeyFile().getParent());
         Files.writeString(stack.sealKeyFile(), Base64.getEncoder().encodeToString(seal));
+        byte[] pepper = new byte[32];
+        new SecureRandom().nextBytes(pepper);
+        Files.createDirectories(stack.otpPepperFile().getParent());
+        Files.writeString(stack.otpPepperFile(), java.util.HexFormat.of().formatHex(pepper));
     }
 
     private static void assertMigratedOnce(LocalStack stack, Service service, Path repository,
