@@ -62,7 +62,7 @@ final class BenchStack implements AutoCloseable {
         return LocalStack.settings(repository, data).withFreePorts().withJvmOptions(jvmOptions);
     }
 
-    private static void deleteRecursively(Path directory) throws IOException {
+    static void deleteRecursively(Path directory) throws IOException {
         if (!Files.exists(directory)) {
             return;
         }

@@ -1,6 +1,5 @@
 package io.kessai.bench;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,14 +117,9 @@ public final class PaymentBenchmark {
         return settings;
     }
 
-    /** What the loads pay with; the MPM customers' tokens are closed by whoever measures with them. */
-    private record Setup(FreshTokens customers, List<PaymentSetup.Merchant> merchants,
-            List<PaymentSetup.TillCredential> tills, CpmDevices devices, double seconds) {
-    }
-
     private PaymentReport measure(Path pgbenchExecutable, PaymentReport.Context context) throws Exception {
         try (HttpClient http = WalletClient.newHttpClient()) {
-            Setup setup = setUp(http);
+            PaymentSetup.Fixture setup = setUp(http);
             List<Pgbench.Result> pgbenchRuns = new ArrayList<>();
             Pgbench pgbench = Pgbench.initialized(pgbenchExecutable, postgres, options.pgbenchScale());
             if (pgbench != null) {
@@ -165,58 +159,10 @@ public final class PaymentBenchmark {
         }
     }
 
-    /**
-     * Customers, owners and merchants, and for CPM the devices' payment keys and the merchants' tills, through the
-     * services' APIs. Owners and CPM customers are signed in only while they set up: their tokens are not renewed
-     * during the loads.
-     */
-    private Setup setUp(HttpClient http) throws Exception {
-        String passwordHash = Argon2id.hash(AuthUsers.PASSWORD, Argon2id.Cost.of(options.jvmOptions()));
-        long startNs = System.nanoTime();
-        int cpmCustomers = options.skipCpm() ? 0 : options.cpmCustomers();
-        System.out.printf("Setting up %,d customers, %,d customers paying with codes (CPM), %,d merchant owners and"
-                + " %,d merchants ...%n", options.customers(), cpmCustomers, options.owners(), options.merchants());
-        URI auth = stack.url(Service.AUTH);
-        AuthNonce nonce = new AuthNonce(http, auth.resolve("/v1/sessions"));
-        StepUps stepUps = new StepUps(http, stack);
-        PaymentSetup setup = new PaymentSetup(http, stack, options.setupConcurrency());
-        AuthUsers customerUsers = AuthUsers.create(postgres, options.customers(), passwordHash,
-                AuthUsers.AccountType.CUSTOMER);
-        AuthUsers ownerUsers = AuthUsers.create(postgres, options.owners(), passwordHash,
-                AuthUsers.AccountType.MERCHANT_OWNER);
-        FreshTokens customers = FreshTokens.signIn(http, auth, customerUsers, nonce, options.setupConcurrency());
-        try {
-            List<PaymentSetup.Merchant> merchants;
-            List<PaymentSetup.TillCredential> tills = List.of();
-            try (FreshTokens owners = FreshTokens.signIn(http, auth, ownerUsers, nonce,
-                    options.setupConcurrency())) {
-                System.out.printf("  signed in %,d customers and %,d owners at auth-service%n", customers.count(),
-                        owners.count());
-                merchants = setup.merchants(options.merchants(), owners);
-                if (cpmCustomers > 0) {
-                    tills = setup.tills(merchants, owners, ownerUsers, stepUps);
-                    System.out.printf("  %,d tills made by their owners (after a step-up each)%n", tills.size());
-                }
-            }
-            setup.fundCustomers(customers, options.fundingYen());
-            CpmDevices devices = null;
-            if (cpmCustomers > 0) {
-                AuthUsers cpmUsers = AuthUsers.create(postgres, cpmCustomers, passwordHash,
-                        AuthUsers.AccountType.CPM_CUSTOMER);
-                try (FreshTokens cpm = FreshTokens.signIn(http, auth, cpmUsers, nonce, options.setupConcurrency())) {
-                    devices = setup.paymentKeys(cpm, cpmUsers, stepUps);
-                    setup.fundCustomers(cpm, options.fundingYen());
-                }
-                System.out.printf("  %,d devices hold a payment key (issued after a step-up each)%n",
-                        devices.count());
-            }
-            double seconds = (System.nanoTime() - startNs) / 1e9;
-            System.out.printf("Set up in %.1f s.%n", seconds);
-            return new Setup(customers, merchants, tills, devices, seconds);
-        } catch (Exception | Error failed) {
-            customers.close();
-            throw failed;
-        }
+    private PaymentSetup.Fixture setUp(HttpClient http) throws Exception {
+        return PaymentSetup.prepare(http, stack, postgres, new PaymentSetup.Sizes(options.customers(),
+                options.skipCpm() ? 0 : options.cpmCustomers(), options.owners(), options.merchants(),
+                options.fundingYen(), options.setupConcurrency()), options.jvmOptions());
     }
 
     /**

@@ -36,6 +36,18 @@ final class PaymentSetup {
     record TillCredential(String clientId, String clientSecret) {
     }
 
+    /** How much to set up: customers paying with the app (MPM) and with codes (CPM, 0 for none), owners, merchants. */
+    record Sizes(int customers, int cpmCustomers, int owners, int merchants, long fundingYen, int parallelism) {
+    }
+
+    /**
+     * What the loads pay with: signed-in customers (tokens kept fresh until closed) and who they are, merchants, their tills'
+     * credentials and the CPM devices (null without CPM customers).
+     */
+    record Fixture(FreshTokens customers, AuthUsers customerUsers, List<Merchant> merchants,
+            List<TillCredential> tills, CpmDevices devices, double seconds) {
+    }
+
     private final HttpClient http;
     private final LocalStack stack;
     private final int parallelism;
@@ -44,6 +56,59 @@ final class PaymentSetup {
         this.http = http;
         this.stack = stack;
         this.parallelism = parallelism;
+    }
+
+    /**
+     * Customers, owners and merchants, and for CPM the devices' payment keys and the merchants' tills, through the
+     * services' APIs. Owners and CPM customers are signed in only while they set up: their tokens are not renewed
+     * afterwards. {@code jvmOptions}: the services', whose Argon2id cost the users' password hashes match.
+     */
+    static Fixture prepare(HttpClient http, LocalStack stack, PostgresServer postgres, Sizes sizes,
+            List<String> jvmOptions) throws Exception {
+        String passwordHash = Argon2id.hash(AuthUsers.PASSWORD, Argon2id.Cost.of(jvmOptions));
+        long startNs = System.nanoTime();
+        System.out.printf("Setting up %,d customers, %,d customers paying with codes (CPM), %,d merchant owners and"
+                + " %,d merchants ...%n", sizes.customers(), sizes.cpmCustomers(), sizes.owners(), sizes.merchants());
+        URI auth = stack.url(Service.AUTH);
+        AuthNonce nonce = new AuthNonce(http, auth.resolve("/v1/sessions"));
+        StepUps stepUps = new StepUps(http, stack);
+        PaymentSetup setup = new PaymentSetup(http, stack, sizes.parallelism());
+        AuthUsers customerUsers = AuthUsers.create(postgres, sizes.customers(), passwordHash,
+                AuthUsers.AccountType.CUSTOMER);
+        AuthUsers ownerUsers = AuthUsers.create(postgres, sizes.owners(), passwordHash,
+                AuthUsers.AccountType.MERCHANT_OWNER);
+        FreshTokens customers = FreshTokens.signIn(http, auth, customerUsers, nonce, sizes.parallelism());
+        try {
+            List<Merchant> merchants;
+            List<TillCredential> tills = List.of();
+            try (FreshTokens owners = FreshTokens.signIn(http, auth, ownerUsers, nonce, sizes.parallelism())) {
+                System.out.printf("  signed in %,d customers and %,d owners at auth-service%n", customers.count(),
+                        owners.count());
+                merchants = setup.merchants(sizes.merchants(), owners);
+                if (sizes.cpmCustomers() > 0) {
+                    tills = setup.tills(merchants, owners, ownerUsers, stepUps);
+                    System.out.printf("  %,d tills made by their owners (after a step-up each)%n", tills.size());
+                }
+            }
+            setup.fundCustomers(customers, sizes.fundingYen());
+            CpmDevices devices = null;
+            if (sizes.cpmCustomers() > 0) {
+                AuthUsers cpmUsers = AuthUsers.create(postgres, sizes.cpmCustomers(), passwordHash,
+                        AuthUsers.AccountType.CPM_CUSTOMER);
+                try (FreshTokens cpm = FreshTokens.signIn(http, auth, cpmUsers, nonce, sizes.parallelism())) {
+                    devices = setup.paymentKeys(cpm, cpmUsers, stepUps);
+                    setup.fundCustomers(cpm, sizes.fundingYen());
+                }
+                System.out.printf("  %,d devices hold a payment key (issued after a step-up each)%n",
+                        devices.count());
+            }
+            double seconds = (System.nanoTime() - startNs) / 1e9;
+            System.out.printf("Set up in %.1f s.%n", seconds);
+            return new Fixture(customers, customerUsers, merchants, tills, devices, seconds);
+        } catch (Exception | Error failed) {
+            customers.close();
+            throw failed;
+        }
     }
 
     /**
@@ -146,7 +211,9 @@ final class PaymentSetup {
         String funding = wallet.fundingClearingAccount();
         Parallel.run(customers.count(), parallelism, n -> {
             String account = walletOpener.customerAccount(customers.subject(n));
-            HttpResponse<String> topUp = wallet.transfer("topup", "bench-fund-" + n, funding, account, fundingYen);
+            HttpResponse<String> topUp = wallet.transfer("topup", "bench-fund-" + customers.subject(n), funding,
+                    account,
+                    fundingYen);
             if (topUp.statusCode() != 201) {
                 throw WalletClient.unexpected(topUp);
             }
